@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import { isComponent, type Component, type DeviceGroup } from './components.ts';
+import { parsePolicy, SETPOINT_POLICIES, type Policy } from './policies.ts';
+import { RESPONSE_CODES, type FieldError, type ResponseCode } from './response-codes.ts';
+
+/**
+ * The live command envelope [live §3]. `fields` values are strings (policies) or numbers
+ * (setpoints); numeric strings are accepted for `time` and setpoints [decided: the original
+ * quotes numbers in places].
+ */
+export const CommandEnvelopeSchema = z.object({
+  extraTags: z.object({ nodeId: z.string() }).catchall(z.unknown()),
+  time: z.union([z.number(), z.string()]),
+  fields: z.record(z.string(), z.unknown()),
+});
+export type CommandEnvelope = z.infer<typeof CommandEnvelopeSchema>;
+
+/** Which asset a signal addresses: a whole component, or one device by nodeId [live §3.2]. */
+export type SignalTarget = { kind: 'component'; component: Component } | { kind: 'device'; nodeId: string; group: DeviceGroup };
+
+export interface CommandSignal {
+  target: SignalTarget;
+  policy: Policy;
+  /** W; sign per component (storage + charge). Present for `setpoint`/`limit`. */
+  setpointW?: number;
+}
+
+export interface DeviceInfo {
+  group: DeviceGroup;
+  /** Whether the remote signal includes this device [live §5 step 3]. */
+  isRemoteEnabled: boolean;
+}
+
+export interface CommandContext {
+  siteNodeId: string;
+  /** Devices by nodeId. */
+  devices: ReadonlyMap<string, DeviceInfo>;
+  /** Whether remote control is enabled at all. */
+  isRemoteEnabled: boolean;
+  nowMs: number;
+  /** Oldest accepted `time` (ms before now) [live §3.3 rule 7]; default: the fallback timeout. */
+  maxAgeMs: number;
+  /** Furthest accepted `time` in the future, ms. Default 5 minutes. */
+  maxFutureMs: number;
+}
+
+export type ParseResult =
+  | { ok: true; code: ResponseCode; timeMs: number; isEmpty: boolean; signals: CommandSignal[]; warnings: FieldError[]; requestTime: unknown }
+  | { ok: false; code: ResponseCode; errors: FieldError[]; requestTime: unknown };
+
+/** Payloads larger than this are rejected before parsing (a command is a few hundred bytes). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
+const NUMERIC_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/** A finite number from a number or a numeric string; null otherwise (NaN, "Infinity", true, {} …). */
+export function toFiniteNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && NUMERIC_TEXT.test(value)) {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+/** Unix seconds or milliseconds to ms [live §3 decided: a value above 10^11 is milliseconds]. */
+export function wireTimeToMs(time: number): number {
+  return Math.abs(time) > 1e11 ? time : time * 1000;
+}
+
+/** Decodes bytes into a JSON object, or a rejection with code 10/11. */
+export function decodeJsonObject(
+  payload: Buffer | string,
+  maxBytes = MAX_COMMAND_BYTES,
+): { ok: true; value: Record<string, unknown> } | { ok: false; code: ResponseCode; errors: FieldError[] } {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (size > maxBytes) {
+    return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: [{ field: '$', message: `payload is ${size} bytes; the limit is ${maxBytes}` }] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { ok: false, code: RESPONSE_CODES.NOT_JSON, errors: [{ field: '$', message: `not valid JSON: ${reason}` }] };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+    return { ok: false, code: RESPONSE_CODES.NOT_JSON, errors: [{ field: '$', message: `expected a JSON object, got ${kind}` }] };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** Checks `extraTags.nodeId` and `time` of an envelope (shared by live commands and schedules). */
+export function checkEnvelope(
+  envelope: { extraTags: { nodeId: string }; time: number | string },
+  ctx: Pick<CommandContext, 'siteNodeId' | 'nowMs' | 'maxAgeMs' | 'maxFutureMs'>,
+): { ok: true; timeMs: number } | { ok: false; code: ResponseCode; errors: FieldError[] } {
+  if (envelope.extraTags.nodeId !== ctx.siteNodeId) {
+    return {
+      ok: false,
+      code: RESPONSE_CODES.WRONG_SITE,
+      errors: [{ field: 'extraTags.nodeId', message: `"${envelope.extraTags.nodeId}" is not this controller's site; expected "${ctx.siteNodeId}"` }],
+    };
+  }
+  const time = toFiniteNumber(envelope.time);
+  if (time === null) {
+    return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: [{ field: 'time', message: `expected Unix seconds as a finite number, got ${JSON.stringify(envelope.time)}` }] };
+  }
+  const timeMs = wireTimeToMs(time);
+  if (timeMs < ctx.nowMs - ctx.maxAgeMs) {
+    const ageS = Math.round((ctx.nowMs - timeMs) / 1000);
+    return {
+      ok: false,
+      code: RESPONSE_CODES.BAD_TIME,
+      errors: [{ field: 'time', message: `message is ${ageS} s old; the limit is ${ctx.maxAgeMs / 1000} s (send the current Unix time, e.g. $(date +%s))` }],
+    };
+  }
+  if (timeMs > ctx.nowMs + ctx.maxFutureMs) {
+    const aheadS = Math.round((timeMs - ctx.nowMs) / 1000);
+    return { ok: false, code: RESPONSE_CODES.BAD_TIME, errors: [{ field: 'time', message: `message is ${aheadS} s in the future; the limit is ${ctx.maxFutureMs / 1000} s` }] };
+  }
+  return { ok: true, timeMs };
+}
+
+export function zodErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ field: issue.path.length ? issue.path.join('.') : '$', message: issue.message }));
+}
+
+type KeyInfo = { prefix: string; kind: 'policy' | 'setpoint' };
+
+function splitKey(key: string): KeyInfo | null {
+  if (key.endsWith('_policy')) return { prefix: key.slice(0, -'_policy'.length), kind: 'policy' };
+  if (key.endsWith('_power_setpoint_w')) return { prefix: key.slice(0, -'_power_setpoint_w'.length), kind: 'setpoint' };
+  return null;
+}
+
+/**
+ * Parses and validates a live command as a whole [live §3.3 rule 7]: either every signal in it,
+ * or a rejection with the response_code of the most basic problem found and every error listed.
+ */
+export function parseCommand(payload: Buffer | string, ctx: CommandContext): ParseResult {
+  const decoded = decodeJsonObject(payload);
+  if (!decoded.ok) return { ...decoded, requestTime: null };
+  const raw = decoded.value;
+  const requestTime = typeof raw.time === 'number' || typeof raw.time === 'string' ? raw.time : null;
+  const shape = CommandEnvelopeSchema.safeParse(raw);
+  if (!shape.success) return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: zodErrors(shape.error), requestTime };
+  const envelope = shape.data;
+  const checked = checkEnvelope(envelope, ctx);
+  if (!checked.ok) return { ...checked, requestTime };
+
+  const warnings: FieldError[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!['extraTags', 'time', 'fields'].includes(key)) warnings.push({ field: key, message: 'unknown top-level key ignored' });
+  }
+
+  const fieldEntries = Object.entries(envelope.fields);
+  if (fieldEntries.length === 0) {
+    return { ok: true, code: warnings.length ? RESPONSE_CODES.PARTLY_IGNORED : RESPONSE_CODES.OK, timeMs: checked.timeMs, isEmpty: true, signals: [], warnings, requestTime };
+  }
+
+  const errors: Array<FieldError & { code: ResponseCode }> = [];
+  const byPrefix = new Map<string, { target: SignalTarget; policyRaw?: unknown; setpointRaw?: unknown; policyKey?: string; setpointKey?: string }>();
+
+  for (const [key, value] of fieldEntries) {
+    const split = splitKey(key);
+    if (!split) {
+      errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `fields.${key}`, message: 'unknown field; keys end in _policy or _power_setpoint_w' });
+      continue;
+    }
+    let target: SignalTarget;
+    if (isComponent(split.prefix)) {
+      target = { kind: 'component', component: split.prefix };
+    } else {
+      const device = ctx.devices.get(split.prefix);
+      if (!device) {
+        errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `fields.${key}`, message: `"${split.prefix}" is neither a component nor a device nodeId of this site` });
+        continue;
+      }
+      target = { kind: 'device', nodeId: split.prefix, group: device.group };
+    }
+    const entry = byPrefix.get(split.prefix) ?? { target };
+    if (split.kind === 'policy') {
+      entry.policyRaw = value;
+      entry.policyKey = key;
+    } else {
+      entry.setpointRaw = value;
+      entry.setpointKey = key;
+    }
+    byPrefix.set(split.prefix, entry);
+  }
+
+  const signals: CommandSignal[] = [];
+  for (const [prefix, entry] of byPrefix) {
+    const component: Component = entry.target.kind === 'component' ? entry.target.component : entry.target.group;
+    let setpointW: number | null = null;
+    if (entry.setpointKey !== undefined) {
+      setpointW = toFiniteNumber(entry.setpointRaw);
+      if (setpointW === null) {
+        errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.setpointKey}`, message: `expected a finite number of watts, got ${JSON.stringify(entry.setpointRaw) ?? String(entry.setpointRaw)}` });
+        continue;
+      }
+    }
+    if (entry.policyKey === undefined) {
+      // [live §3.3 rule 5] a setpoint without a policy is ignored; the component falls back.
+      warnings.push({ field: `fields.${entry.setpointKey ?? prefix}`, message: `setpoint without ${prefix}_policy ignored; ${prefix} falls back` });
+      continue;
+    }
+    if (typeof entry.policyRaw !== 'string') {
+      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.policyKey}`, message: `expected a policy string, got ${JSON.stringify(entry.policyRaw) ?? String(entry.policyRaw)}` });
+      continue;
+    }
+    const policy = parsePolicy(component, entry.policyRaw);
+    if (policy === null) {
+      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${entry.policyKey}`, message: `"${entry.policyRaw}" is not a policy of ${component}` });
+      continue;
+    }
+    if (SETPOINT_POLICIES.has(policy) && setpointW === null) {
+      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${prefix}_power_setpoint_w`, message: `policy "${policy}" needs ${prefix}_power_setpoint_w` });
+      continue;
+    }
+    if (setpointW !== null && !SETPOINT_POLICIES.has(policy)) {
+      warnings.push({ field: `fields.${entry.setpointKey}`, message: `policy "${policy}" ignores a setpoint; ignored` });
+      setpointW = null;
+    }
+    if (setpointW !== null && setpointW < 0 && component !== 'storage') {
+      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.setpointKey}`, message: `${component} setpoint must be ≥ 0 W, got ${setpointW}` });
+      continue;
+    }
+    const disabled = remoteDisabledReason(entry.target, ctx);
+    if (disabled) {
+      errors.push({ code: RESPONSE_CODES.REMOTE_DISABLED, field: `fields.${entry.policyKey}`, message: disabled });
+      continue;
+    }
+    signals.push(setpointW === null ? { target: entry.target, policy } : { target: entry.target, policy, setpointW });
+  }
+
+  if (errors.length > 0) {
+    const code = Math.min(...errors.map((e) => e.code)) as ResponseCode;
+    return { ok: false, code, errors: errors.map(({ field, message }) => ({ field, message })), requestTime };
+  }
+  return {
+    ok: true,
+    code: warnings.length ? RESPONSE_CODES.PARTLY_IGNORED : RESPONSE_CODES.OK,
+    timeMs: checked.timeMs,
+    isEmpty: false,
+    signals,
+    warnings,
+    requestTime,
+  };
+}
+
+function remoteDisabledReason(target: SignalTarget, ctx: CommandContext): string | null {
+  if (!ctx.isRemoteEnabled) return 'remote control is disabled in the controller configuration (remoteSignal.enabled: false)';
+  if (target.kind === 'device') {
+    return ctx.devices.get(target.nodeId)?.isRemoteEnabled ? null : `device ${target.nodeId} is not included in the remote signal`;
+  }
+  if (target.component === 'site') return null;
+  const members = [...ctx.devices.values()].filter((d) => d.group === target.component);
+  if (members.length > 0 && !members.some((d) => d.isRemoteEnabled)) {
+    return `no ${target.component} device is included in the remote signal`;
+  }
+  return null;
+}

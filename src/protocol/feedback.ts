@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * The feedback message [live §4]. Field names are the wire's, byte for byte.
+ * Signs: grid + import; storage + charge; solar + production; loads + consumption.
+ * Extensions [live §4 decided]: `data.errors`, `active_signal`, `watchdog_s`, `data.schedule`,
+ * and one object per device addressed by nodeId.
+ */
+const num = z.number();
+
+export const ActiveSignalSchema = z.enum(['remote', 'schedule', 'local']);
+export type ActiveSignal = z.infer<typeof ActiveSignalSchema>;
+
+/** Extension fields present on every group object. */
+const signalExtension = {
+  active_signal: ActiveSignalSchema.optional(),
+  /** Seconds until the watchdog returns this component to its default; absent when no remote command drives it. */
+  watchdog_s: num.optional(),
+  /** Human-readable active constraints, e.g. "export limit clipped storage by 1200 W". */
+  constraints: z.array(z.string()).optional(),
+};
+
+export const GridStateSchema = z.object({
+  active_power_W: num,
+  today_imported_energy_Wh: num,
+  today_exported_energy_Wh: num,
+  import_limit_W: num,
+  export_limit_W: num,
+  ...signalExtension,
+});
+
+export const StorageStateSchema = z.object({
+  energy_stored_Wh: num,
+  energy_capacity_Wh: num,
+  mean_soc_perc: num,
+  active_power_W: num,
+  executed_power_W: num,
+  executed_policy: z.string(),
+  max_charge_power_W: num,
+  max_discharge_power_W: num,
+  today_charged_Wh: num,
+  today_discharged_Wh: num,
+  nr_devices: num,
+  ...signalExtension,
+});
+
+export const SolarStateSchema = z.object({
+  active_power_W: num,
+  executed_power_W: num,
+  executed_policy: z.string(),
+  capacity_W: num,
+  today_energy_Wh: num,
+  nr_devices: num,
+  ...signalExtension,
+});
+
+export const HeatPumpStateSchema = z.object({
+  executed_policy: z.string(),
+  operation_modes: z.array(z.string()),
+  executed_power_W: num,
+  nr_devices: num,
+  ...signalExtension,
+});
+
+export const SwitchedLoadStateSchema = z.object({
+  executed_policy: z.string(),
+  devices_on: num,
+  devices_off: num,
+  executed_power_W: num,
+  nr_devices: num,
+  ...signalExtension,
+});
+
+export const VariableLoadStateSchema = z.object({
+  executed_policy: z.string(),
+  executed_power_W: num,
+  active_power_W: num,
+  ev_requiring_charge: z.boolean(),
+  currentL1_A: num,
+  currentL2_A: num,
+  currentL3_A: num,
+  executed_current_A: num,
+  today_charged_Wh: num,
+  today_discharged_Wh: num,
+  total_charged_Wh: num,
+  total_discharged_Wh: num,
+  min_charge_current_A: num,
+  max_charge_current_A: num,
+  allow_zero_current: z.boolean(),
+  ...signalExtension,
+});
+
+export const ScheduleSummarySchema = z.object({
+  slots: num,
+  next_start: num.nullable(),
+  active_until: num.nullable(),
+});
+
+export const FeedbackStateSchema = z
+  .object({
+    vpp_id: z.string(),
+    grid: GridStateSchema,
+    storage: StorageStateSchema,
+    solar: SolarStateSchema,
+    heat_pump: HeatPumpStateSchema,
+    switched_load: SwitchedLoadStateSchema,
+    variable_load: VariableLoadStateSchema,
+  })
+  // Device objects keyed by nodeId, present when a command addressed devices [live §4].
+  .catchall(z.unknown());
+
+export const FeedbackSchema = z.object({
+  time: num,
+  requestTime: z.union([num, z.string(), z.null()]),
+  siteNodeId: z.string(),
+  fields: z.record(z.string(), z.unknown()),
+  data: z.object({
+    response_code: num,
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    state: FeedbackStateSchema,
+    schedule: ScheduleSummarySchema.optional(),
+  }),
+});
+
+export type Feedback = z.infer<typeof FeedbackSchema>;
+export type FeedbackState = z.infer<typeof FeedbackStateSchema>;
+export type GridState = z.infer<typeof GridStateSchema>;
+export type StorageState = z.infer<typeof StorageStateSchema>;
+export type SolarState = z.infer<typeof SolarStateSchema>;
+export type HeatPumpState = z.infer<typeof HeatPumpStateSchema>;
+export type SwitchedLoadState = z.infer<typeof SwitchedLoadStateSchema>;
+export type VariableLoadState = z.infer<typeof VariableLoadStateSchema>;
+export type ScheduleSummary = z.infer<typeof ScheduleSummarySchema>;

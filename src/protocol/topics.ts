@@ -1,0 +1,36 @@
+/** Topic builders [live §2, scheduled §Topics]. Prefixes are configurable for white-label deployments. */
+export interface TopicPrefixes {
+  /** Default `standard1/rp_one_s/remoteControlMetrics`. */
+  command: string;
+  /** Default `standard1/outbound/remoteControlMetrics/feedback`. */
+  feedback: string;
+  /** Default `standard1/rp_one_s/remoteControlSchedules`. */
+  schedule: string;
+  /** Retained online/offline status (ours). Default `gridpilot/status`. */
+  status: string;
+}
+
+export const DEFAULT_TOPIC_PREFIXES: TopicPrefixes = {
+  command: 'standard1/rp_one_s/remoteControlMetrics',
+  feedback: 'standard1/outbound/remoteControlMetrics/feedback',
+  schedule: 'standard1/rp_one_s/remoteControlSchedules',
+  status: 'gridpilot/status',
+};
+
+export interface SiteTopics {
+  command: string;
+  feedback: string;
+  schedule: string;
+  status: string;
+}
+
+export function topicsFor(serial: string, prefixes: Partial<TopicPrefixes> = {}): SiteTopics {
+  const p = { ...DEFAULT_TOPIC_PREFIXES, ...prefixes };
+  const join = (prefix: string): string => `${prefix.replace(/\/+$/, '')}/${serial}`;
+  return { command: join(p.command), feedback: join(p.feedback), schedule: join(p.schedule), status: join(p.status) };
+}
+
+/** `<SN>_site_0` [live §3]. */
+export function siteNodeIdFor(serial: string): string {
+  return `${serial}_site_0`;
+}

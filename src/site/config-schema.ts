@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { POLICIES_BY_COMPONENT } from '../protocol/policies.ts';
+
+/**
+ * The site configuration: strict (unknown keys fail with their path), units in every name.
+ * Sign conventions are the wire's: grid + import, storage + charge, solar + production,
+ * loads + consumption.
+ */
+
+const W = z.number().finite();
+const posW = W.positive();
+const nonNegW = W.nonnegative();
+const seconds = z.number().finite().nonnegative();
+const nodeId = z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'nodeId may hold letters, digits and _ . : - only');
+
+/** How a device is reached. Only the simulator ships today; real drivers (SunSpec, OCPP …) plug in here. */
+const SimulatedDriver = z.strictObject({ type: z.literal('simulated') });
+const Driver = z.discriminatedUnion('type', [SimulatedDriver]).default({ type: 'simulated' });
+
+const common = {
+  /** Device nodeId [live §3.2]; default `<SN>_<group>_<n>` with n counted from 0 per group. */
+  nodeId: nodeId.optional(),
+  name: z.string().optional(),
+  driver: Driver,
+};
+
+export const SolarDeviceSchema = z.strictObject({
+  ...common,
+  group: z.literal('solar'),
+  /** Inverter AC rating, W (the curtailment cap never exceeds it). */
+  ratedPowerW: posW,
+  /** Simulator: DC peak power of the panels, W; default = ratedPowerW. */
+  peakPowerW: posW.optional(),
+});
+
+export const StorageDeviceSchema = z.strictObject({
+  ...common,
+  group: z.literal('storage'),
+  capacityWh: posW,
+  maxChargeW: posW,
+  maxDischargeW: posW,
+  /** SoC the controller never discharges below, %. Default 5. */
+  minSocPct: z.number().min(0).max(100).default(5),
+  /** SoC the controller never charges above, %. Default 100. */
+  maxSocPct: z.number().min(0).max(100).default(100),
+  /** Energy kept back for backup: self_consumption does not discharge below it, %. Default 0 (= minSocPct). */
+  reserveSocPct: z.number().min(0).max(100).default(0),
+  /** One-way efficiency, 0–1 (charge and discharge each). Default 0.95. */
+  efficiency: z.number().gt(0).max(1).default(0.95),
+  /** Simulator: SoC at start, %. Default 50. */
+  initialSocPct: z.number().min(0).max(100).default(50),
+});
+
+const runTimes = {
+  /** Minimum time on once started, s. Always respected [live §3.1]. */
+  minOnS: seconds.default(0),
+  /** Minimum time off once stopped, s. Always respected. */
+  minOffS: seconds.default(0),
+  /** Maximum continuous run, s; 0 = no limit. */
+  maxOnS: seconds.default(0),
+  /** Maximum starts in any 60-minute window; 0 = no limit. */
+  maxStartsPerHour: z.number().int().nonnegative().default(0),
+  /** self_consumption: switch on when surplus ≥ ratedPowerW + this, W. Default 0. */
+  surplusThresholdW: nonNegW.default(0),
+  /** self_consumption: switch off when the site imports more than this, W. Default 100. */
+  hysteresisW: nonNegW.default(100),
+};
+
+export const HeatPumpDeviceSchema = z.strictObject({
+  ...common,
+  group: z.literal('heat_pump'),
+  ratedPowerW: posW,
+  ...runTimes,
+});
+
+export const SwitchedLoadDeviceSchema = z.strictObject({
+  ...common,
+  group: z.literal('switched_load'),
+  ratedPowerW: posW,
+  ...runTimes,
+});
+
+export const EvChargerDeviceSchema = z.strictObject({
+  ...common,
+  group: z.literal('variable_power_load'),
+  /** Phases wired to the charger. */
+  phases: z.union([z.literal(1), z.literal(3)]).default(3),
+  /** Can switch between 1 and 3 phases while charging. */
+  canSwitchPhases: z.boolean().default(false),
+  /** Minimum time between two phase switches, s. Default 300. */
+  phaseSwitchDwellS: seconds.default(300),
+  minCurrentA: z.number().positive().default(6),
+  maxCurrentA: z.number().positive().default(16),
+  /** The charger may be paused at 0 A (else it holds at least the minimum while a car charges). */
+  allowZeroCurrent: z.boolean().default(true),
+  voltageV: z.number().positive().default(230),
+});
+
+export const DeviceSchema = z.discriminatedUnion('group', [
+  SolarDeviceSchema,
+  StorageDeviceSchema,
+  HeatPumpDeviceSchema,
+  SwitchedLoadDeviceSchema,
+  EvChargerDeviceSchema,
+]);
+
+const policyFor = <C extends keyof typeof POLICIES_BY_COMPONENT>(component: C, fallback: (typeof POLICIES_BY_COMPONENT)[C][number]) =>
+  z.enum(POLICIES_BY_COMPONENT[component] as unknown as [string, ...string[]]).default(fallback);
+
+export const SiteConfigSchema = z.strictObject({
+  /** Controller serial number, e.g. OM12404080000000000 (topics end in it). */
+  serial: z.string().regex(/^[A-Za-z0-9_-]+$/, 'serial may hold letters, digits, _ and - only'),
+  /** Default `<serial>_site_0`. */
+  siteNodeId: nodeId.optional(),
+  grid: z
+    .strictObject({
+      /** Largest allowed import, W (contract or connection). */
+      importLimitW: posW,
+      /** Largest allowed export, W (configured hard limit; a remote `limit` can only lower it). */
+      exportLimitW: nonNegW,
+      /** Main fuse, A per phase; with phases and voltage it caps import (and export). */
+      mainFuseA: z.number().positive().optional(),
+      phases: z.union([z.literal(1), z.literal(3)]).default(3),
+      voltageV: z.number().positive().default(230),
+      /** Kept free below every limit, W. Default 100. */
+      safetyMarginW: nonNegW.default(100),
+    })
+    .prefault({ importLimitW: 17_000, exportLimitW: 10_000 }),
+  control: z
+    .strictObject({
+      /** Periodic cycle, ms (commands also trigger a cycle at once). Default 1000. */
+      cycleMs: z.number().int().min(50).max(60_000).default(1000),
+      /** self_consumption aims at zero grid exchange ± this, W. Default 50. */
+      deadbandW: nonNegW.default(50),
+      /** Device read timeout within a cycle, ms. Default 500. */
+      readTimeoutMs: z.number().int().positive().default(500),
+    })
+    .prefault({}),
+  remoteSignal: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Reported as state.vpp_id; leave empty as the original advises. */
+      vppId: z.string().default(''),
+      /** Watchdog: seconds without a command before every component returns to its default [live §3.3 rule 2]. */
+      fallbackTimeoutS: z.number().positive().max(86_400).default(60),
+      /** Oldest accepted command `time`, s; default = fallbackTimeoutS [live §3.3 rule 7]. */
+      maxCommandAgeS: z.number().positive().optional(),
+      /** Furthest accepted `time` in the future, s. Default 300. */
+      maxFutureS: z.number().nonnegative().default(300),
+      /** Devices included in remote control: "all" or a list of nodeIds. */
+      includedDevices: z.union([z.literal('all'), z.array(nodeId)]).default('all'),
+      /** Also publish feedback every N s; 0 = only after commands. Default 0. */
+      feedbackIntervalS: seconds.default(0),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      /** External broker, e.g. mqtt://host:1883, mqtts://host:8883, ws://host/mqtt; absent = the embedded broker. */
+      brokerUrl: z.string().optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      clientId: z.string().optional(),
+      /** 3 = MQTT 3.1, 4 = 3.1.1, 5 = 5.0. Default 4. */
+      protocolVersion: z.union([z.literal(3), z.literal(4), z.literal(5)]).default(4),
+      /** TLS files (PEM paths) for mqtts/wss. */
+      caFile: z.string().optional(),
+      certFile: z.string().optional(),
+      keyFile: z.string().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+      topicPrefixes: z
+        .strictObject({ command: z.string().min(1), feedback: z.string().min(1), schedule: z.string().min(1), status: z.string().min(1) })
+        .partial()
+        .default({}),
+      embedded: z
+        .strictObject({
+          /** TCP port of the embedded broker; 0 = any free port. Default 1883. */
+          port: z.number().int().min(0).max(65_535).default(1883),
+          /** MQTT over WebSocket (path /mqtt); null = off. Default 8083 [live §1: the vendor uses 80]. */
+          wsPort: z.number().int().min(0).max(65_535).nullable().default(8083),
+          /** Bind address. Default loopback. */
+          host: z.string().default('127.0.0.1'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Each component's local default policy, used at start, after the watchdog and after `fallback`. */
+  defaults: z
+    .strictObject({
+      solar: policyFor('solar', 'feed_in_limitation'),
+      storage: policyFor('storage', 'self_consumption'),
+      heat_pump: policyFor('heat_pump', 'self_consumption'),
+      switched_load: policyFor('switched_load', 'self_consumption'),
+      variable_power_load: policyFor('variable_power_load', 'self_consumption'),
+    })
+    .prefault({}),
+  devices: z.array(DeviceSchema).default([]),
+  /** The simulated world the simulated devices live in. */
+  simulation: z
+    .strictObject({
+      /** Household consumption per year, kWh, shaped by a standard daily profile. Default 4000. */
+      annualLoadKWh: nonNegW.default(4000),
+      /** Hourly weather CSV (shortwave_radiation column); default: the bundled Belgian data; "clear-sky" for a model. */
+      weatherCsv: z.string().default('bundled'),
+      /** Seed for the load noise, so runs repeat. Default 1. */
+      seed: z.number().int().default(1),
+    })
+    .prefault({}),
+});
+
+export type SiteConfigInput = z.input<typeof SiteConfigSchema>;
+export type SiteConfigParsed = z.output<typeof SiteConfigSchema>;
+export type DeviceConfigParsed = z.output<typeof DeviceSchema>;
