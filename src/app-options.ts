@@ -1,0 +1,29 @@
+import type { Clock } from './core/clock.ts';
+
+/** Options of `startApp` (the composition root) — what `gridpilot start` flags map to. */
+export interface AppOptions {
+  /** YAML/JSON site config path; absent = the demo site. */
+  configPath?: string;
+  /** Overrides the config's serial. */
+  serial?: string;
+  /** Embedded broker TCP port (0 = any free port). Default: config (1883). */
+  brokerPort?: number;
+  /** Embedded broker WebSocket port, path /mqtt (0 = any free port, null = off). Default: config (8083). */
+  wsPort?: number | null;
+  /** Web UI / HTTP API port (0 = any free port, null = off). Default 8080. */
+  httpPort?: number | null;
+  /** Overrides remoteSignal.fallbackTimeoutS. */
+  fallbackTimeoutS?: number;
+  /** Simulated seconds per real second. Default 1. */
+  speed?: number;
+  /** Simulated clock start, Unix ms. Default: now. */
+  simStartMs?: number;
+  /** Use this broker instead of the embedded one (mqtt://, mqtts://, ws://, wss://). */
+  brokerUrl?: string;
+  /** Data directory (SQLite store). */
+  dataDir?: string;
+  /** pino level; default 'info'. 'silent' in tests. */
+  logLevel?: string;
+  /** Inject a clock (tests use FakeClock); overrides speed/simStartMs. */
+  clock?: Clock;
+}
