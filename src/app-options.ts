@@ -27,3 +27,19 @@ export interface AppOptions {
   /** Inject a clock (tests use FakeClock); overrides speed/simStartMs. */
   clock?: Clock;
 }
+
+/** What `startApp` returns: enough for the CLI to print how to send a first command, and to stop. */
+export interface RunningAppInfo {
+  serial: string;
+  siteNodeId: string;
+  /** mqtt://host:port the controller uses (embedded or external). */
+  brokerUrl: string;
+  /** ws://host:port/mqtt of the embedded broker, when on. */
+  wsUrl: string | null;
+  /** http://host:port of the web UI / API, when on. */
+  httpUrl: string | null;
+  topics: { command: string; feedback: string; schedule: string; status: string };
+  fallbackTimeoutS: number;
+  /** Device nodeIds by group, for the start banner. */
+  devices: Array<{ nodeId: string; group: string; name: string }>;
+}

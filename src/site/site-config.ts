@@ -43,6 +43,10 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     }
     return { ...d, nodeId: id, name: d.name ?? id, isRemoteEnabled: included === 'all' || included.includes(id) };
   });
+  for (const [component, policy] of Object.entries(cfg.defaults)) {
+    // Until the optimiser ships, `cost` cannot be a local default (it would silently do nothing).
+    if (policy === 'cost') problems.push(`  defaults.${component}: "cost" is not available yet in this version`);
+  }
   const siteNodeId = cfg.siteNodeId ?? siteNodeIdFor(cfg.serial);
   if (seen.has(siteNodeId)) problems.push(`  siteNodeId: "${siteNodeId}" is also a device nodeId`);
   if (included !== 'all') {

@@ -1,0 +1,312 @@
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { Component } from '../protocol/components.ts';
+import { parseCommand, type CommandSignal, type ParseResult } from '../protocol/command.ts';
+import type { Feedback, ScheduleSummary } from '../protocol/feedback.ts';
+import type { ExecutedPolicy, Policy } from '../protocol/policies.ts';
+import { RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
+import { hardExportLimitW, hardImportLimitW, type SiteConfig } from '../site/site-config.ts';
+import { computeCycle, type CycleMemory } from './cycle.ts';
+import { EnergyCounters } from './energy-counters.ts';
+import { buildFeedback, counterPowers } from './feedback-builder.ts';
+import type { CyclePlan } from './plan.ts';
+import { RemoteCommandState } from './remote-state.ts';
+import { RunTimeGuard } from './run-time-guard.ts';
+import { arbitrate, type Resolution } from './signals.ts';
+import { readSnapshot, type SiteDevices, type SiteSnapshot } from './snapshot.ts';
+import { writePlan } from './write-plan.ts';
+
+/** A lower-priority control source (the stored schedule) [live §3.3 rule 8]. */
+export interface ScheduleSource {
+  /** Group-level signals of the slot active at `nowMs` (empty when none), and when it ends. */
+  activeAt(nowMs: number): { signals: CommandSignal[]; endMs: number } | null;
+  summary(nowMs: number): ScheduleSummary;
+}
+
+export interface ControllerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What each cycle produced, for telemetry and the UI. */
+export interface CycleRecord {
+  atMs: number;
+  snapshot: SiteSnapshot;
+  plan: CyclePlan;
+  resolution: Resolution;
+  /** Compute time of the pure part, ms. */
+  computeMs: number;
+}
+
+/** A processed command: the feedback to publish, and what was applied (for the command log). */
+export interface CommandOutcome {
+  feedback: Feedback;
+  accepted: boolean;
+  code: ResponseCode;
+}
+
+const NOT_YET: ReadonlyMap<Policy, string> = new Map([['cost', 'the cost policy (day-ahead price optimisation) is not available yet in this version']]);
+
+/**
+ * The control loop [design §One cycle]: periodic (cycleMs) and event-driven (a command runs a
+ * cycle at once). Cycles never overlap: commands and ticks queue on one chain.
+ */
+export class Controller {
+  private readonly remote: RemoteCommandState;
+  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map() };
+  private readonly counters: EnergyCounters;
+  private chain: Promise<unknown> = Promise.resolve();
+  private cancelTick: (() => void) | null = null;
+  private cancelWatchdog: (() => void) | null = null;
+  private running = false;
+  private last: CycleRecord | null = null;
+  private cycleListeners: Array<(r: CycleRecord) => void> = [];
+  private feedbackListeners: Array<(f: Feedback) => void> = [];
+  private lastCycleError: string | null = null;
+
+  constructor(
+    readonly site: SiteConfig,
+    private readonly devices: SiteDevices,
+    private readonly clock: Clock,
+    private readonly opts: { logger?: ControllerLogger; schedule?: ScheduleSource } = {},
+  ) {
+    this.remote = new RemoteCommandState(site.remoteSignal.fallbackTimeoutS * 1000);
+    this.counters = new EnergyCounters(clock.now());
+    for (const d of site.devices) {
+      if (d.group === 'heat_pump' || d.group === 'switched_load') this.memory.guards.set(d.nodeId, new RunTimeGuard(d));
+    }
+  }
+
+  /** Starts the periodic cycle (the first one runs at once). */
+  start(): Promise<void> {
+    this.running = true;
+    const tick = (): void => {
+      if (!this.running) return;
+      this.cancelTick = this.clock.setTimer(this.site.control.cycleMs, tick);
+      void this.enqueue(() => this.runCycle()).catch(() => undefined);
+      const every = this.site.remoteSignal.feedbackIntervalS;
+      if (every > 0 && this.shouldPublishPeriodic(every)) void this.enqueue(() => this.periodicFeedback()).catch(() => undefined);
+    };
+    this.cancelTick = this.clock.setTimer(this.site.control.cycleMs, tick);
+    return this.enqueue(() => this.runCycle()).then(() => undefined);
+  }
+
+  /** Stops the loop after the cycle in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelTick?.();
+    this.cancelWatchdog?.();
+    await this.chain.catch(() => undefined);
+  }
+
+  onCycle(listener: (r: CycleRecord) => void): void {
+    this.cycleListeners.push(listener);
+  }
+
+  /** Feedback that is not the answer to a command (periodic feedback). */
+  onFeedback(listener: (f: Feedback) => void): void {
+    this.feedbackListeners.push(listener);
+  }
+
+  lastCycle(): CycleRecord | null {
+    return this.last;
+  }
+
+  /** The seconds until the watchdog fires, or null when no live command is armed. */
+  watchdogSecondsLeft(): number | null {
+    return this.remote.secondsLeft(this.clock.now());
+  }
+
+  /** Re-runs a cycle now (e.g. when a schedule changed). */
+  trigger(): Promise<void> {
+    return this.enqueue(() => this.runCycle()).then(() => undefined);
+  }
+
+  /**
+   * Validates a live command as a whole and applies it at once [live §3.3]; always answers with a
+   * feedback message, whatever the input. Never throws.
+   */
+  handleCommand(payload: Buffer | string): Promise<CommandOutcome> {
+    return this.enqueue(async () => {
+      const nowMs = this.clock.now();
+      let parsed: ParseResult;
+      try {
+        parsed = this.parse(payload, nowMs);
+      } catch (err) {
+        parsed = { ok: false, code: RESPONSE_CODES.INTERNAL_ERROR, errors: [{ field: '$', message: `internal error: ${errorMessage(err)}` }], requestTime: null };
+      }
+      if (parsed.ok && !parsed.isEmpty) {
+        this.remote.accept(parsed.signals, nowMs);
+        this.armWatchdog();
+      }
+      let record = this.last;
+      try {
+        record = await this.runCycle();
+      } catch (err) {
+        if (!record) {
+          return this.fallbackOutcome(parsed, `internal error: ${errorMessage(err)}`);
+        }
+      }
+      const errors: FieldError[] = parsed.ok ? parsed.warnings : parsed.errors;
+      const fields = parsed.ok ? fieldsOf(parsed.signals) : {};
+      const addressed = parsed.ok ? parsed.signals.flatMap((s) => (s.target.kind === 'device' ? [s.target.nodeId] : [])) : [];
+      const feedback = await this.feedbackFor(record as CycleRecord, { requestTime: parsed.requestTime, code: parsed.code, errors, fields, addressed });
+      return { feedback, accepted: parsed.ok, code: parsed.code };
+    });
+  }
+
+  private parse(payload: Buffer | string, nowMs: number): ParseResult {
+    const rs = this.site.remoteSignal;
+    const parsed = parseCommand(payload, {
+      siteNodeId: this.site.siteNodeId,
+      devices: new Map(this.site.devices.map((d) => [d.nodeId, { group: d.group, isRemoteEnabled: d.isRemoteEnabled }])),
+      isRemoteEnabled: rs.enabled,
+      nowMs,
+      maxAgeMs: (rs.maxCommandAgeS ?? rs.fallbackTimeoutS) * 1000,
+      maxFutureMs: rs.maxFutureS * 1000,
+    });
+    if (!parsed.ok) return parsed;
+    const unsupported = parsed.signals.filter((s) => NOT_YET.has(s.policy));
+    if (unsupported.length > 0) {
+      return {
+        ok: false,
+        code: RESPONSE_CODES.BAD_POLICY,
+        errors: unsupported.map((s) => ({ field: `fields.${targetName(s)}_policy`, message: NOT_YET.get(s.policy) ?? '' })),
+        requestTime: parsed.requestTime,
+      };
+    }
+    return parsed;
+  }
+
+  private armWatchdog(): void {
+    this.cancelWatchdog?.();
+    const at = this.remote.watchdogAtMs();
+    if (at === null) return;
+    this.cancelWatchdog = this.clock.setTimer(at - this.clock.now(), () => {
+      void this.enqueue(() => this.runCycle()).catch(() => undefined);
+    });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private resolve(nowMs: number): Resolution {
+    const defaults = { ...this.site.defaults, site: 'default' } as Record<Component, ExecutedPolicy>;
+    const slot = this.opts.schedule?.activeAt(nowMs) ?? null;
+    return arbitrate({ site: this.site, remote: this.remote.activeSignals(nowMs), schedule: slot?.signals ?? [], defaults });
+  }
+
+  private exportLimitW(res: Resolution): number {
+    const hard = hardExportLimitW(this.site);
+    const site = res.components.site;
+    return site.policy === 'limit' && site.setpointW !== undefined ? Math.min(hard, Math.max(0, site.setpointW)) : hard;
+  }
+
+  private async runCycle(): Promise<CycleRecord> {
+    const nowMs = this.clock.now();
+    if (this.remote.expire(nowMs)) this.opts.logger?.info({ event: 'watchdog' }, 'remote command expired; local regime takes over');
+    try {
+      const snapshot = await readSnapshot(this.devices, nowMs, this.site.control.readTimeoutMs);
+      this.counters.update(nowMs, counterPowers(snapshot));
+      const t0 = performance.now();
+      const resolution = this.resolve(nowMs);
+      const plan = computeCycle({
+        site: this.site,
+        snapshot,
+        resolution,
+        memory: this.memory,
+        exportLimitW: this.exportLimitW(resolution),
+        importLimitW: hardImportLimitW(this.site),
+        nowMs,
+      });
+      const computeMs = performance.now() - t0;
+      for (const [id, why] of snapshot.readErrors) plan.constraints.push(`${id}: not read this cycle (${why}); not driven`);
+      await writePlan(this.devices, plan, this.opts.logger);
+      const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, computeMs };
+      this.last = record;
+      this.lastCycleError = null;
+      for (const l of this.cycleListeners) l(record);
+      return record;
+    } catch (err) {
+      const msg = errorMessage(err);
+      if (msg !== this.lastCycleError) this.opts.logger?.error({ err: msg }, 'control cycle failed; devices keep their last setpoints');
+      this.lastCycleError = msg;
+      throw err;
+    }
+  }
+
+  private async feedbackFor(
+    record: CycleRecord,
+    req: { requestTime: unknown; code: ResponseCode; errors: FieldError[]; fields: Record<string, unknown>; addressed: string[] },
+  ): Promise<Feedback> {
+    const nowMs = this.clock.now();
+    // Measured values after the new setpoints were written, so the feedback shows their effect.
+    let snapshot = record.snapshot;
+    try {
+      snapshot = await readSnapshot(this.devices, nowMs, this.site.control.readTimeoutMs);
+    } catch {
+      // keep the cycle's snapshot
+    }
+    const schedule = this.opts.schedule?.summary(nowMs);
+    return buildFeedback({
+      site: this.site,
+      snapshot,
+      plan: record.plan,
+      resolution: record.resolution,
+      counters: this.counters,
+      nowMs,
+      requestTime: req.requestTime,
+      responseCode: req.code,
+      errors: req.errors,
+      fields: req.fields,
+      addressedDevices: req.addressed,
+      watchdogS: this.remote.secondsLeft(nowMs),
+      ...(schedule ? { schedule } : {}),
+    });
+  }
+
+  private lastPeriodicMs = -Infinity;
+  private shouldPublishPeriodic(everyS: number): boolean {
+    const now = this.clock.now();
+    if (now - this.lastPeriodicMs < everyS * 1000) return false;
+    this.lastPeriodicMs = now;
+    return true;
+  }
+
+  private async periodicFeedback(): Promise<void> {
+    if (!this.last) return;
+    const f = await this.feedbackFor(this.last, { requestTime: null, code: RESPONSE_CODES.OK, errors: [], fields: {}, addressed: [] });
+    for (const l of this.feedbackListeners) l(f);
+  }
+
+  private fallbackOutcome(parsed: ParseResult, message: string): CommandOutcome {
+    // No cycle has ever succeeded: answer with the code and an empty state rather than stay silent.
+    const feedback = {
+      time: Math.floor(this.clock.now() / 1000),
+      requestTime: (parsed.requestTime ?? null) as Feedback['requestTime'],
+      siteNodeId: this.site.siteNodeId,
+      fields: {},
+      data: { response_code: RESPONSE_CODES.INTERNAL_ERROR, errors: [...(parsed.ok ? [] : parsed.errors), { field: '$', message }] },
+    } as unknown as Feedback;
+    return { feedback, accepted: false, code: RESPONSE_CODES.INTERNAL_ERROR };
+  }
+}
+
+function targetName(s: CommandSignal): string {
+  return s.target.kind === 'component' ? s.target.component : s.target.nodeId;
+}
+
+/** The applied fields with canonical policy strings (what feedback echoes in `fields`). */
+function fieldsOf(signals: readonly CommandSignal[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of signals) {
+    const name = targetName(s);
+    out[`${name}_policy`] = s.policy;
+    if (s.setpointW !== undefined) out[`${name}_power_setpoint_w`] = s.setpointW;
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+import type { DeviceGroup } from '../protocol/components.ts';
+import type { Feedback, FeedbackState, ScheduleSummary } from '../protocol/feedback.ts';
+import type { FieldError, ResponseCode } from '../protocol/response-codes.ts';
+import { devicesOf, type SiteConfig } from '../site/site-config.ts';
+import type { EnergyCounters } from './energy-counters.ts';
+import type { CyclePlan } from './plan.ts';
+import { activeSignalOf, type Resolution } from './signals.ts';
+import type { SiteSnapshot } from './snapshot.ts';
+
+const W = (x: number): number => Math.round(x);
+const Wh = (x: number): number => Math.round(x * 10) / 10;
+const sum = (xs: Iterable<number>): number => [...xs].reduce((s, x) => s + x, 0);
+
+/** Powers (W ≥ 0) the energy counters integrate, by key. */
+export function counterPowers(snap: SiteSnapshot): Map<string, number> {
+  const m = new Map<string, number>();
+  m.set('grid.import', Math.max(0, snap.gridPowerW));
+  m.set('grid.export', Math.max(0, -snap.gridPowerW));
+  let charge = 0;
+  let discharge = 0;
+  for (const [id, b] of snap.storage) {
+    m.set(`${id}.charge`, Math.max(0, b.powerW));
+    m.set(`${id}.discharge`, Math.max(0, -b.powerW));
+    charge += Math.max(0, b.powerW);
+    discharge += Math.max(0, -b.powerW);
+  }
+  m.set('storage.charge', charge);
+  m.set('storage.discharge', discharge);
+  for (const [id, s] of snap.solar) m.set(`${id}.energy`, s.powerW);
+  m.set('solar.energy', sum([...snap.solar.values()].map((s) => s.powerW)));
+  for (const [id, e] of snap.evChargers) m.set(`${id}.charge`, e.powerW);
+  m.set('ev.charge', sum([...snap.evChargers.values()].map((e) => e.powerW)));
+  for (const [id, h] of [...snap.heatPumps, ...snap.switchedLoads]) m.set(`${id}.energy`, h.powerW);
+  return m;
+}
+
+export interface FeedbackInput {
+  site: SiteConfig;
+  snapshot: SiteSnapshot;
+  plan: CyclePlan;
+  resolution: Resolution;
+  counters: EnergyCounters;
+  nowMs: number;
+  /** The command's `time` as sent (echoed as requestTime). */
+  requestTime: unknown;
+  responseCode: ResponseCode;
+  errors: FieldError[];
+  /** Fields as applied (canonical policies); {} for a rejected or empty command. */
+  fields: Record<string, unknown>;
+  /** Device nodeIds the command addressed (each gets an object in state). */
+  addressedDevices: readonly string[];
+  watchdogS: number | null;
+  schedule?: ScheduleSummary;
+}
+
+/** Builds the feedback message [live §4], with the decided extensions. */
+export function buildFeedback(f: FeedbackInput): Feedback {
+  const { site, snapshot: snap, plan, resolution: res, counters } = f;
+  const ext = (group: DeviceGroup | 'site') => {
+    const sig = res.components[group];
+    const active = activeSignalOf(sig.source);
+    return active === 'remote' && f.watchdogS !== null ? { active_signal: active, watchdog_s: f.watchdogS } : { active_signal: active };
+  };
+  const storageCfg = devicesOf(site, 'storage');
+  const readings = storageCfg.flatMap((d) => snap.storage.get(d.nodeId) ?? []);
+  const capacityWh = sum(readings.map((r) => r.capacityWh));
+  const storedWh = sum(readings.map((r) => (r.capacityWh * r.socPct) / 100));
+  const evCfg = devicesOf(site, 'variable_power_load');
+  const evReadings = [...snap.evChargers.values()];
+  const currents = [0, 1, 2].map((k) => sum(evReadings.map((r) => r.currentsA[k] ?? 0)));
+  const firstEv = evCfg[0];
+  const state: FeedbackState = {
+    vpp_id: site.remoteSignal.vppId,
+    grid: {
+      active_power_W: W(snap.gridPowerW),
+      today_imported_energy_Wh: Wh(counters.todayWh('grid.import')),
+      today_exported_energy_Wh: Wh(counters.todayWh('grid.export')),
+      import_limit_W: W(plan.importLimitW),
+      export_limit_W: W(plan.exportLimitW),
+      ...ext('site'),
+      constraints: plan.constraints,
+    },
+    storage: {
+      energy_stored_Wh: Wh(storedWh),
+      energy_capacity_Wh: Wh(capacityWh),
+      mean_soc_perc: capacityWh > 0 ? Math.round((storedWh / capacityWh) * 1000) / 10 : 0,
+      active_power_W: W(sum(readings.map((r) => r.powerW))),
+      executed_power_W: W(sum(plan.storage.map((o) => o.powerW ?? 0))),
+      executed_policy: res.components.storage.policy,
+      max_charge_power_W: W(sum(readings.map((r) => r.maxChargeW))),
+      max_discharge_power_W: W(sum(readings.map((r) => r.maxDischargeW))),
+      today_charged_Wh: Wh(counters.todayWh('storage.charge')),
+      today_discharged_Wh: Wh(counters.todayWh('storage.discharge')),
+      nr_devices: storageCfg.length,
+      ...ext('storage'),
+    },
+    solar: {
+      active_power_W: W(sum([...snap.solar.values()].map((s) => s.powerW))),
+      executed_power_W: W(sum(plan.solar.map((o) => o.predictedW))),
+      executed_policy: res.components.solar.policy,
+      capacity_W: W(sum(devicesOf(site, 'solar').map((d) => d.ratedPowerW))),
+      today_energy_Wh: Wh(counters.todayWh('solar.energy')),
+      nr_devices: devicesOf(site, 'solar').length,
+      ...ext('solar'),
+    },
+    heat_pump: {
+      executed_policy: res.components.heat_pump.policy,
+      operation_modes: plan.heatPumps.length ? plan.heatPumps.map((o) => (o.isOn ? 'on' : 'off')) : ['off'],
+      executed_power_W: W(sum(plan.heatPumps.map((o) => o.predictedW))),
+      nr_devices: devicesOf(site, 'heat_pump').length,
+      ...ext('heat_pump'),
+    },
+    switched_load: {
+      executed_policy: res.components.switched_load.policy,
+      devices_on: plan.switchedLoads.filter((o) => o.isOn).length,
+      devices_off: plan.switchedLoads.filter((o) => !o.isOn).length,
+      executed_power_W: W(sum(plan.switchedLoads.map((o) => o.predictedW))),
+      nr_devices: devicesOf(site, 'switched_load').length,
+      ...ext('switched_load'),
+    },
+    variable_load: {
+      executed_policy: res.components.variable_power_load.policy,
+      executed_power_W: W(sum(plan.evChargers.map((o) => o.predictedW))),
+      active_power_W: W(sum(evReadings.map((r) => r.powerW))),
+      ev_requiring_charge: evReadings.some((r) => r.isConnected && r.isRequiringCharge),
+      currentL1_A: Math.round((currents[0] ?? 0) * 10) / 10,
+      currentL2_A: Math.round((currents[1] ?? 0) * 10) / 10,
+      currentL3_A: Math.round((currents[2] ?? 0) * 10) / 10,
+      executed_current_A: sum(plan.evChargers.map((o) => o.currentA ?? 0)),
+      today_charged_Wh: Wh(counters.todayWh('ev.charge')),
+      today_discharged_Wh: 0,
+      total_charged_Wh: Wh(counters.totalWh('ev.charge')),
+      total_discharged_Wh: 0,
+      min_charge_current_A: firstEv ? Math.min(...evCfg.map((d) => d.minCurrentA)) : 6,
+      max_charge_current_A: firstEv ? sum(evCfg.map((d) => d.maxCurrentA)) : 16,
+      allow_zero_current: evCfg.every((d) => d.allowZeroCurrent),
+      ...ext('variable_power_load'),
+    },
+  };
+  for (const id of f.addressedDevices) {
+    const obj = deviceState(id, f);
+    if (obj) state[id] = obj;
+  }
+  const data: Feedback['data'] = { response_code: f.responseCode, state };
+  if (f.errors.length) data.errors = f.errors;
+  if (f.schedule) data.schedule = f.schedule;
+  return {
+    time: Math.floor(f.nowMs / 1000),
+    requestTime: (f.requestTime ?? null) as Feedback['requestTime'],
+    siteNodeId: site.siteNodeId,
+    fields: f.fields,
+    data,
+  };
+}
+
+/** One device's object in feedback state, with the same kind of fields as its group [live §4]. */
+function deviceState(nodeId: string, f: FeedbackInput): Record<string, unknown> | null {
+  const cfg = f.site.devices.find((d) => d.nodeId === nodeId);
+  const sig = f.resolution.devices.get(nodeId);
+  if (!cfg || !sig) return null;
+  const common = { group: cfg.group, name: cfg.name, executed_policy: sig.policy, active_signal: activeSignalOf(sig.source) };
+  const snap = f.snapshot;
+  switch (cfg.group) {
+    case 'storage': {
+      const r = snap.storage.get(nodeId);
+      const o = f.plan.storage.find((x) => x.nodeId === nodeId);
+      return {
+        ...common,
+        soc_perc: r ? Math.round(r.socPct * 10) / 10 : null,
+        energy_capacity_Wh: r ? Wh(r.capacityWh) : null,
+        active_power_W: r ? W(r.powerW) : null,
+        executed_power_W: W(o?.powerW ?? 0),
+        max_charge_power_W: r ? W(r.maxChargeW) : null,
+        max_discharge_power_W: r ? W(r.maxDischargeW) : null,
+        today_charged_Wh: Wh(f.counters.todayWh(`${nodeId}.charge`)),
+        today_discharged_Wh: Wh(f.counters.todayWh(`${nodeId}.discharge`)),
+      };
+    }
+    case 'solar': {
+      const r = snap.solar.get(nodeId);
+      const o = f.plan.solar.find((x) => x.nodeId === nodeId);
+      return { ...common, active_power_W: r ? W(r.powerW) : null, executed_power_W: W(o?.predictedW ?? 0), capacity_W: cfg.ratedPowerW, today_energy_Wh: Wh(f.counters.todayWh(`${nodeId}.energy`)) };
+    }
+    case 'heat_pump':
+    case 'switched_load': {
+      const o = [...f.plan.heatPumps, ...f.plan.switchedLoads].find((x) => x.nodeId === nodeId);
+      return { ...common, operation_mode: o?.isOn ? 'on' : 'off', executed_power_W: W(o?.predictedW ?? 0), waiting: o?.waiting ?? null };
+    }
+    case 'variable_power_load': {
+      const r = snap.evChargers.get(nodeId);
+      const o = f.plan.evChargers.find((x) => x.nodeId === nodeId);
+      return {
+        ...common,
+        executed_power_W: W(o?.predictedW ?? 0),
+        active_power_W: r ? W(r.powerW) : null,
+        ev_requiring_charge: Boolean(r?.isConnected && r.isRequiringCharge),
+        executed_current_A: o?.currentA ?? null,
+        phases: o?.phases ?? cfg.phases,
+        currentL1_A: r?.currentsA[0] ?? 0,
+        currentL2_A: r?.currentsA[1] ?? 0,
+        currentL3_A: r?.currentsA[2] ?? 0,
+        min_charge_current_A: cfg.minCurrentA,
+        max_charge_current_A: cfg.maxCurrentA,
+        allow_zero_current: cfg.allowZeroCurrent,
+      };
+    }
+  }
+}

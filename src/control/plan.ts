@@ -1,0 +1,29 @@
+import type { ResolvedSignal } from './signals.ts';
+
+/** What one cycle decided for each device. `predictedW` uses the wire's signs (storage + charge, loads + consumption, solar + production). */
+export interface SolarOutput { nodeId: string; signal: ResolvedSignal; limitW: number | null; availableW: number; predictedW: number }
+export interface StorageOutput { nodeId: string; signal: ResolvedSignal; powerW: number | null; predictedW: number }
+export interface SwitchOutput { nodeId: string; signal: ResolvedSignal; isOn: boolean; predictedW: number; ratedW: number; waiting: string | null; wasOn: boolean }
+export interface EvOutput { nodeId: string; signal: ResolvedSignal; currentA: number | null; phases: 1 | 3; predictedW: number }
+
+/** The outcome of one cycle, before it is written to the devices. */
+export interface CyclePlan {
+  solar: SolarOutput[];
+  storage: StorageOutput[];
+  heatPumps: SwitchOutput[];
+  switchedLoads: SwitchOutput[];
+  evChargers: EvOutput[];
+  /** Uncontrolled consumption estimated from the meter, W. */
+  baseLoadW: number;
+  /** Grid power these outputs should give, W, + import. */
+  predictedGridW: number;
+  importLimitW: number;
+  exportLimitW: number;
+  /** Active constraints this cycle, in words ("export limit: storage discharge clipped by 1200 W"). */
+  constraints: string[];
+}
+
+export const sumPredicted = (outputs: ReadonlyArray<{ predictedW: number }>): number => outputs.reduce((s, o) => s + o.predictedW, 0);
+
+/** Is this output driven by the controller (not `off`/`passive`)? Undriven assets are never touched by limits [live §3.3 rule 6]. */
+export const isDriven = (o: { signal: ResolvedSignal }): boolean => o.signal.policy !== 'off' && o.signal.policy !== 'passive';

@@ -1,0 +1,69 @@
+import type { Battery, BatteryReading, EvCharger, EvChargerReading, GridMeter, SolarInverter, SolarReading, Switchable, SwitchReading } from '../devices/capabilities.ts';
+import { errorMessage } from '../core/errors.ts';
+
+/** The site's devices by capability, keyed by nodeId. Drivers (simulated or real) fill it. */
+export interface SiteDevices {
+  gridMeter: GridMeter;
+  solar: ReadonlyMap<string, SolarInverter>;
+  storage: ReadonlyMap<string, Battery>;
+  heatPumps: ReadonlyMap<string, Switchable>;
+  switchedLoads: ReadonlyMap<string, Switchable>;
+  evChargers: ReadonlyMap<string, EvCharger>;
+}
+
+/** The process image: every reading of one cycle, taken together [design §One cycle]. */
+export interface SiteSnapshot {
+  atMs: number;
+  /** W, + import. */
+  gridPowerW: number;
+  solar: Map<string, SolarReading>;
+  storage: Map<string, BatteryReading>;
+  heatPumps: Map<string, SwitchReading>;
+  switchedLoads: Map<string, SwitchReading>;
+  evChargers: Map<string, EvChargerReading>;
+  /** Devices whose read failed or timed out this cycle, with why. */
+  readErrors: Map<string, string>;
+}
+
+async function readAll<D, R>(devices: ReadonlyMap<string, D>, read: (d: D) => Promise<R>, errors: Map<string, string>): Promise<Map<string, R>> {
+  const out = new Map<string, R>();
+  await Promise.all(
+    [...devices].map(async ([id, d]) => {
+      try {
+        out.set(id, await read(d));
+      } catch (err) {
+        errors.set(id, errorMessage(err));
+      }
+    }),
+  );
+  return out;
+}
+
+/** Reads every device in parallel, each bounded by `timeoutMs`; a failed device is left out and named. */
+export async function readSnapshot(devices: SiteDevices, nowMs: number, timeoutMs: number): Promise<SiteSnapshot> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`read timed out after ${timeoutMs} ms`)), timeoutMs);
+  const signal = controller.signal;
+  const bounded = <R>(p: Promise<R>): Promise<R> =>
+    signal.aborted
+      ? Promise.reject(signal.reason as Error)
+      : new Promise<R>((resolve, reject) => {
+          const onAbort = (): void => reject(signal.reason as Error);
+          signal.addEventListener('abort', onAbort, { once: true });
+          p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+        });
+  const readErrors = new Map<string, string>();
+  try {
+    const [gridPowerW, solar, storage, heatPumps, switchedLoads, evChargers] = await Promise.all([
+      bounded(devices.gridMeter.readPowerW(signal)),
+      readAll(devices.solar, (d) => bounded(d.readState(signal)), readErrors),
+      readAll(devices.storage, (d) => bounded(d.readState(signal)), readErrors),
+      readAll(devices.heatPumps, (d) => bounded(d.readState(signal)), readErrors),
+      readAll(devices.switchedLoads, (d) => bounded(d.readState(signal)), readErrors),
+      readAll(devices.evChargers, (d) => bounded(d.readState(signal)), readErrors),
+    ]);
+    return { atMs: nowMs, gridPowerW, solar, storage, heatPumps, switchedLoads, evChargers, readErrors };
+  } finally {
+    clearTimeout(timer);
+  }
+}

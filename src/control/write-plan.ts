@@ -1,0 +1,22 @@
+import { errorMessage } from '../core/errors.ts';
+import type { CyclePlan } from './plan.ts';
+import type { SiteDevices } from './snapshot.ts';
+
+/** Writes one cycle's setpoints to the devices, in parallel; a failed write is logged and left for the next cycle. */
+export async function writePlan(devices: SiteDevices, plan: CyclePlan, logger?: { warn(obj: object, msg?: string): void }): Promise<void> {
+  const writes: Array<[string, Promise<void> | undefined]> = [
+    ...plan.solar.map((o): [string, Promise<void> | undefined] => [o.nodeId, devices.solar.get(o.nodeId)?.setLimitW(o.limitW)]),
+    ...plan.storage.map((o): [string, Promise<void> | undefined] => [o.nodeId, devices.storage.get(o.nodeId)?.setPowerW(o.powerW)]),
+    ...plan.heatPumps.map((o): [string, Promise<void> | undefined] => [o.nodeId, devices.heatPumps.get(o.nodeId)?.setOn(o.isOn)]),
+    ...plan.switchedLoads.map((o): [string, Promise<void> | undefined] => [o.nodeId, devices.switchedLoads.get(o.nodeId)?.setOn(o.isOn)]),
+    ...plan.evChargers.map((o): [string, Promise<void> | undefined] => [o.nodeId, devices.evChargers.get(o.nodeId)?.setCurrentA(o.currentA, o.phases)]),
+  ];
+  const results = await Promise.allSettled(writes.map(([, p]) => p ?? Promise.resolve()));
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') {
+      const id = writes[i]?.[0] ?? '?';
+      plan.constraints.push(`${id}: write failed (${errorMessage(r.reason)})`);
+      logger?.warn({ device: id, err: errorMessage(r.reason) }, 'device write failed');
+    }
+  });
+}
