@@ -158,25 +158,15 @@ export class Controller {
 
   private parse(payload: Buffer | string, nowMs: number): ParseResult {
     const rs = this.site.remoteSignal;
-    const parsed = parseCommand(payload, {
+    return parseCommand(payload, {
       siteNodeId: this.site.siteNodeId,
       devices: new Map(this.site.devices.map((d) => [d.nodeId, { group: d.group, isRemoteEnabled: d.isRemoteEnabled }])),
       isRemoteEnabled: rs.enabled,
       nowMs,
       maxAgeMs: (rs.maxCommandAgeS ?? rs.fallbackTimeoutS) * 1000,
       maxFutureMs: rs.maxFutureS * 1000,
+      unavailablePolicies: NOT_YET,
     });
-    if (!parsed.ok) return parsed;
-    const unsupported = parsed.signals.filter((s) => NOT_YET.has(s.policy));
-    if (unsupported.length > 0) {
-      return {
-        ok: false,
-        code: RESPONSE_CODES.BAD_POLICY,
-        errors: unsupported.map((s) => ({ field: `fields.${targetName(s)}_policy`, message: NOT_YET.get(s.policy) ?? '' })),
-        requestTime: parsed.requestTime,
-      };
-    }
-    return parsed;
   }
 
   private armWatchdog(): void {

@@ -42,6 +42,8 @@ export interface CommandContext {
   maxAgeMs: number;
   /** Furthest accepted `time` in the future, ms. Default 5 minutes. */
   maxFutureMs: number;
+  /** Policies this controller cannot run (yet), with why; answered with 13. */
+  unavailablePolicies?: ReadonlyMap<Policy, string>;
 }
 
 export type ParseResult =
@@ -52,6 +54,15 @@ export type ParseResult =
 export const MAX_COMMAND_BYTES = 64 * 1024;
 
 const NUMERIC_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/** A short, safe description of any JSON value for an error message (never recurses deeply). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return `an array (${value.length} items)`;
+  if (typeof value === 'object') return 'an object';
+  return typeof value;
+}
 
 /** A finite number from a number or a numeric string; null otherwise (NaN, "Infinity", true, {} …). */
 export function toFiniteNumber(value: unknown): number | null {
@@ -105,7 +116,7 @@ export function checkEnvelope(
   }
   const time = toFiniteNumber(envelope.time);
   if (time === null) {
-    return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: [{ field: 'time', message: `expected Unix seconds as a finite number, got ${JSON.stringify(envelope.time)}` }] };
+    return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: [{ field: 'time', message: `expected Unix seconds as a finite number, got ${describeValue(envelope.time)}` }] };
   }
   const timeMs = wireTimeToMs(time);
   if (timeMs < ctx.nowMs - ctx.maxAgeMs) {
@@ -198,7 +209,7 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
     if (entry.setpointKey !== undefined) {
       setpointW = toFiniteNumber(entry.setpointRaw);
       if (setpointW === null) {
-        errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.setpointKey}`, message: `expected a finite number of watts, got ${JSON.stringify(entry.setpointRaw) ?? String(entry.setpointRaw)}` });
+        errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.setpointKey}`, message: `expected a finite number of watts, got ${describeValue(entry.setpointRaw)}` });
         continue;
       }
     }
@@ -208,12 +219,17 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
       continue;
     }
     if (typeof entry.policyRaw !== 'string') {
-      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.policyKey}`, message: `expected a policy string, got ${JSON.stringify(entry.policyRaw) ?? String(entry.policyRaw)}` });
+      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.policyKey}`, message: `expected a policy string, got ${describeValue(entry.policyRaw)}` });
       continue;
     }
     const policy = parsePolicy(component, entry.policyRaw);
     if (policy === null) {
       errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${entry.policyKey}`, message: `"${entry.policyRaw}" is not a policy of ${component}` });
+      continue;
+    }
+    const unavailable = ctx.unavailablePolicies?.get(policy);
+    if (unavailable !== undefined) {
+      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${entry.policyKey}`, message: unavailable });
       continue;
     }
     if (SETPOINT_POLICIES.has(policy) && setpointW === null) {

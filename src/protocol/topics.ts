@@ -34,3 +34,13 @@ export function topicsFor(serial: string, prefixes: Partial<TopicPrefixes> = {})
 export function siteNodeIdFor(serial: string): string {
   return `${serial}_site_0`;
 }
+
+/** Drops unset entries (config objects carry `undefined` for keys not given). */
+export function definedPrefixes(p: { [K in keyof TopicPrefixes]?: string | undefined }): Partial<TopicPrefixes> {
+  const out: Partial<TopicPrefixes> = {};
+  for (const key of Object.keys(DEFAULT_TOPIC_PREFIXES) as Array<keyof TopicPrefixes>) {
+    const v = p[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
