@@ -13,6 +13,8 @@ import type { SiteSnapshot } from './snapshot.ts';
 export interface CycleMemory {
   guards: Map<string, RunTimeGuard>;
   evPhases: Map<string, EvPhaseState>;
+  /** Batteries left undriven (`off`) by the previous cycle. */
+  undrivenStorage: Set<string>;
 }
 
 export interface CycleInput {
@@ -95,6 +97,11 @@ export function computeCycle(input: CycleInput): CyclePlan {
   const evOutputs = evs.map((e) => evOut.get(e.cfg.nodeId) as EvOutput);
   const otherW = baseLoadW + sumPredicted(heatPumpOut) + sumPredicted(relayOut) + sumPredicted(evOutputs) - sumPredicted(solar);
   const storage = planStorage(batteries, otherW, site.control.deadbandW);
+  for (const o of storage) {
+    // A battery released this cycle goes idle until its own logic acts; one already released does what it measures.
+    if (o.powerW === null && !memory.undrivenStorage.has(o.nodeId)) o.predictedW = 0;
+  }
+  memory.undrivenStorage = new Set(storage.filter((o) => o.powerW === null).map((o) => o.nodeId));
 
   const plan: CyclePlan = {
     solar,

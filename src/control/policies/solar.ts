@@ -12,7 +12,8 @@ export interface InverterInput {
 
 function output(i: InverterInput, limitW: number | null): SolarOutput {
   const availableW = Math.max(i.reading.availablePowerW, i.reading.powerW);
-  const predictedW = limitW === null ? i.reading.powerW : Math.min(availableW, limitW);
+  // An uncapped inverter (`off`) produces what the sun gives.
+  const predictedW = limitW === null ? availableW : Math.min(availableW, limitW);
   return { nodeId: i.cfg.nodeId, signal: i.signal, limitW, availableW, predictedW };
 }
 
