@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests use: mosquitto (the second broker the suite runs against) and its clients.
+set -euo pipefail
+need=()
+[ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Tests start their own mosquitto on free ports; the packaged service is not needed.
+($SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true)
