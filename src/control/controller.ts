@@ -156,6 +156,22 @@ export class Controller {
     });
   }
 
+  /**
+   * Runs a cycle now and answers with a feedback message (for messages other than live commands,
+   * e.g. a schedule: `requestTime` echoes its `time`). Serialized with the cycles; never throws.
+   */
+  answer(req: { requestTime: unknown; code: ResponseCode; errors?: FieldError[] }): Promise<Feedback> {
+    return this.enqueue(async () => {
+      let record = this.last;
+      try {
+        record = await this.runCycle();
+      } catch (err) {
+        if (!record) return this.fallbackOutcome({ ok: false, code: req.code, errors: req.errors ?? [], requestTime: req.requestTime }, `internal error: ${errorMessage(err)}`).feedback;
+      }
+      return this.feedbackFor(record as CycleRecord, { requestTime: req.requestTime, code: req.code, errors: req.errors ?? [], fields: {}, addressed: [] });
+    });
+  }
+
   private parse(payload: Buffer | string, nowMs: number): ParseResult {
     const rs = this.site.remoteSignal;
     return parseCommand(payload, {
