@@ -230,7 +230,10 @@ export class Controller {
         nowMs,
       });
       const computeMs = performance.now() - t0;
-      for (const [id, why] of snapshot.readErrors) plan.constraints.push(`${id}: not read this cycle (${why}); not driven`);
+      for (const [id, why] of snapshot.readErrors) {
+        const group = this.site.devices.find((d) => d.nodeId === id)?.group ?? 'site';
+        plan.constraints.push({ component: group, nodeId: id, message: `${id}: not read this cycle (${why}); not driven` });
+      }
       await writePlan(this.devices, plan, this.opts.logger);
       const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, computeMs };
       this.last = record;

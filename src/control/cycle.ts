@@ -2,7 +2,7 @@ import { devicesOf, type SiteConfig } from '../site/site-config.ts';
 import { enforceGridLimits, predictedGridW } from './limits.ts';
 import { evPassive, planEvSetpoints, planEvSurplus, type EvInput, type EvPhaseState } from './policies/ev.ts';
 import { planSolar, type InverterInput } from './policies/solar.ts';
-import { planStorage, type BatteryInput } from './policies/storage.ts';
+import { chargeRoomW, planStorage, type BatteryInput } from './policies/storage.ts';
 import { planCommandedSwitches, planSurplusSwitches, type SwitchInput } from './policies/switched.ts';
 import { sumPredicted, type CyclePlan, type EvOutput, type SwitchOutput } from './plan.ts';
 import type { RunTimeGuard } from './run-time-guard.ts';
@@ -86,6 +86,13 @@ export function computeCycle(input: CycleInput): CyclePlan {
   // PV surplus (before batteries) for the self-consumption loads.
   const fixedLoadsW = sumPredicted([...switchOut.values()]) + sumPredicted([...evOut.values()]);
   let surplusW = sumPredicted(solar) - baseLoadW - fixedLoadsW;
+  const selfBatteries = batteries.filter((b) => b.signal.policy === 'self_consumption');
+  const capWh = selfBatteries.reduce((s, b) => s + b.reading.capacityWh, 0);
+  const meanSocPct = capWh > 0 ? selfBatteries.reduce((s, b) => s + b.reading.socPct * b.reading.capacityWh, 0) / capWh : 100;
+  if (meanSocPct < site.control.batteryPrioritySocPct) {
+    // Batteries first: surplus loads only get what the batteries cannot take.
+    surplusW -= selfBatteries.reduce((s, b) => s + chargeRoomW(b), 0);
+  }
   const surplusSwitches = planSurplusSwitches(byPolicy([...relays, ...heatPumps], 'self_consumption'), surplusW, nowMs);
   for (const o of surplusSwitches.outputs) switchOut.set(o.nodeId, o);
   surplusW = surplusSwitches.surplusW;
@@ -135,6 +142,7 @@ export function computeCycle(input: CycleInput): CyclePlan {
       st.switchedAtMs = nowMs;
     }
   }
-  for (const o of [...plan.heatPumps, ...plan.switchedLoads]) if (o.waiting) plan.constraints.push(`${o.nodeId}: ${o.waiting}`);
+  for (const o of plan.heatPumps) if (o.waiting) plan.constraints.push({ component: 'heat_pump', nodeId: o.nodeId, message: `${o.nodeId}: ${o.waiting}` });
+  for (const o of plan.switchedLoads) if (o.waiting) plan.constraints.push({ component: 'switched_load', nodeId: o.nodeId, message: `${o.nodeId}: ${o.waiting}` });
   return plan;
 }

@@ -59,7 +59,12 @@ export function buildFeedback(f: FeedbackInput): Feedback {
   const ext = (group: DeviceGroup | 'site') => {
     const sig = res.components[group];
     const active = activeSignalOf(sig.source);
-    return active === 'remote' && f.watchdogS !== null ? { active_signal: active, watchdog_s: f.watchdogS } : { active_signal: active };
+    const held = plan.constraints.filter((c) => c.component === group).map((c) => c.message);
+    return {
+      active_signal: active,
+      ...(active === 'remote' && f.watchdogS !== null ? { watchdog_s: f.watchdogS } : {}),
+      ...(held.length && group !== 'site' ? { constraints: held } : {}),
+    };
   };
   const storageCfg = devicesOf(site, 'storage');
   const readings = storageCfg.flatMap((d) => snap.storage.get(d.nodeId) ?? []);
@@ -78,7 +83,7 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       import_limit_W: W(plan.importLimitW),
       export_limit_W: W(plan.exportLimitW),
       ...ext('site'),
-      constraints: plan.constraints,
+      constraints: plan.constraints.map((c) => c.message),
     },
     storage: {
       energy_stored_Wh: Wh(storedWh),
@@ -100,6 +105,7 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       executed_policy: res.components.solar.policy,
       capacity_W: W(sum(devicesOf(site, 'solar').map((d) => d.ratedPowerW))),
       today_energy_Wh: Wh(counters.todayWh('solar.energy')),
+      today_self_consumption_perc: selfConsumptionPct(counters),
       nr_devices: devicesOf(site, 'solar').length,
       ...ext('solar'),
     },
@@ -205,4 +211,12 @@ function deviceState(nodeId: string, f: FeedbackInput): Record<string, unknown> 
       };
     }
   }
+}
+
+/** Share of today's PV energy used on site (not exported), %; 100 with no PV yet. */
+export function selfConsumptionPct(counters: EnergyCounters): number {
+  const pvWh = counters.todayWh('solar.energy');
+  if (pvWh <= 0) return 100;
+  const usedWh = Math.max(0, pvWh - counters.todayWh('grid.export'));
+  return Math.round((usedWh / pvWh) * 1000) / 10;
 }

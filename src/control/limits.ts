@@ -2,7 +2,7 @@ import { evOffer, evPowerW, type EvInput } from './policies/ev.ts';
 import { curtailSolar } from './policies/solar.ts';
 import { chargeRoomW, dischargeRoomW, type BatteryInput } from './policies/storage.ts';
 import type { SwitchInput } from './policies/switched.ts';
-import { isDriven, sumPredicted, type CyclePlan, type StorageOutput, type SwitchOutput } from './plan.ts';
+import { isDriven, sumPredicted, type Constraint, type CyclePlan, type StorageOutput, type SwitchOutput } from './plan.ts';
 
 export interface LimitInputs {
   batteries: ReadonlyMap<string, BatteryInput>;
@@ -41,7 +41,8 @@ function shiftStorage(outputs: StorageOutput[], deltaW: number, bound: (o: Stora
   return Math.abs(deltaW) - left;
 }
 
-function shedSwitches(outputs: SwitchOutput[], excessW: number, inputs: LimitInputs, label: string, notes: string[]): number {
+function shedSwitches(outputs: SwitchOutput[], excessW: number, inputs: LimitInputs, component: 'heat_pump' | 'switched_load', notes: Constraint[]): number {
+  const label = component === 'heat_pump' ? 'heat pump' : 'relay';
   let shed = 0;
   for (const o of outputs) {
     if (shed >= excessW) break;
@@ -51,7 +52,7 @@ function shedSwitches(outputs: SwitchOutput[], excessW: number, inputs: LimitInp
     if (o.wasOn && guard && !guard.canTurnOff(inputs.nowMs)) continue;
     o.isOn = false;
     shed += o.predictedW;
-    notes.push(`import limit: ${label} ${o.nodeId} switched off (${round(o.predictedW)} W)`);
+    notes.push({ component, nodeId: o.nodeId, message: `import limit: ${label} ${o.nodeId} switched off (${round(o.predictedW)} W)` });
     o.predictedW = 0;
   }
   return shed;
@@ -75,28 +76,28 @@ export function enforceGridLimits(plan: CyclePlan, inputs: LimitInputs): void {
   if (gridW < -maxExportW) {
     let excess = -maxExportW - gridW;
     const lessDischarge = shiftStorage(driven, excess, (o) => Math.max(o.powerW ?? 0, 0));
-    if (lessDischarge > 0.5) notes.push(`export limit ${round(plan.exportLimitW)} W: storage discharge clipped by ${round(lessDischarge)} W`);
+    if (lessDischarge > 0.5) notes.push({ component: 'storage', message: `export limit ${round(plan.exportLimitW)} W: storage discharge clipped by ${round(lessDischarge)} W` });
     excess -= lessDischarge;
     if (excess > 0.5) {
       const curtailed = curtailSolar(plan.solar, excess, inputs.solarRatedW);
-      if (curtailed > 0.5) notes.push(`export limit ${round(plan.exportLimitW)} W: solar curtailed by ${round(curtailed)} W`);
+      if (curtailed > 0.5) notes.push({ component: 'solar', message: `export limit ${round(plan.exportLimitW)} W: solar curtailed by ${round(curtailed)} W` });
       excess -= curtailed;
     }
-    if (excess > 0.5) notes.push(`export limit ${round(plan.exportLimitW)} W exceeded by ${round(excess)} W: no driven asset left to reduce`);
+    if (excess > 0.5) notes.push({ component: 'site', message: `export limit ${round(plan.exportLimitW)} W exceeded by ${round(excess)} W: no driven asset left to reduce` });
   } else if (gridW > maxImportW) {
     let excess = gridW - maxImportW;
     const lessCharge = shiftStorage(driven, -excess, (o) => Math.min(o.powerW ?? 0, 0));
-    if (lessCharge > 0.5) notes.push(`import limit ${round(plan.importLimitW)} W: storage charge clipped by ${round(lessCharge)} W`);
+    if (lessCharge > 0.5) notes.push({ component: 'storage', message: `import limit ${round(plan.importLimitW)} W: storage charge clipped by ${round(lessCharge)} W` });
     excess -= lessCharge;
-    if (excess > 0.5) excess -= shedSwitches(plan.switchedLoads, excess, inputs, 'relay', notes);
-    if (excess > 0.5) excess -= shedSwitches(plan.heatPumps, excess, inputs, 'heat pump', notes);
+    if (excess > 0.5) excess -= shedSwitches(plan.switchedLoads, excess, inputs, 'switched_load', notes);
+    if (excess > 0.5) excess -= shedSwitches(plan.heatPumps, excess, inputs, 'heat_pump', notes);
     if (excess > 0.5) excess -= reduceEvs(plan, excess, inputs, notes);
     if (excess > 0.5) {
       const more = shiftStorage(driven, -excess, (o) => -dischargeRoomW(inputs.batteries.get(o.nodeId) as BatteryInput));
-      if (more > 0.5) notes.push(`import limit ${round(plan.importLimitW)} W: storage discharge raised by ${round(more)} W`);
+      if (more > 0.5) notes.push({ component: 'storage', message: `import limit ${round(plan.importLimitW)} W: storage discharge raised by ${round(more)} W` });
       excess -= more;
     }
-    if (excess > 0.5) notes.push(`import limit ${round(plan.importLimitW)} W exceeded by ${round(excess)} W: no driven asset left to shed`);
+    if (excess > 0.5) notes.push({ component: 'site', message: `import limit ${round(plan.importLimitW)} W exceeded by ${round(excess)} W: no driven asset left to shed` });
   }
   // Device limits again after shifting (charge room may be 0 at full SoC).
   for (const o of driven) {
@@ -109,7 +110,7 @@ export function enforceGridLimits(plan: CyclePlan, inputs: LimitInputs): void {
   plan.predictedGridW = gridW;
 }
 
-function reduceEvs(plan: CyclePlan, excessW: number, inputs: LimitInputs, notes: string[]): number {
+function reduceEvs(plan: CyclePlan, excessW: number, inputs: LimitInputs, notes: Constraint[]): number {
   let shed = 0;
   for (const o of plan.evChargers) {
     if (shed >= excessW || !isDriven(o) || o.predictedW <= 0) continue;
@@ -123,7 +124,7 @@ function reduceEvs(plan: CyclePlan, excessW: number, inputs: LimitInputs, notes:
     const newA = newW === 0 ? 0 : lowered.currentA;
     if (newW >= o.predictedW) continue;
     shed += o.predictedW - newW;
-    notes.push(`import limit: EV ${o.nodeId} ${newW === 0 ? 'paused' : `lowered to ${newA} A`} (${round(o.predictedW - newW)} W; min ${round(minW)} W)`);
+    notes.push({ component: 'variable_power_load', nodeId: o.nodeId, message: `import limit: EV ${o.nodeId} ${newW === 0 ? 'paused' : `lowered to ${newA} A`} (${round(o.predictedW - newW)} W; min ${round(minW)} W)` });
     o.currentA = newA;
     o.predictedW = newW;
   }

@@ -1,3 +1,4 @@
+import type { Component } from '../protocol/components.ts';
 import type { ResolvedSignal } from './signals.ts';
 
 /** What one cycle decided for each device. `predictedW` uses the wire's signs (storage + charge, loads + consumption, solar + production). */
@@ -5,6 +6,13 @@ export interface SolarOutput { nodeId: string; signal: ResolvedSignal; limitW: n
 export interface StorageOutput { nodeId: string; signal: ResolvedSignal; powerW: number | null; predictedW: number }
 export interface SwitchOutput { nodeId: string; signal: ResolvedSignal; isOn: boolean; predictedW: number; ratedW: number; waiting: string | null; wasOn: boolean }
 export interface EvOutput { nodeId: string; signal: ResolvedSignal; currentA: number | null; phases: 1 | 3; predictedW: number }
+
+/** An active constraint ("export limit 2000 W: storage discharge clipped by 1200 W"), filed under the component it held back. */
+export interface Constraint {
+  component: Component;
+  nodeId?: string;
+  message: string;
+}
 
 /** The outcome of one cycle, before it is written to the devices. */
 export interface CyclePlan {
@@ -19,8 +27,8 @@ export interface CyclePlan {
   predictedGridW: number;
   importLimitW: number;
   exportLimitW: number;
-  /** Active constraints this cycle, in words ("export limit: storage discharge clipped by 1200 W"). */
-  constraints: string[];
+  /** Active constraints this cycle: which limit or rule held which asset back, in words. */
+  constraints: Constraint[];
 }
 
 export const sumPredicted = (outputs: ReadonlyArray<{ predictedW: number }>): number => outputs.reduce((s, o) => s + o.predictedW, 0);

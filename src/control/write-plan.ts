@@ -1,5 +1,5 @@
 import { errorMessage } from '../core/errors.ts';
-import type { CyclePlan } from './plan.ts';
+import type { Constraint, CyclePlan } from './plan.ts';
 import type { SiteDevices } from './snapshot.ts';
 
 /** Writes one cycle's setpoints to the devices, in parallel; a failed write is logged and left for the next cycle. */
@@ -15,8 +15,16 @@ export async function writePlan(devices: SiteDevices, plan: CyclePlan, logger?: 
   results.forEach((r, i) => {
     if (r.status === 'rejected') {
       const id = writes[i]?.[0] ?? '?';
-      plan.constraints.push(`${id}: write failed (${errorMessage(r.reason)})`);
+      plan.constraints.push({ component: groupOf(plan, id), nodeId: id, message: `${id}: write failed (${errorMessage(r.reason)})` });
       logger?.warn({ device: id, err: errorMessage(r.reason) }, 'device write failed');
     }
   });
+}
+
+function groupOf(plan: CyclePlan, nodeId: string): Constraint['component'] {
+  if (plan.solar.some((o) => o.nodeId === nodeId)) return 'solar';
+  if (plan.storage.some((o) => o.nodeId === nodeId)) return 'storage';
+  if (plan.heatPumps.some((o) => o.nodeId === nodeId)) return 'heat_pump';
+  if (plan.switchedLoads.some((o) => o.nodeId === nodeId)) return 'switched_load';
+  return 'variable_power_load';
 }

@@ -50,6 +50,8 @@ export const SolarStateSchema = z.object({
   executed_policy: z.string(),
   capacity_W: num,
   today_energy_Wh: num,
+  /** Extension: share of today's PV energy used on site, %. */
+  today_self_consumption_perc: num.optional(),
   nr_devices: num,
   ...signalExtension,
 });

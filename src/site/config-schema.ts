@@ -91,6 +91,8 @@ export const EvChargerDeviceSchema = z.strictObject({
   phaseSwitchDwellS: seconds.default(300),
   minCurrentA: z.number().positive().default(6),
   maxCurrentA: z.number().positive().default(16),
+  /** self_consumption: `pv` charges from PV surplus only; `min_pv` charges at least the minimum current, plus surplus. Default pv. */
+  surplusMode: z.enum(['pv', 'min_pv']).default('pv'),
   /** The charger may be paused at 0 A (else it holds at least the minimum while a car charges). */
   allowZeroCurrent: z.boolean().default(true),
   voltageV: z.number().positive().default(230),
@@ -132,6 +134,8 @@ export const SiteConfigSchema = z.strictObject({
       cycleMs: z.number().int().min(50).max(60_000).default(1000),
       /** self_consumption aims at zero grid exchange ± this, W. Default 50. */
       deadbandW: nonNegW.default(50),
+      /** Below this mean SoC, PV surplus fills the batteries before surplus loads (relays, heat pumps, EVs) get it, %. Default 0 (loads first). */
+      batteryPrioritySocPct: z.number().min(0).max(100).default(0),
       /** Device read timeout within a cycle, ms. Default 500. */
       readTimeoutMs: z.number().int().positive().default(500),
     })

@@ -73,11 +73,15 @@ export function planEvSetpoints(inputs: readonly EvInput[], nowMs: number): EvOu
   return inputs.map((e) => out.get(e.cfg.nodeId) as EvOutput);
 }
 
-/** `self_consumption`: charge from PV surplus only. Returns the surplus left. */
+/**
+ * `self_consumption`: charge from PV surplus (`pv`), or at least the minimum current plus the
+ * surplus (`min_pv`). Returns the surplus left.
+ */
 export function planEvSurplus(inputs: readonly EvInput[], surplusW: number, nowMs: number): { outputs: EvOutput[]; surplusW: number } {
   let left = surplusW;
   const outputs = inputs.map((e) => {
-    const o = evOffer(e, Math.max(0, left), nowMs);
+    const floorW = e.cfg.surplusMode === 'min_pv' ? evPowerW(e.cfg, e.cfg.minCurrentA, e.cfg.canSwitchPhases ? 1 : e.cfg.phases) : 0;
+    const o = evOffer(e, Math.max(floorW, left), nowMs);
     left -= o.predictedW;
     return o;
   });
