@@ -1,0 +1,131 @@
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+
+/**
+ * The network side of the embedded broker: TCP, TLS, WebSocket and secure WebSocket listeners
+ * that hand every connection to `onConnection` (aedes' `handle`). Each listener tracks its sockets
+ * so `close()` can end them at once instead of waiting for clients to leave.
+ */
+
+/** The WebSocket path [live §1, decided]. */
+export const WS_PATH = '/mqtt';
+
+export type ConnectionHandler = (stream: Duplex, req?: http.IncomingMessage) => void;
+
+export interface Listener {
+  /** Bound port (the real one when 0 was asked for). */
+  readonly port: number;
+  /** Stops listening and destroys every open connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TlsFiles {
+  key: Buffer;
+  cert: Buffer;
+  /** When given, clients are asked for a certificate signed by it (optional for them). */
+  ca?: Buffer;
+}
+
+function tlsServerOptions(files: TlsFiles): tls.TlsOptions {
+  return {
+    key: files.key,
+    cert: files.cert,
+    ...(files.ca ? { ca: files.ca, requestCert: true, rejectUnauthorized: false } : {}),
+  };
+}
+
+async function listen(server: net.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+function trackSockets(server: net.Server): Set<net.Socket> {
+  // The raw sockets ('connection' fires for TLS servers too, before the handshake): destroying one
+  // also ends the TLS or WebSocket session on top of it.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+function closer(server: net.Server, sockets: Set<net.Socket>, beforeClose?: () => void): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      beforeClose?.();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+    return closing;
+  };
+}
+
+/** Plain MQTT over TCP (`mqtt://`). */
+export async function listenTcp(host: string, port: number, onConnection: ConnectionHandler): Promise<Listener> {
+  const server = net.createServer((socket) => onConnection(socket));
+  const sockets = trackSockets(server);
+  const bound = await listen(server, port, host);
+  return { port: bound, close: closer(server, sockets) };
+}
+
+/** MQTT over TLS (`mqtts://`). */
+export async function listenTls(host: string, port: number, files: TlsFiles, onConnection: ConnectionHandler): Promise<Listener> {
+  const server = tls.createServer(tlsServerOptions(files), (socket) => onConnection(socket));
+  // A failed handshake must not crash the process.
+  server.on('tlsClientError', () => undefined);
+  const sockets = trackSockets(server);
+  const bound = await listen(server, port, host);
+  return { port: bound, close: closer(server, sockets) };
+}
+
+/** MQTT over WebSocket at {@link WS_PATH} (`ws://`, or `wss://` when `files` are given). */
+export async function listenWebSocket(
+  host: string,
+  port: number,
+  files: TlsFiles | null,
+  onConnection: ConnectionHandler,
+): Promise<Listener> {
+  const refuse = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+    res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+    res.end(`MQTT over WebSocket: connect to ${WS_PATH}\n`);
+  };
+  const server = files ? https.createServer(tlsServerOptions(files), refuse) : http.createServer(refuse);
+  if (files) server.on('tlsClientError', () => undefined);
+  const sockets = trackSockets(server);
+  // Pick the MQTT subprotocol the client offers ('mqtt' for 3.1.1/5, 'mqttv3.1' for 3.1).
+  const wss = new WebSocketServer({
+    server,
+    path: WS_PATH,
+    handleProtocols: (protocols) => {
+      for (const p of ['mqtt', 'mqttv3.1']) if (protocols.has(p)) return p;
+      return false;
+    },
+  });
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws);
+    // aedes attaches its own error handler; this one keeps an early error from going unhandled.
+    stream.on('error', () => undefined);
+    onConnection(stream, req);
+  });
+  wss.on('error', () => undefined);
+  const bound = await listen(server, port, host);
+  const close = closer(server, sockets, () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    server.closeAllConnections();
+  });
+  return { port: bound, close };
+}

@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { definedPrefixes, type BrokerAuth, type TopicPrefixesInput } from '../../src/broker/auth.ts';
+import { topicsFor } from '../../src/protocol/topics.ts';
+import { freePort } from './ports.ts';
+
+/**
+ * A real Debian mosquitto 2.0 for tests: generated config in a temp dir, loopback TCP listener and
+ * (by default) a WebSocket listener beside it, optional accounts + ACL generated from the same
+ * BrokerAuth the embedded broker takes. Resolves once mosquitto logs that it is running.
+ */
+
+export const MOSQUITTO_PATH = process.env['MOSQUITTO_PATH'] ?? '/usr/sbin/mosquitto';
+
+export interface MosquittoOptions {
+  /** TCP port; default a free one (pass the old one to restart "the same" broker). */
+  port?: number;
+  /** WebSocket port (any path); default a free one; null = no WebSocket listener. */
+  wsPort?: number | null;
+  /** Accounts and ACL (plain `password` only); absent = anonymous allowed. */
+  auth?: BrokerAuth;
+  prefixes?: TopicPrefixesInput;
+  /** Appended to the generated mosquitto.conf. */
+  extraConfig?: string;
+}
+
+export interface MosquittoBroker {
+  readonly port: number;
+  readonly wsPort: number | null;
+  /** `mqtt://127.0.0.1:PORT` */
+  readonly url: string;
+  /** `ws://127.0.0.1:PORT/mqtt` or null. */
+  readonly wsUrl: string | null;
+  /** Everything mosquitto logged so far (for failure messages). */
+  log(): string;
+  /** SIGTERM (SIGKILL after 2 s), waits for the exit, removes the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function assertMosquittoInstalled(): void {
+  try {
+    accessSync(MOSQUITTO_PATH, constants.X_OK);
+  } catch {
+    throw new Error(`${MOSQUITTO_PATH} not found: install the Debian package mosquitto (apt-get install mosquitto), or set MOSQUITTO_PATH`);
+  }
+}
+
+/** A mosquitto 2.0 password-file line (`$7$` = PBKDF2-SHA512, what mosquitto_passwd writes). */
+export function mosquittoPasswordLine(username: string, password: string): string {
+  const iterations = 101;
+  const salt = randomBytes(12);
+  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
+  return `${username}:$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** The ACL file equivalent to the embedded broker's rules for these accounts. */
+export function mosquittoAcl(auth: BrokerAuth, prefixes?: TopicPrefixesInput): string {
+  const lines: string[] = [];
+  for (const user of auth.users) {
+    lines.push(`user ${user.username}`);
+    for (const serial of user.serials) {
+      const t = topicsFor(serial, definedPrefixes(prefixes));
+      const [write, read] = user.role === 'controller' ? [[t.feedback, t.status], [t.command, t.schedule]] : [[t.command, t.schedule], [t.feedback, t.status]];
+      for (const topic of write) lines.push(`topic write ${topic}`);
+      for (const topic of read) lines.push(`topic read ${topic}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoBroker> {
+  assertMosquittoInstalled();
+  // A port picked free may be taken before mosquitto binds it: retry with fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      const portsGiven = opts.port !== undefined || (opts.wsPort !== undefined && opts.wsPort !== null);
+      if (attempt >= 3 || portsGiven || !String(err).includes('Address already in use')) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
+  const port = opts.port ?? (await freePort());
+  const wsPort = opts.wsPort === null ? null : (opts.wsPort ?? (await freePort()));
+  const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
+  // mosquitto started as root drops to the `mosquitto` user: let it read its files.
+  chmodSync(dir, 0o755);
+  const conf = [
+    'per_listener_settings false',
+    'persistence false',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    'connection_messages true',
+    `listener ${port} 127.0.0.1`,
+    // libwebsockets takes an interface name here, not an address [design.md].
+    ...(wsPort === null ? [] : [`listener ${wsPort} lo`, 'protocol websockets']),
+  ];
+  if (opts.auth) {
+    for (const u of opts.auth.users) {
+      if (u.password === undefined) throw new Error(`mosquitto fixture: user ${u.username} needs a plain password`);
+    }
+    const passwordFile = join(dir, 'passwords');
+    const aclFile = join(dir, 'acl');
+    writeFileSync(passwordFile, opts.auth.users.map((u) => mosquittoPasswordLine(u.username, u.password ?? '')).join('\n') + '\n', { mode: 0o644 });
+    writeFileSync(aclFile, mosquittoAcl(opts.auth, opts.prefixes), { mode: 0o644 });
+    conf.push('allow_anonymous false', `password_file ${passwordFile}`, `acl_file ${aclFile}`);
+  } else {
+    conf.push('allow_anonymous true');
+  }
+  if (opts.extraConfig) conf.push(opts.extraConfig);
+  const confFile = join(dir, 'mosquitto.conf');
+  writeFileSync(confFile, conf.join('\n') + '\n', { mode: 0o644 });
+
+  const child = spawn(MOSQUITTO_PATH, ['-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => running.delete(child));
+
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`mosquitto did not start within 5 s:\n${output}`)), 5000);
+      const onData = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (/mosquitto version \S+ running/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`mosquitto exited (${code ?? signal}) at start:\n${output}`));
+      });
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    cleanup();
+    throw err;
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    wsPort,
+    url: `mqtt://127.0.0.1:${port}`,
+    wsUrl: wsPort === null ? null : `ws://127.0.0.1:${wsPort}/mqtt`,
+    log: () => output,
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
+          await exited;
+          clearTimeout(killer);
+        }
+        cleanup();
+      })();
+      return stopping;
+    },
+  };
+}
