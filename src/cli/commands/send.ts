@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { GridpilotClient } from '../../client/index.ts';
+import { parsePositiveNumber } from '../arg-parsers.ts';
+import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from '../connection-options.ts';
+import { formatFeedback, isRejected } from '../format-feedback.ts';
+import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
+import { describeFields, parseSendArgs, SEND_CONTROLS_HELP } from '../parse-send-args.ts';
+
+export interface SendFlags extends ConnectionFlags {
+  /** Seconds to wait for the feedback. */
+  timeout: number;
+  /** Print the raw feedback JSON (one line) instead of the summary. */
+  json?: boolean;
+}
+
+/**
+ * Sends one live command and prints the feedback that answers it. Exit 0 when accepted
+ * (response_code < 10), 1 when rejected, on timeout or when the broker cannot be reached.
+ * Throws UsageError for bad control arguments (before connecting).
+ */
+export async function runSend(controls: readonly string[], flags: SendFlags, io: CliIo): Promise<number> {
+  const fields = parseSendArgs(controls);
+  const options = clientOptionsFrom(flags);
+  let client: GridpilotClient;
+  try {
+    client = await GridpilotClient.connect(options);
+  } catch (err) {
+    io.err(`error: ${errorText(err)}`);
+    return EXIT_FAILURE;
+  }
+  try {
+    if (!flags.json) io.err(`→ ${client.topics.command}: ${describeFields(fields)}`);
+    const feedback = await client.send(fields, { timeoutMs: flags.timeout * 1000 });
+    io.out(flags.json ? JSON.stringify(feedback) : formatFeedback(feedback));
+    return isRejected(feedback) ? EXIT_FAILURE : EXIT_OK;
+  } catch (err) {
+    io.err(`error: ${errorText(err)}`);
+    return EXIT_FAILURE;
+  } finally {
+    await client.close({ force: true });
+  }
+}
+
+export function registerSend(program: Command, run: (action: () => Promise<number>) => Promise<void>, io: CliIo): void {
+  const cmd = program
+    .command('send')
+    .summary('send one live command and print the feedback')
+    .description('Sends one live command (QoS 1) and prints the feedback that answers it.\nExit code 0 = accepted, 1 = rejected (response_code ≥ 10), timeout or no broker, 2 = bad arguments.')
+    .argument('[controls...]', 'component controls, see below')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .option('--timeout <s>', 'seconds to wait for the feedback', parsePositiveNumber, 5)
+    .option('--json', 'print the raw feedback JSON (one line) instead of the summary');
+  addConnectionOptions(cmd);
+  cmd.addHelpText('after', SEND_CONTROLS_HELP);
+  cmd.action((controls: string[], flags: SendFlags) => run(() => runSend(controls, flags, io)));
+}

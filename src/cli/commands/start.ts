@@ -1,0 +1,84 @@
+import { Option, type Command } from 'commander';
+import type { AppOptions } from '../../app-options.ts';
+import { parseIsoTimeMs, parsePort, parsePortOrOff, parsePositiveNumber } from '../arg-parsers.ts';
+import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
+import { formatStartBanner } from '../start-banner.ts';
+import { whenAborted } from '../termination.ts';
+
+export interface StartFlags {
+  config?: string;
+  serial?: string;
+  brokerPort?: number;
+  wsPort?: number | 'off';
+  httpPort?: number | 'off';
+  /** Seconds. */
+  fallbackTimeout?: number;
+  speed?: number;
+  /** Unix ms (parsed from ISO 8601). */
+  simStart?: number;
+  brokerUrl?: string;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Maps `gridpilot start` flags to `startApp` options; unset flags stay unset (the config decides). */
+export function appOptionsFrom(flags: StartFlags): AppOptions {
+  const opts: AppOptions = {};
+  if (flags.config !== undefined) opts.configPath = flags.config;
+  if (flags.serial !== undefined) opts.serial = flags.serial;
+  if (flags.brokerPort !== undefined) opts.brokerPort = flags.brokerPort;
+  if (flags.wsPort !== undefined) opts.wsPort = flags.wsPort === 'off' ? null : flags.wsPort;
+  if (flags.httpPort !== undefined) opts.httpPort = flags.httpPort === 'off' ? null : flags.httpPort;
+  if (flags.fallbackTimeout !== undefined) opts.fallbackTimeoutS = flags.fallbackTimeout;
+  if (flags.speed !== undefined) opts.speed = flags.speed;
+  if (flags.simStart !== undefined) opts.simStartMs = flags.simStart;
+  if (flags.brokerUrl !== undefined) opts.brokerUrl = flags.brokerUrl;
+  if (flags.dataDir !== undefined) opts.dataDir = flags.dataDir;
+  if (flags.logLevel !== undefined) opts.logLevel = flags.logLevel;
+  return opts;
+}
+
+/** Starts the controller, prints how to send a first command, runs until `signal` aborts, stops in order. */
+export async function runStart(flags: StartFlags, io: CliIo, signal: AbortSignal): Promise<number> {
+  // Loaded here so that client subcommands (send, watch …) do not load the whole controller.
+  const { startApp } = await import('../../app.ts');
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(appOptionsFrom(flags));
+  } catch (err) {
+    io.err(`error: could not start: ${errorText(err)}`);
+    return EXIT_FAILURE;
+  }
+  io.out(formatStartBanner(app.info));
+  await whenAborted(signal);
+  io.err('stopping (Ctrl-C again to force)…');
+  try {
+    await app.stop();
+  } catch (err) {
+    io.err(`error while stopping: ${errorText(err)}`);
+    return EXIT_FAILURE;
+  }
+  io.err('stopped.');
+  return EXIT_OK;
+}
+
+export function registerStart(program: Command, run: (action: (signal: AbortSignal) => Promise<number>) => Promise<void>, io: CliIo): void {
+  program
+    .command('start')
+    .summary('run the controller (embedded broker, simulated demo site unless --config)')
+    .description('Runs the site controller. Without --config it runs the simulated demo site with an embedded MQTT broker.')
+    .option('--config <file>', 'site configuration (YAML or JSON); default: the demo site')
+    .option('--serial <sn>', "overrides the config's controller serial number")
+    .option('--broker-port <n>', 'embedded broker TCP port, 0 = any free port (default: config, 1883)', parsePort)
+    .option('--ws-port <n>', 'embedded broker WebSocket port, path /mqtt; "off" to disable (default: config, 8083)', parsePortOrOff)
+    .option('--http-port <n>', 'web UI / HTTP API port; "off" to disable (default 8080)', parsePortOrOff)
+    .option('--fallback-timeout <s>', 'watchdog: seconds without a command before remote control falls back (default: config, 60)', parsePositiveNumber)
+    .option('--speed <x>', 'simulated seconds per real second (default 1)', parsePositiveNumber)
+    .option('--sim-start <time>', 'simulated clock start, ISO 8601 (default: now)', parseIsoTimeMs)
+    .option('--broker-url <url>', 'use this external broker instead of the embedded one (mqtt://, mqtts://, ws://, wss://)')
+    .option('--data-dir <dir>', 'data directory (SQLite store)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .action((flags: StartFlags) => run((signal) => runStart(flags, io, signal)));
+}

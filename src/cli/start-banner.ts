@@ -1,0 +1,88 @@
+import type { RunningAppInfo } from '../app-options.ts';
+import { DEFAULT_BROKER_URL, DEFAULT_SERIAL } from './connection-options.ts';
+
+/** The contract's example command fields [live §3]: solar capped at 5 kW, battery discharging 5 kW. */
+export const EXAMPLE_FIELDS = {
+  solar_policy: 'setpoint',
+  solar_power_setpoint_w: 5000,
+  storage_policy: 'setpoint',
+  storage_power_setpoint_w: -5000,
+} as const;
+
+/** Host and port a local user reaches a broker URL on (a wildcard bind address becomes 127.0.0.1). */
+export function reachableHostPort(brokerUrl: string): { host: string; port: number; protocol: string } {
+  const url = new URL(brokerUrl);
+  let host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
+  const defaults: Record<string, number> = { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 };
+  const port = url.port ? Number(url.port) : (defaults[url.protocol] ?? 1883);
+  return { host, port, protocol: url.protocol };
+}
+
+/** Escapes text for the inside of a double-quoted POSIX shell string. */
+function shellDoubleQuoted(text: string): string {
+  return text.replace(/["\\$`]/g, (c) => `\\${c}`);
+}
+
+/** Single-quoted POSIX shell word. */
+function shellSingleQuoted(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The contract's example as a ready-to-paste mosquitto_pub line, with the current time taken
+ * from `$(date +%s)` at paste time (a stale `time` is refused [live §3.3 rule 7]).
+ */
+export function mosquittoPubLine(info: Pick<RunningAppInfo, 'brokerUrl' | 'siteNodeId' | 'topics'>): string {
+  const { host, port, protocol } = reachableHostPort(info.brokerUrl);
+  const marker = '__TIME__';
+  const json = JSON.stringify({ extraTags: { nodeId: info.siteNodeId }, time: marker, fields: EXAMPLE_FIELDS });
+  const payload = shellDoubleQuoted(json).replace(`\\"${marker}\\"`, '$(date +%s)');
+  const tls = protocol === 'mqtts:' ? ' --capath /etc/ssl/certs' : '';
+  return `mosquitto_pub -h ${host} -p ${port}${tls} -V mqttv31 -q 1 -t ${shellSingleQuoted(info.topics.command)} -m "${payload}"`;
+}
+
+export function mosquittoSubLine(info: Pick<RunningAppInfo, 'brokerUrl' | 'topics'>): string {
+  const { host, port, protocol } = reachableHostPort(info.brokerUrl);
+  const tls = protocol === 'mqtts:' ? ' --capath /etc/ssl/certs' : '';
+  return `mosquitto_sub -h ${host} -p ${port}${tls} -V mqttv31 -t ${shellSingleQuoted(info.topics.feedback)} -v`;
+}
+
+/** What `gridpilot start` prints: where the broker is, the topics, the nodeIds, how to send a first command. */
+export function formatStartBanner(info: RunningAppInfo): string {
+  const { host, port, protocol } = reachableHostPort(info.brokerUrl);
+  const localUrl = `${protocol}//${host}:${port}`;
+  const cliFlags = [
+    localUrl === DEFAULT_BROKER_URL ? '' : ` --broker ${localUrl}`,
+    info.serial === DEFAULT_SERIAL ? '' : ` --serial ${info.serial}`,
+  ].join('');
+  const width = Math.max(10, ...info.devices.map((d) => d.nodeId.length));
+  const lines = [
+    `gridpilot is running: site ${info.siteNodeId} (serial ${info.serial})`,
+    '',
+    `  MQTT broker    ${localUrl}   (MQTT 3.1, 3.1.1 and 5)`,
+    ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
+    ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}`] : []),
+    `  fallback       ${info.fallbackTimeoutS} s: re-send a command within this, or the controller returns to its defaults`,
+    '',
+    '  topics',
+    `    command      ${info.topics.command}`,
+    `    feedback     ${info.topics.feedback}`,
+    `    schedule     ${info.topics.schedule}`,
+    `    status       ${info.topics.status}`,
+    '',
+    `  site nodeId    ${info.siteNodeId}   (extraTags.nodeId of every command)`,
+    '  device nodeIds (for "<nodeId>_policy" / "<nodeId>_power_setpoint_w")',
+    ...(info.devices.length ? info.devices.map((d) => `    ${d.nodeId.padEnd(width)}  ${d.group.padEnd(19)}  ${d.name}`) : ['    (none)']),
+    '',
+    '  Watch the feedback, then send the contract example (solar capped at 5 kW, battery discharging 5 kW):',
+    `    ${mosquittoSubLine(info)}`,
+    `    ${mosquittoPubLine(info)}`,
+    '  or with this CLI:',
+    `    npx gridpilot watch${cliFlags}`,
+    `    npx gridpilot send${cliFlags} --solar setpoint 5000 --storage setpoint -5000`,
+    '',
+    'Ctrl-C stops.',
+  ];
+  return lines.join('\n');
+}
