@@ -54,7 +54,7 @@ const NOT_YET: ReadonlyMap<Policy, string> = new Map([['cost', 'the cost policy 
  */
 export class Controller {
   private readonly remote: RemoteCommandState;
-  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set() };
+  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set(), deadbandHoldSinceMs: null };
   private readonly counters: EnergyCounters;
   private chain: Promise<unknown> = Promise.resolve();
   private cancelTick: (() => void) | null = null;

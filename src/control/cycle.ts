@@ -15,7 +15,12 @@ export interface CycleMemory {
   evPhases: Map<string, EvPhaseState>;
   /** Batteries left undriven (`off`) by the previous cycle. */
   undrivenStorage: Set<string>;
+  /** Since when self_consumption has held a small (in-deadband) grid error, Unix ms; null when none. */
+  deadbandHoldSinceMs: number | null;
 }
+
+/** A small grid error is tolerated this long before self_consumption corrects it, ms. */
+export const DEADBAND_HOLD_MS = 30_000;
 
 export interface CycleInput {
   site: SiteConfig;
@@ -103,7 +108,14 @@ export function computeCycle(input: CycleInput): CyclePlan {
   const relayOut = relays.map((h) => switchOut.get(h.cfg.nodeId) as SwitchOutput);
   const evOutputs = evs.map((e) => evOut.get(e.cfg.nodeId) as EvOutput);
   const otherW = baseLoadW + sumPredicted(heatPumpOut) + sumPredicted(relayOut) + sumPredicted(evOutputs) - sumPredicted(solar);
-  const storage = planStorage(batteries, otherW, site.control.deadbandW);
+  const currentSelfW = batteries.filter((b) => b.signal.policy === 'self_consumption').reduce((s, b) => s + b.reading.powerW, 0);
+  const errorW = otherW + currentSelfW + batteries.filter((b) => b.signal.policy === 'setpoint').reduce((s, b) => s + b.reading.powerW, 0);
+  const inBand = errorW >= 0 && errorW <= site.control.deadbandW;
+  if (!inBand) memory.deadbandHoldSinceMs = null;
+  else memory.deadbandHoldSinceMs ??= nowMs;
+  const isHoldExpired = memory.deadbandHoldSinceMs !== null && nowMs - memory.deadbandHoldSinceMs >= DEADBAND_HOLD_MS;
+  if (isHoldExpired) memory.deadbandHoldSinceMs = null;
+  const storage = planStorage(batteries, otherW, { deadbandW: site.control.deadbandW, isHoldExpired });
   for (const o of storage) {
     // A battery released this cycle goes idle until its own logic acts; one already released does what it measures.
     if (o.powerW === null && !memory.undrivenStorage.has(o.nodeId)) o.predictedW = 0;

@@ -132,7 +132,7 @@ export const SiteConfigSchema = z.strictObject({
     .strictObject({
       /** Periodic cycle, ms (commands also trigger a cycle at once). Default 1000. */
       cycleMs: z.number().int().min(50).max(60_000).default(1000),
-      /** self_consumption aims at zero grid exchange ± this, W. Default 50. */
+      /** self_consumption aims at zero grid exchange; an import up to this is corrected only once it persisted 30 s (export at once), W. Default 50. */
       deadbandW: nonNegW.default(50),
       /** Below this mean SoC, PV surplus fills the batteries before surplus loads (relays, heat pumps, EVs) get it, %. Default 0 (loads first). */
       batteryPrioritySocPct: z.number().min(0).max(100).default(0),

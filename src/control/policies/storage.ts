@@ -38,11 +38,14 @@ export function splitStoragePowerW(totalW: number, batteries: readonly BatteryIn
  * - `setpoint`: the group's total split over the batteries that follow the group signal; a
  *   device-level setpoint drives its battery alone.
  * - `self_consumption`: aims the grid at zero: charge from surplus, discharge to cover the load,
- *   not below the reserve SoC; inside ± deadband the batteries keep what they do.
+ *   not below the reserve SoC. While the site imports no more than the deadband the batteries keep
+ *   what they do (no hunting) unless `isHoldExpired` (a small error that persisted is corrected
+ *   too, so the deadband never biases the balance); export the batteries could absorb is
+ *   corrected at once: exported PV is the loss self-consumption exists to avoid.
  * - `off`: not driven.
  * @param otherW grid power of everything but these batteries, W (+ import), with the other assets as planned.
  */
-export function planStorage(batteries: readonly BatteryInput[], otherW: number, deadbandW: number): StorageOutput[] {
+export function planStorage(batteries: readonly BatteryInput[], otherW: number, deadband: { deadbandW: number; isHoldExpired: boolean }): StorageOutput[] {
   const out = new Map<string, StorageOutput>();
   const groupSetpoint = batteries.filter((b) => b.signal.policy === 'setpoint' && b.signal.source !== 'remote-device');
   const deviceSetpoint = batteries.filter((b) => b.signal.policy === 'setpoint' && b.signal.source === 'remote-device');
@@ -66,7 +69,8 @@ export function planStorage(batteries: readonly BatteryInput[], otherW: number, 
     const currentW = selfConsumption.reduce((s, b) => s + b.reading.powerW, 0);
     // Grid with these batteries as they are now; the target is zero exchange.
     const gridNowW = otherW + fixedW + currentW;
-    const wantW = Math.abs(gridNowW) <= deadbandW ? currentW : currentW - gridNowW;
+    const isHolding = gridNowW >= 0 && gridNowW <= deadband.deadbandW && !deadband.isHoldExpired;
+    const wantW = isHolding ? currentW : currentW - gridNowW;
     const shares = splitStoragePowerW(wantW, selfConsumption, (b) => b.cfg.reserveSocPct);
     selfConsumption.forEach((b, i) => {
       const w = shares[i] ?? 0;
