@@ -69,9 +69,20 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     broker = await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes: prefixes, logger: logger.child({ part: 'broker' }) });
     brokerUrl = broker.url;
   }
+  // Commands may arrive before connectRemoteLink resolves (e.g. retained ones): answer through the promise.
+  let linkPromise: Promise<RemoteLink> | null = null;
+  const answer = (payload: Buffer): void => {
+    void controller
+      .handleCommand(payload)
+      .then(async (outcome) => {
+        const l = await (linkPromise as Promise<RemoteLink>);
+        await l.publishFeedback(outcome.feedback);
+      })
+      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a command'));
+  };
   let link: RemoteLink;
   try {
-    link = await connectRemoteLink({
+    linkPromise = connectRemoteLink({
       url: brokerUrl,
       serial: site.serial,
       prefixes,
@@ -84,16 +95,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       ...(site.mqtt.keyFile !== undefined ? { keyFile: site.mqtt.keyFile } : {}),
       rejectUnauthorized: site.mqtt.rejectUnauthorized,
       logger: logger.child({ part: 'remote' }),
-      onCommand: (payload) => {
-        void controller
-          .handleCommand(payload)
-          .then((outcome) => link.publishFeedback(outcome.feedback))
-          .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a command'));
-      },
+      onCommand: answer,
       onSchedule: () => {
         // Scheduled control arrives with the store (see the scheduled-control issue).
       },
     });
+    link = await linkPromise;
   } catch (err) {
     await broker?.close();
     throw err;
