@@ -34,6 +34,8 @@ export interface RunningAppInfo {
   siteNodeId: string;
   /** mqtt://host:port the controller uses (embedded or external). */
   brokerUrl: string;
+  /** Whether the controller started its own (embedded aedes) broker; false = an external one. */
+  isEmbeddedBroker: boolean;
   /** ws://host:port/mqtt of the embedded broker, when on. */
   wsUrl: string | null;
   /** http://host:port of the web UI / API, when on. */

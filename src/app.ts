@@ -114,6 +114,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     serial: site.serial,
     siteNodeId: site.siteNodeId,
     brokerUrl,
+    isEmbeddedBroker: broker !== null,
     wsUrl: broker?.wsUrl ?? null,
     httpUrl: null,
     topics,

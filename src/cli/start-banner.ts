@@ -60,7 +60,9 @@ export function formatStartBanner(info: RunningAppInfo): string {
   const lines = [
     `gridpilot is running: site ${info.siteNodeId} (serial ${info.serial})`,
     '',
-    `  MQTT broker    ${localUrl}   (MQTT 3.1, 3.1.1 and 5)`,
+    info.isEmbeddedBroker
+      ? `  MQTT broker    ${localUrl}   (embedded: MQTT 3.1 and 3.1.1; for MQTT 5 clients use mosquitto and --broker-url)`
+      : `  MQTT broker    ${localUrl}   (external)`,
     ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
     ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}`] : []),
     `  fallback       ${info.fallbackTimeoutS} s: re-send a command within this, or the controller returns to its defaults`,

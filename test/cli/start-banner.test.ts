@@ -11,6 +11,7 @@ const info: RunningAppInfo = {
   serial: SERIAL,
   siteNodeId: `${SERIAL}_site_0`,
   brokerUrl: 'mqtt://0.0.0.0:1883',
+  isEmbeddedBroker: true,
   wsUrl: 'ws://127.0.0.1:8083/mqtt',
   httpUrl: 'http://127.0.0.1:8080',
   topics: topicsFor(SERIAL),
