@@ -46,6 +46,8 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
   for (const [component, policy] of Object.entries(cfg.defaults)) {
     // Until the optimiser ships, `cost` cannot be a local default (it would silently do nothing).
     if (policy === 'cost') problems.push(`  defaults.${component}: "cost" is not available yet in this version`);
+    // A local default has no setpoint to follow: `setpoint` would mean "0 W".
+    if (policy === 'setpoint') problems.push(`  defaults.${component}: "setpoint" needs a setpoint and cannot be a local default`);
   }
   const siteNodeId = cfg.siteNodeId ?? siteNodeIdFor(cfg.serial);
   if (seen.has(siteNodeId)) problems.push(`  siteNodeId: "${siteNodeId}" is also a device nodeId`);
