@@ -90,7 +90,9 @@ export function parseHourlyWeatherCsv(text: string, source: string): HourlyWeath
 
 /**
  * Weather read from an hourly series, linearly interpolated between hours; O(1) per lookup (index
- * by hour). Outside the series it answers from `fallback` (default: the clear-sky model).
+ * by hour). Outside the series it replays the same calendar date and time of a year the series
+ * covers (so a demo in 2026 sees the real weather of that date in 2025 or 2024), and only where no
+ * year covers it answers from `fallback` (default: the clear-sky model).
  */
 export class HourlyWeather implements Weather {
   /** First instant answered from the data, Unix ms (the middle of the first radiation hour). */
@@ -107,14 +109,29 @@ export class HourlyWeather implements Weather {
   }
 
   irradianceWm2(ms: number): number {
-    const value = interpolate(this.series.radiationWm2, (ms - this.series.firstHourMs - RADIATION_SHIFT_MS) / MS_PER_H);
+    const at = this.replayMs(ms);
+    const value = at === null ? undefined : interpolate(this.series.radiationWm2, (at - this.series.firstHourMs - RADIATION_SHIFT_MS) / MS_PER_H);
     return value ?? this.fallback.irradianceWm2(ms);
   }
 
   temperatureC(ms: number): number {
     const values = this.series.temperatureC;
-    const value = values ? interpolate(values, (ms - this.series.firstHourMs) / MS_PER_H) : undefined;
+    const at = this.replayMs(ms);
+    const value = values && at !== null ? interpolate(values, (at - this.series.firstHourMs) / MS_PER_H) : undefined;
     return value ?? this.fallback.temperatureC(ms);
+  }
+
+  /** `ms` itself inside the series; else the same UTC date and time in the latest year the series covers; null if none. */
+  private replayMs(ms: number): number | null {
+    if (ms >= this.firstMs && ms <= this.lastMs) return ms;
+    const d = new Date(ms);
+    const firstYear = new Date(this.firstMs).getUTCFullYear();
+    for (let year = new Date(this.lastMs).getUTCFullYear(); year >= firstYear; year -= 1) {
+      const lastDay = new Date(Date.UTC(year, d.getUTCMonth() + 1, 0)).getUTCDate();
+      const t = Date.UTC(year, d.getUTCMonth(), Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+      if (t >= this.firstMs && t <= this.lastMs) return t;
+    }
+    return null;
   }
 }
 

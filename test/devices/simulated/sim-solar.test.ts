@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { clearSkyIrradianceWm2 } from '../../../src/devices/simulated/clear-sky.ts';
 import { SimSolar } from '../../../src/devices/simulated/sim-solar.ts';
 import { SimWorld } from '../../../src/devices/simulated/sim-world.ts';
 
@@ -38,9 +37,7 @@ void describe('simulated PV inverter', () => {
     assert.equal(solar.snapshot().powerW, 8000);
   });
 
-  void it('uses the clear-sky model outside the data and under weatherCsv clear-sky', () => {
-    const outside = setup('2026-06-21T11:48:00Z');
-    near(outside.solar.snapshot().powerW, (8800 * clearSkyIrradianceWm2(Date.parse('2026-06-21T11:48:00Z')) * 0.8) / 1000);
+  void it('uses the clear-sky model under weatherCsv clear-sky', () => {
     const model = setup('2024-06-21T11:48:00Z', 'clear-sky');
     const powerW = model.solar.snapshot().powerW;
     assert.ok(powerW > 6000 && powerW < 6700, `clear-sky solstice noon ${powerW}`);

@@ -34,12 +34,22 @@ void describe('bundled Belgian weather', () => {
     assert.equal(weather.temperatureC(at('2024-06-21T12:00:00Z')), 18.708);
   });
 
-  void it('falls back to the clear-sky model outside the data', () => {
-    const after = at('2026-06-21T12:00:00Z');
-    assert.equal(weather.irradianceWm2(after), clearSkyIrradianceWm2(after));
-    assert.equal(weather.temperatureC(after), typicalTemperatureC(after));
-    const before = at('2023-06-21T12:00:00Z');
-    assert.equal(weather.irradianceWm2(before), clearSkyIrradianceWm2(before));
+  void it('replays the same date of a year the data covers outside its range', () => {
+    // 2026-06-21 is after the data: the weather of 2025-06-21 (the latest year holding that date).
+    assert.equal(weather.irradianceWm2(at('2026-06-21T12:00:00Z')), weather.irradianceWm2(at('2025-06-21T12:00:00Z')));
+    assert.equal(weather.temperatureC(at('2026-06-21T12:00:00Z')), weather.temperatureC(at('2025-06-21T12:00:00Z')));
+    // 2026-12-01 is after the 2025 data ends: 2024-12-01.
+    assert.equal(weather.irradianceWm2(at('2026-12-01T12:00:00Z')), weather.irradianceWm2(at('2024-12-01T12:00:00Z')));
+    // 29 February of a year without it falls on the 28th.
+    assert.equal(weather.irradianceWm2(at('2023-02-28T12:00:00Z')), weather.irradianceWm2(at('2025-02-28T12:00:00Z')));
+    assert.notEqual(weather.irradianceWm2(at('2026-06-21T12:00:00Z')), clearSkyIrradianceWm2(at('2026-06-21T12:00:00Z')));
+  });
+
+  void it('falls back to the clear-sky model where no year of the data holds the date', () => {
+    const tiny = new HourlyWeather(parseHourlyWeatherCsv('date,temperature_2m,shortwave_radiation\n2024-06-01 00:00:00+00:00,10,0\n2024-06-01 01:00:00+00:00,10,0\n', 'tiny.csv'));
+    const t = at('2026-01-15T12:00:00Z');
+    assert.equal(tiny.irradianceWm2(t), clearSkyIrradianceWm2(t));
+    assert.equal(tiny.temperatureC(t), typicalTemperatureC(t));
   });
 });
 
