@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
-import { normalizeBrokerUrl, type GridpilotClientOptions, type MqttProtocolVersion } from '../client/index.ts';
+import { GridpilotClient, normalizeBrokerUrl, type GridpilotClientOptions, type MqttProtocolVersion } from '../client/index.ts';
 import type { TopicPrefixes } from '../protocol/topics.ts';
 import { DEMO_SERIAL } from '../site/demo-site.ts';
 import { collect, parseMqttVersion } from './arg-parsers.ts';
-import { UsageError } from './io.ts';
+import { UsageError, errorText, type CliIo } from './io.ts';
 
 export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
 /** The contract's example serial, which the demo site uses [live §3]. */
@@ -78,4 +78,14 @@ export function clientOptionsFrom(flags: ConnectionFlags): GridpilotClientOption
     if (flags.insecure) opts.tls.rejectUnauthorized = false;
   }
   return opts;
+}
+
+/** Connects the SDK client with the command's connection flags; on failure prints why and returns null. */
+export async function connectClient(flags: ConnectionFlags, io: CliIo): Promise<GridpilotClient | null> {
+  try {
+    return await GridpilotClient.connect(clientOptionsFrom(flags));
+  } catch (err) {
+    io.err(`error: ${errorText(err)}`);
+    return null;
+  }
 }

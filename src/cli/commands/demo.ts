@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { cmd, GridpilotClient } from '../../client/index.ts';
+import { cmd } from '../../client/index.ts';
 import { parsePositiveInt, parsePositiveNumber, parseWattsArg } from '../arg-parsers.ts';
-import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from '../connection-options.ts';
+import { addConnectionOptions, connectClient, type ConnectionFlags } from '../connection-options.ts';
 import { formatFeedback, isRejected } from '../format-feedback.ts';
 import { EXIT_FAILURE, EXIT_OK, errorText, UsageError, type CliIo } from '../io.ts';
 import { describeFields } from '../parse-send-args.ts';
@@ -33,14 +33,8 @@ export async function runDemo(flags: DemoFlags, io: CliIo, signal: AbortSignal):
   } catch (err) {
     throw new UsageError(errorText(err));
   }
-  const options = clientOptionsFrom(flags);
-  let client: GridpilotClient;
-  try {
-    client = await GridpilotClient.connect(options);
-  } catch (err) {
-    io.err(`error: ${errorText(err)}`);
-    return EXIT_FAILURE;
-  }
+  const client = await connectClient(flags, io);
+  if (!client) return EXIT_FAILURE;
   let failures = 0;
   try {
     io.err(`demo: every ${flags.interval} s, ${describeFields(fields)} → ${client.topics.command} (Ctrl-C stops)`);

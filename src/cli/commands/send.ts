@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { GridpilotClient } from '../../client/index.ts';
 import { parsePositiveNumber } from '../arg-parsers.ts';
-import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from '../connection-options.ts';
+import { addConnectionOptions, connectClient, type ConnectionFlags } from '../connection-options.ts';
 import { formatFeedback, isRejected } from '../format-feedback.ts';
 import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
 import { describeFields, parseSendArgs, SEND_CONTROLS_HELP } from '../parse-send-args.ts';
@@ -20,14 +19,8 @@ export interface SendFlags extends ConnectionFlags {
  */
 export async function runSend(controls: readonly string[], flags: SendFlags, io: CliIo): Promise<number> {
   const fields = parseSendArgs(controls);
-  const options = clientOptionsFrom(flags);
-  let client: GridpilotClient;
-  try {
-    client = await GridpilotClient.connect(options);
-  } catch (err) {
-    io.err(`error: ${errorText(err)}`);
-    return EXIT_FAILURE;
-  }
+  const client = await connectClient(flags, io);
+  if (!client) return EXIT_FAILURE;
   try {
     if (!flags.json) io.err(`→ ${client.topics.command}: ${describeFields(fields)}`);
     const feedback = await client.send(fields, { timeoutMs: flags.timeout * 1000 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { GridpilotClient, InvalidFeedbackError, redactUrl } from '../../client/index.ts';
+import { InvalidFeedbackError, redactUrl } from '../../client/index.ts';
 import { parsePositiveInt } from '../arg-parsers.ts';
-import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from '../connection-options.ts';
+import { addConnectionOptions, clientOptionsFrom, connectClient, type ConnectionFlags } from '../connection-options.ts';
 import { formatFeedback, formatStatus } from '../format-feedback.ts';
 import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
 import { whenAborted } from '../termination.ts';
@@ -17,14 +17,8 @@ export interface WatchFlags extends ConnectionFlags {
 
 /** Prints every feedback (and status) message live until `signal` aborts or `count` feedbacks arrived. */
 export async function runWatch(flags: WatchFlags, io: CliIo, signal: AbortSignal): Promise<number> {
-  const options = clientOptionsFrom(flags);
-  let client: GridpilotClient;
-  try {
-    client = await GridpilotClient.connect(options);
-  } catch (err) {
-    io.err(`error: ${errorText(err)}`);
-    return EXIT_FAILURE;
-  }
+  const client = await connectClient(flags, io);
+  if (!client) return EXIT_FAILURE;
   const done = new AbortController();
   const stop = (): void => done.abort();
   signal.addEventListener('abort', stop, { once: true });
@@ -40,7 +34,7 @@ export async function runWatch(flags: WatchFlags, io: CliIo, signal: AbortSignal
       else io.err(`error: ${err.message}`);
     });
     if (flags.status && !flags.json) await client.onStatus((status) => io.out(formatStatus(client.topics.status, status)));
-    io.err(`watching ${client.topics.feedback}${flags.status && !flags.json ? ` and ${client.topics.status}` : ''} on ${redactUrl(options.url)} (Ctrl-C stops)`);
+    io.err(`watching ${client.topics.feedback}${flags.status && !flags.json ? ` and ${client.topics.status}` : ''} on ${redactUrl(clientOptionsFrom(flags).url)} (Ctrl-C stops)`);
     await whenAborted(done.signal);
     return EXIT_OK;
   } catch (err) {
