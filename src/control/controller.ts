@@ -235,6 +235,7 @@ export class Controller {
         plan.constraints.push({ component: group, nodeId: id, message: `${id}: not read this cycle (${why}); not driven` });
       }
       await writePlan(this.devices, plan, this.opts.logger);
+      this.logConstraintChanges(plan);
       const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, computeMs };
       this.last = record;
       this.lastCycleError = null;
@@ -276,6 +277,15 @@ export class Controller {
       watchdogS: this.remote.secondsLeft(nowMs),
       ...(schedule ? { schedule } : {}),
     });
+  }
+
+  private constraintKinds = new Set<string>();
+  /** Logs when a limit or rule starts or stops holding an asset back (not every cycle it does). */
+  private logConstraintChanges(plan: CyclePlan): void {
+    const kinds = new Map(plan.constraints.map((c) => [`${c.component}:${c.message.replace(/-?\d+(\.\d+)?/g, '#')}`, c]));
+    for (const [kind, c] of kinds) if (!this.constraintKinds.has(kind)) this.opts.logger?.info({ component: c.component, nodeId: c.nodeId }, `constraint: ${c.message}`);
+    for (const kind of this.constraintKinds) if (!kinds.has(kind)) this.opts.logger?.info({ constraint: kind }, 'constraint released');
+    this.constraintKinds = new Set(kinds.keys());
   }
 
   private lastPeriodicMs = -Infinity;
