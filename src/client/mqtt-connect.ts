@@ -1,3 +1,4 @@
+import { keepSocketsUndelayed } from '../protocol/transport.ts';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -118,6 +119,7 @@ export async function connectMqtt(opts: MqttConnectionOptions): Promise<MqttClie
   const options = await mqttClientOptions(opts);
   const timeoutMs = opts.connectTimeoutMs ?? 10_000;
   const client = mqtt.connect(url, options);
+  keepSocketsUndelayed(client);
   const shown = redactUrl(url);
   return new Promise<MqttClient>((resolve, reject) => {
     let lastError: Error | null = null;

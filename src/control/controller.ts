@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Component } from '../protocol/components.ts';
-import { parseCommand, type CommandSignal, type ParseResult } from '../protocol/command.ts';
+import { parseCommand, type CommandContext, type CommandSignal, type ParseResult } from '../protocol/command.ts';
 import type { Feedback, ScheduleSummary } from '../protocol/feedback.ts';
 import type { ExecutedPolicy, Policy } from '../protocol/policies.ts';
 import { RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
@@ -172,9 +172,13 @@ export class Controller {
     });
   }
 
-  private parse(payload: Buffer | string, nowMs: number): ParseResult {
+  /**
+   * What remote messages are validated against at `nowMs` (site, devices, time window, policies
+   * this controller cannot run): live commands, and schedules, which must accept the same [scheduled §Message].
+   */
+  commandContext(nowMs: number = this.clock.now()): CommandContext {
     const rs = this.site.remoteSignal;
-    return parseCommand(payload, {
+    return {
       siteNodeId: this.site.siteNodeId,
       devices: new Map(this.site.devices.map((d) => [d.nodeId, { group: d.group, isRemoteEnabled: d.isRemoteEnabled }])),
       isRemoteEnabled: rs.enabled,
@@ -182,7 +186,11 @@ export class Controller {
       maxAgeMs: (rs.maxCommandAgeS ?? rs.fallbackTimeoutS) * 1000,
       maxFutureMs: rs.maxFutureS * 1000,
       unavailablePolicies: NOT_YET,
-    });
+    };
+  }
+
+  private parse(payload: Buffer | string, nowMs: number): ParseResult {
+    return parseCommand(payload, this.commandContext(nowMs));
   }
 
   private armWatchdog(): void {

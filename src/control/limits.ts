@@ -119,7 +119,7 @@ function reduceEvs(plan: CyclePlan, excessW: number, inputs: LimitInputs, notes:
     const targetW = Math.max(0, o.predictedW - (excessW - shed));
     const lowered = evOffer({ ...e, phaseState: { phases: o.phases, switchedAtMs: inputs.nowMs } }, targetW, inputs.nowMs);
     // Below the minimum: pause if allowed, else hold the minimum.
-    const minW = evPowerW(e.cfg, e.cfg.minCurrentA, o.phases);
+    const minW = evPowerW(e.cfg, e.cfg.minCurrentA, e.reading.isConnected && e.reading.phases < o.phases ? e.reading.phases : o.phases);
     const newW = lowered.predictedW > targetW && e.cfg.allowZeroCurrent ? 0 : lowered.predictedW;
     const newA = newW === 0 ? 0 : lowered.currentA;
     if (newW >= o.predictedW) continue;

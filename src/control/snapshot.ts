@@ -44,14 +44,13 @@ export async function readSnapshot(devices: SiteDevices, nowMs: number, timeoutM
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`read timed out after ${timeoutMs} ms`)), timeoutMs);
   const signal = controller.signal;
-  const bounded = <R>(p: Promise<R>): Promise<R> =>
-    signal.aborted
-      ? Promise.reject(signal.reason as Error)
-      : new Promise<R>((resolve, reject) => {
-          const onAbort = (): void => reject(signal.reason as Error);
-          signal.addEventListener('abort', onAbort, { once: true });
-          p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-        });
+  // One abort listener for the whole cycle (not one per device: a 50-device site would trip
+  // Node's MaxListeners warning every cycle).
+  const aborted = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+  aborted.catch(() => undefined);
+  const bounded = <R>(p: Promise<R>): Promise<R> => Promise.race([p, aborted]);
   const readErrors = new Map<string, string>();
   try {
     const [gridPowerW, solar, storage, heatPumps, switchedLoads, evChargers] = await Promise.all([

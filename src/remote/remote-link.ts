@@ -1,3 +1,4 @@
+import { keepSocketsUndelayed } from '../protocol/transport.ts';
 import { createHash } from 'node:crypto';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -130,6 +131,7 @@ export async function connectRemoteLink(opts: RemoteLinkOptions): Promise<Remote
   };
 
   const client: MqttClient = connect(opts.url, options);
+  keepSocketsUndelayed(client);
   let closed = false;
   let ready = false;
   let attempt = 0;

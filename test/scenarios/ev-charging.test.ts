@@ -109,3 +109,29 @@ describe('EV charger with 1↔3 phase switching', () => {
     assert.equal(minPv.snapshot().powerW, 6 * 230, 'no sun: min_pv holds the minimum');
   });
 });
+
+describe('a 1-phase car on a 3-phase charger', () => {
+  it('is offered current for the phase it really draws on, so the export limit holds', async () => {
+    const s = startScenario(
+      scenarioSite({
+        grid: { importLimitW: 40_000, exportLimitW: 2000, safetyMarginW: 0 },
+        devices: [
+          { group: 'solar', ratedPowerW: 15_000 },
+          { group: 'variable_power_load', phases: 3, minCurrentA: 6, maxCurrentA: 16 },
+        ],
+        defaults: { solar: 'feed_in_limitation', variable_power_load: 'self_consumption' },
+      }),
+      Date.UTC(2024, 5, 3, 11, 0, 0),
+    );
+    charger(s).plugIn({ energyNeededWh: 40_000, maxPhases: 1 });
+    s.sim.world.setBaseLoadOverride(500);
+    s.sim.world.setIrradianceOverride(1000);
+    await s.run(3000);
+    for (let k = 0; k < 30; k += 1) {
+      await s.cycle();
+      assert.ok(-s.gridW() <= 2000 + 0.5, `export ${-s.gridW()} W`);
+    }
+    assert.equal(charger(s).snapshot().offeredCurrentA, 16, 'full current on its one phase');
+    assert.ok(Math.abs(charger(s).snapshot().powerW - 16 * 230) < 1);
+  });
+});

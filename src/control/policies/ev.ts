@@ -39,10 +39,13 @@ export function choosePhases(e: EvInput, wantW: number, nowMs: number): 1 | 3 {
  */
 export function evOffer(e: EvInput, wantW: number, nowMs: number): EvOutput {
   const phases = choosePhases(e, Math.max(0, wantW), nowMs);
-  const raw = Math.floor((Math.max(0, wantW) / (phases * e.cfg.voltageV)) * 10) / 10;
+  // A car that uses fewer phases than offered (a 1-phase car on a 3-phase charger) draws on those only.
+  const carPhases = e.reading.isConnected && e.reading.phases < e.phaseState.phases ? e.reading.phases : phases;
+  const drawPhases: 1 | 3 = carPhases < phases ? carPhases : phases;
+  const raw = Math.floor((Math.max(0, wantW) / (drawPhases * e.cfg.voltageV)) * 10) / 10;
   let currentA = Math.min(raw, e.cfg.maxCurrentA);
   if (currentA < e.cfg.minCurrentA) currentA = e.cfg.allowZeroCurrent ? 0 : e.cfg.minCurrentA;
-  const predictedW = e.reading.isConnected && e.reading.isRequiringCharge ? evPowerW(e.cfg, currentA, phases) : 0;
+  const predictedW = e.reading.isConnected && e.reading.isRequiringCharge ? evPowerW(e.cfg, currentA, drawPhases) : 0;
   return { nodeId: e.cfg.nodeId, signal: e.signal, currentA, phases, predictedW };
 }
 
