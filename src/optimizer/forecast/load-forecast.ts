@@ -1,0 +1,108 @@
+import type { LoadProfile } from '../../devices/simulated/load-profile.ts';
+import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
+
+/** The site's uncontrolled consumption per slot (what no policy steers), W ≥ 0, + consumption. Replaceable. */
+export interface LoadForecast {
+  forecastBaseLoadW(request: ForecastRequest): number[];
+}
+
+/** Past base load, as the store (telemetry) or a backtest recorded it. */
+export interface LoadHistory {
+  /** Mean base load over [fromMs, toMs), W, or null when nothing was recorded there. */
+  meanBaseLoadW(fromMs: number, toMs: number): number | null;
+}
+
+/** The standard household profile (Synergrid-like shape × season, no noise): the fallback. */
+export class ProfileLoadForecast implements LoadForecast {
+  constructor(private readonly profile: Pick<LoadProfile, 'expectedBaseLoadW'>) {}
+
+  forecastBaseLoadW(request: ForecastRequest): number[] {
+    return Array.from({ length: request.slotCount }, (_, i) =>
+      meanOver((ms) => this.profile.expectedBaseLoadW(ms), slotStartMs(request, i), request.slotMs),
+    );
+  }
+}
+
+/** Options of {@link HistoryLoadForecast}. */
+export interface HistoryLoadForecastOptions {
+  /** Weeks of history averaged, ≥ 1. Default 4. */
+  weeks?: number;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * The site's own habits: each slot is the mean of the same weekday and time of day over the last
+ * `weeks` weeks (only slots that lie before `issuedAtMs`, so no peeking). Where fewer than one week
+ * has data, the fallback (the standard profile) answers. Shifting by whole weeks in UTC moves the
+ * local time by an hour for the weeks across a DST change; that error is accepted.
+ */
+export class HistoryLoadForecast implements LoadForecast {
+  private readonly weeks: number;
+
+  constructor(
+    private readonly history: LoadHistory,
+    private readonly fallback: LoadForecast,
+    options: HistoryLoadForecastOptions = {},
+  ) {
+    this.weeks = Math.max(1, Math.floor(options.weeks ?? 4));
+  }
+
+  forecastBaseLoadW(request: ForecastRequest): number[] {
+    const fallback = this.fallback.forecastBaseLoadW(request);
+    return fallback.map((fallbackW, i) => {
+      const from = slotStartMs(request, i);
+      let sum = 0;
+      let n = 0;
+      for (let k = 1; n < this.weeks && k <= this.weeks + 1; k++) {
+        const pastFrom = from - k * WEEK_MS;
+        if (pastFrom + request.slotMs > request.issuedAtMs) continue; // not yet happened when issued
+        const w = this.history.meanBaseLoadW(pastFrom, pastFrom + request.slotMs);
+        if (w === null) continue;
+        sum += w;
+        n++;
+      }
+      return n > 0 ? sum / n : fallbackW;
+    });
+  }
+}
+
+/**
+ * A LoadHistory kept in memory in fixed buckets (default 15 min), fed sample by sample; used by the
+ * backtest and tests, and as a model for a store-backed history. Keeps `maxAgeMs` (default 6 weeks).
+ */
+export class RecordedLoadHistory implements LoadHistory {
+  private readonly sums = new Map<number, { sumW: number; n: number }>();
+
+  constructor(private readonly options: { bucketMs?: number; maxAgeMs?: number } = {}) {}
+
+  private get bucketMs(): number {
+    return this.options.bucketMs ?? 900_000;
+  }
+
+  /** Records one base-load sample, W, at `ms`. */
+  record(ms: number, baseLoadW: number): void {
+    const key = Math.floor(ms / this.bucketMs);
+    const b = this.sums.get(key) ?? { sumW: 0, n: 0 };
+    b.sumW += baseLoadW;
+    b.n += 1;
+    this.sums.set(key, b);
+    const oldest = Math.floor((ms - (this.options.maxAgeMs ?? 6 * WEEK_MS)) / this.bucketMs);
+    if (this.sums.size > 2 * ((this.options.maxAgeMs ?? 6 * WEEK_MS) / this.bucketMs)) {
+      for (const k of this.sums.keys()) if (k < oldest) this.sums.delete(k);
+    }
+  }
+
+  meanBaseLoadW(fromMs: number, toMs: number): number | null {
+    let sum = 0;
+    let n = 0;
+    for (let k = Math.floor(fromMs / this.bucketMs); k * this.bucketMs < toMs; k++) {
+      const b = this.sums.get(k);
+      if (b) {
+        sum += b.sumW / b.n;
+        n++;
+      }
+    }
+    return n > 0 ? sum / n : null;
+  }
+}

@@ -1,0 +1,35 @@
+// The planner's worker thread: HiGHS solves block, so they run here, never on the controller's event
+// loop. Messages: { id, problem, options } in → { id, ok: true, plan } | { id, ok: false, error } out.
+// Requests are solved one at a time in arrival order.
+import { parentPort } from 'node:worker_threads';
+import { loadSolver } from './planner/highs-runner.ts';
+import type { PlanProblem } from './planner/plan-problem.ts';
+import { solvePlan, type SolveOptions } from './planner/solve-plan.ts';
+import type { SitePlan } from './planner/site-plan.ts';
+
+export interface PlannerRequest {
+  id: number;
+  problem: PlanProblem;
+  options: Omit<SolveOptions, 'nowMs'>;
+}
+
+export type PlannerResponse = { id: number; ok: true; plan: SitePlan } | { id: number; ok: false; error: string };
+
+const port = parentPort;
+// Load the solver at once, so the first plan does not pay for it.
+void loadSolver().catch(() => undefined);
+if (port) {
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (request: PlannerRequest) => {
+    queue = queue.then(async () => {
+      let response: PlannerResponse;
+      try {
+        const highs = await loadSolver();
+        response = { id: request.id, ok: true, plan: solvePlan(highs, request.problem, request.options) };
+      } catch (err) {
+        response = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      port.postMessage(response);
+    });
+  });
+}

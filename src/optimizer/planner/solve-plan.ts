@@ -1,0 +1,284 @@
+import { explainPlan } from './explain.ts';
+import { runHighs, type Highs, type RunOutcome } from './highs-runner.ts';
+import { cheapestOnOffSeries } from './on-off-dp.ts';
+import { assertPlanProblem, slotCountOf, terminalValueEurPerKwh, windowSlots, type PlanProblem } from './plan-problem.ts';
+import { ruleBasedSchedule } from './rule-based-plan.ts';
+import { evaluateSchedule, type Schedule } from './schedule.ts';
+import { buildSiteModel, scheduleFromSolution, type SiteModel, type SiteModelOptions } from './site-model.ts';
+import type { PlanStrategy, SitePlan } from './site-plan.ts';
+
+/** Options of {@link solvePlan}. */
+export interface SolveOptions {
+  /** How to solve (see docs/optimizer.md). Default 'decomposed'. */
+  strategy?: Exclude<PlanStrategy, 'rule-based'>;
+  /** Solver time budget, ms > 0; past it the best plan found is returned with status 'time_limit'. Default 5000. */
+  timeLimitMs?: number;
+  /** 'decomposed': time spent improving the first plan (one asset at a time), ms from the start. Default 600. */
+  improveMs?: number;
+  /** Relative gap at which a plan counts as optimal, ≥ 0. Default 0.005 (0.5 %). */
+  mipRelGap?: number;
+  /** Monotonic time source, ms (injected for tests; only measures solve time). Default performance.now. */
+  nowMs?: () => number;
+}
+
+interface Solved {
+  schedule: Schedule;
+  status: 'optimal' | 'time_limit';
+  objective: number;
+  bound: number;
+}
+
+/**
+ * Plans the site: solves the problem with HiGHS (synchronously: call it inside the planner worker,
+ * or where blocking is fine, e.g. a backtest), explains every decision and prices the plan against
+ * the local default regime. Never throws on a solvable-looking problem and is never "infeasible": needs
+ * and limits are soft, and if the solver fails the rule-based plan is returned with status 'fallback'.
+ * Throws a GridpilotError only for a malformed problem.
+ */
+export function solvePlan(highs: Highs, problem: PlanProblem, options: SolveOptions = {}): SitePlan {
+  assertPlanProblem(problem);
+  const now = options.nowMs ?? (() => performance.now());
+  const t0 = now();
+  const strategy = options.strategy ?? 'decomposed';
+  const deadline = t0 + (options.timeLimitMs ?? 5000);
+  let solved: Solved | null = null;
+  let failure = '';
+  try {
+    solved = strategy === 'decomposed' ? solveDecomposed(highs, problem, deadline, now, options.mipRelGap ?? 0.005, Math.min(deadline, t0 + (options.improveMs ?? 600))) : solveMilp(highs, problem, strategy, deadline, now, options.mipRelGap ?? 0.005);
+    if (!solved) failure = 'the solver found no plan in time';
+  } catch (err) {
+    failure = `the solver failed: ${(err as Error).message}`;
+  }
+  const solveMs = now() - t0;
+  if (!solved) return fallbackPlan(problem, failure, solveMs);
+  const gapEur = Math.max(0, solved.objective - solved.bound);
+  const gap = gapEur / Math.max(Math.abs(solved.objective), 1e-9);
+  return assemblePlan(problem, solved.schedule, {
+    status: solved.status,
+    strategy,
+    mipGap: Number.isFinite(gap) ? gap : null,
+    mipGapEur: Number.isFinite(gapEur) ? gapEur : null,
+    solveMs,
+  });
+}
+
+/** The rule-based plan (self-consumption), explained, with status 'fallback'. */
+export function fallbackPlan(problem: PlanProblem, reason: string, solveMs = 0): SitePlan {
+  return assemblePlan(problem, ruleBasedSchedule(problem), { status: 'fallback', fallbackReason: reason, strategy: 'rule-based', mipGap: null, mipGapEur: null, solveMs });
+}
+
+type PlanHead = Pick<SitePlan, 'status' | 'strategy' | 'mipGap' | 'mipGapEur' | 'solveMs'> & { fallbackReason?: string };
+
+function assemblePlan(problem: PlanProblem, schedule: Schedule, head: PlanHead): SitePlan {
+  const outcome = evaluateSchedule(problem, schedule);
+  const baseline = evaluateSchedule(problem, ruleBasedSchedule(problem));
+  const efficiency = problem.storage[0]?.efficiency ?? 1;
+  return {
+    ...head,
+    startMs: problem.startMs,
+    slotMs: problem.slotMs,
+    slots: explainPlan(problem, schedule, outcome),
+    expectedCostEur: outcome.costEur,
+    baselineCostEur: baseline.costEur,
+    expectedSavingEur: baseline.costEur - baseline.terminalValueEur - (outcome.costEur - outcome.terminalValueEur),
+    terminalValueEurPerKwh: terminalValueEurPerKwh(problem, efficiency),
+    violations: outcome.violations,
+  };
+}
+
+const remainingS = (deadline: number, now: () => number): number => Math.max(0.001, (deadline - now()) / 1000);
+
+/** One MILP over everything (the baseline formulations). */
+function solveMilp(highs: Highs, p: PlanProblem, strategy: 'milp-tight' | 'milp-naive', deadline: number, now: () => number, gap: number): Solved | null {
+  const options: SiteModelOptions = { onOff: strategy === 'milp-tight' ? 'tight' : 'naive', ev: 'semicontinuous' };
+  const model = buildSiteModel(p, options);
+  let run = runHighs(highs, model.lp, { timeLimitS: remainingS(deadline, now), mipRelGap: gap });
+  if (run.status === 'none') return null;
+  let schedule = scheduleFromSolution(p, model, run.colValue, options);
+  const exclusive = simultaneousSlots(model, run.colValue);
+  if (exclusive.some((s) => s.length)) {
+    const options2 = { ...options, exclusiveSlots: exclusive };
+    const model2 = buildSiteModel(p, options2);
+    const run2 = runHighs(highs, model2.lp, { timeLimitS: remainingS(deadline, now), mipRelGap: gap });
+    if (run2.status !== 'none') {
+      run = run2;
+      schedule = scheduleFromSolution(p, model2, run2.colValue, options2);
+    }
+  }
+  return { schedule, status: run.status === 'optimal' ? 'optimal' : 'time_limit', objective: run.objective + model.offset, bound: run.bound + model.offset };
+}
+
+/**
+ * Decomposition: (1) the LP relaxation (tight run-time rows, EV power continuous) gives a lower
+ * bound and the marginal value of energy in every slot (the dual of the power balance); (2) each
+ * on/off asset gets its cheapest run-time-feasible series against those values by dynamic
+ * programming; (3) EV slots below the minimum power are repaired to 0 or the minimum; (4) an LP with
+ * all of that fixed dispatches batteries, solar, EV power and the grid exactly. Then, while time
+ * allows, each on/off asset is re-planned against the marginal values with the others fixed, and
+ * kept when the fixed LP gets cheaper.
+ */
+function solveDecomposed(highs: Highs, p: PlanProblem, deadline: number, now: () => number, gap: number, improveUntil: number): Solved | null {
+  if (p.onOff.length === 0 && p.evs.length === 0) {
+    // Nothing discrete: the model is one LP (plus lazy exclusivity), solved exactly.
+    const only = solveFixed(highs, p, [], [], deadline, now);
+    return only ? { schedule: only.schedule, status: 'optimal', objective: only.objective, bound: only.objective } : null;
+  }
+  const relaxedOptions: SiteModelOptions = { onOff: 'relaxed', ev: 'relaxed' };
+  const relaxed = buildSiteModel(p, relaxedOptions);
+  const relaxedRun = runHighs(highs, relaxed.lp, { timeLimitS: remainingS(deadline, now) });
+  if (relaxedRun.status !== 'optimal') return null;
+  const bound = relaxedRun.objective + relaxed.offset;
+  const lambda = balanceDuals(relaxed, relaxedRun);
+  const evOnSlots = repairEvSlots(p, relaxed, relaxedRun.colValue, lambda);
+
+  // Round 0: every asset against the relaxed solution, with each way of pricing its slots.
+  let best: FixedSolution | null = null;
+  const tried = new Set<string>();
+  for (const pricing of SLOT_PRICINGS) {
+    const fixedOnOff = p.onOff.map((a, k) => cheapestOnOffSeries(p, a, slotCosts(p, relaxed, relaxedRun, k, pricing)));
+    const key = seriesKey(fixedOnOff);
+    if (tried.has(key)) continue;
+    tried.add(key);
+    const candidate = solveFixed(highs, p, fixedOnOff, evOnSlots, deadline, now);
+    if (candidate && (!best || candidate.objective < best.objective)) best = candidate;
+    if (p.onOff.length === 0) break;
+  }
+  if (!best) return null;
+
+  // Then one asset at a time against the best plan so far (the others fixed), while it pays and time allows.
+  for (let round = 0; round < 4 && best.objective - bound > gap * Math.abs(best.objective); round++) {
+    let improved = false;
+    for (let k = 0; k < p.onOff.length && now() < improveUntil; k++) {
+      const asset = p.onOff[k];
+      const reference = best;
+      if (!asset || !reference.run) continue;
+      for (const pricing of SLOT_PRICINGS) {
+        if (now() >= improveUntil) break;
+        const series = cheapestOnOffSeries(p, asset, slotCosts(p, reference.model, reference.run, k, pricing, reference.fixedOnOff[k]));
+        const fixedOnOff = reference.fixedOnOff.map((s, j) => (j === k ? series : s));
+        const key = seriesKey(fixedOnOff);
+        if (tried.has(key)) continue;
+        tried.add(key);
+        const candidate = solveFixed(highs, p, fixedOnOff, reference.evOnSlots, deadline, now);
+        if (candidate && candidate.objective < best.objective - 1e-7) {
+          best = candidate;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  // A heuristic proves nothing by itself: it counts as optimal only when within the gap of the LP bound.
+  const isWithinGap = best.objective - bound <= gap * Math.abs(best.objective) + 1e-9;
+  return { schedule: best.schedule, status: isWithinGap ? 'optimal' : 'time_limit', objective: best.objective, bound: Math.min(bound, best.objective) };
+}
+
+/**
+ * How the DP prices running an on/off asset in a slot, from a reference solution:
+ * 'dual' = the power balance's dual × rated power (exact for small changes; the battery's response included);
+ * 'secant' = the grid cost with the asset on minus with it off, everything else held (exact for the
+ * grid's import/export kink, blind to the battery); 'mean' = their average.
+ */
+const SLOT_PRICINGS = ['dual', 'secant', 'mean'] as const;
+type SlotPricing = (typeof SLOT_PRICINGS)[number];
+
+function slotCosts(p: PlanProblem, model: SiteModel, run: RunOutcome, k: number, pricing: SlotPricing, fixed?: readonly boolean[]): number[] {
+  const asset = p.onOff[k];
+  if (!asset) return [];
+  const h = p.slotMs / 3_600_000;
+  const powerKw = asset.ratedPowerW / 1000;
+  const x = run.colValue;
+  return model.balanceRows.map((row, t) => {
+    const dual = (run.rowDual?.[row] ?? 0) * powerKw;
+    if (pricing === 'dual') return dual;
+    const col = model.onOff[k]?.[t] ?? -1;
+    const u = col >= 0 ? (x[col] ?? 0) : fixed?.[t] ? 1 : 0;
+    const grid = (x[model.gridImport[t] ?? -1] ?? 0) + (x[model.importOver[t] ?? -1] ?? 0) - (x[model.gridExport[t] ?? -1] ?? 0) - (x[model.exportOver[t] ?? -1] ?? 0);
+    const without = grid - powerKw * u;
+    const pi = p.importPriceEurPerKwh[t] ?? 0;
+    const pe = Math.min(p.exportPriceEurPerKwh[t] ?? 0, pi);
+    const cost = (g: number): number => (g >= 0 ? pi * g : pe * g) * h;
+    const secant = cost(without + powerKw) - cost(without);
+    return pricing === 'secant' ? secant : (secant + dual) / 2;
+  });
+}
+
+function seriesKey(series: ReadonlyArray<readonly boolean[]>): string {
+  return series.map((s) => s.map((on) => (on ? '1' : '0')).join('')).join('|');
+}
+
+interface FixedSolution {
+  schedule: Schedule;
+  objective: number;
+  model: SiteModel;
+  run: RunOutcome | null;
+  fixedOnOff: boolean[][];
+  evOnSlots: boolean[][];
+}
+
+function solveFixed(highs: Highs, p: PlanProblem, fixedOnOff: boolean[][], evOnSlots: boolean[][], deadline: number, now: () => number): FixedSolution | null {
+  let options: SiteModelOptions = { onOff: 'relaxed', fixedOnOff, ev: { onSlots: evOnSlots } };
+  let model = buildSiteModel(p, options);
+  let run = runHighs(highs, model.lp, { timeLimitS: remainingS(deadline, now) });
+  if (run.status === 'none') return null;
+  const exclusive = simultaneousSlots(model, run.colValue);
+  if (exclusive.some((s) => s.length)) {
+    options = { ...options, exclusiveSlots: exclusive };
+    model = buildSiteModel(p, options);
+    const run2 = runHighs(highs, model.lp, { timeLimitS: remainingS(deadline, now) });
+    if (run2.status !== 'none') run = run2;
+  }
+  // Duals only come from an LP (not after the exclusivity MIP); then the reference has no run.
+  return { schedule: scheduleFromSolution(p, model, run.colValue, options), objective: run.objective + model.offset, fixedOnOff, evOnSlots, model, run: run.rowDual ? run : null };
+}
+
+/** Marginal value of 1 kW more load in each slot, EUR per kW·slot: the balance rows' duals. */
+function balanceDuals(model: SiteModel, run: RunOutcome): number[] {
+  const duals = run.rowDual;
+  return model.balanceRows.map((r) => duals?.[r] ?? 0);
+}
+
+/** Slots where a battery both charges and discharges in the solution (only worth it when energy has a negative value). */
+function simultaneousSlots(model: SiteModel, x: ArrayLike<number>): number[][] {
+  return model.charge.map((ch, i) =>
+    ch.flatMap((c, t) => ((x[c] ?? 0) > 1e-4 && (x[model.discharge[i]?.[t] ?? -1] ?? 0) > 1e-4 ? [t] : [])),
+  );
+}
+
+/**
+ * EV slots to charge in, from the relaxed LP's power: slots at or above the minimum stay; slots with
+ * a little power below the minimum are dropped when the other slots have room for that energy, else
+ * the cheapest of them is raised to the minimum. At most need / (min power × slot) slots are kept.
+ */
+function repairEvSlots(p: PlanProblem, model: SiteModel, x: ArrayLike<number>, lambda: readonly number[]): boolean[][] {
+  const n = slotCountOf(p);
+  const h = p.slotMs / 3_600_000;
+  return p.evs.map((e, k) => {
+    const on = new Array<boolean>(n).fill(false);
+    const minKw = e.minPowerW / 1000;
+    const maxKw = e.maxPowerW / 1000;
+    for (const session of e.sessions) {
+      const { first, last } = windowSlots(p, session.fromMs, session.untilMs);
+      const power = (t: number): number => {
+        const col = model.ev[k]?.[t] ?? -1;
+        return col < 0 ? 0 : (x[col] ?? 0);
+      };
+      const slots = Array.from({ length: last - first }, (_, i) => first + i);
+      const partial = slots.filter((t) => power(t) > 1e-6 && power(t) < minKw - 1e-6).sort((a, b) => (lambda[a] ?? 0) - (lambda[b] ?? 0));
+      for (const t of slots) if (power(t) >= minKw - 1e-6) on[t] = true;
+      let partialKwh = partial.reduce((s, t) => s + power(t) * h, 0);
+      let roomKwh = slots.filter((t) => on[t]).reduce((s, t) => s + (maxKw - power(t)) * h, 0);
+      for (const t of partial) {
+        if (partialKwh <= roomKwh + 1e-9) break;
+        on[t] = true;
+        partialKwh -= power(t) * h;
+        roomKwh += (maxKw - power(t)) * h;
+      }
+      // Never more slots than the minimum power can fill without overfilling the car.
+      const maxSlots = Math.floor(session.energyWh / 1000 / (minKw * h) + 1e-9);
+      const chosen = slots.filter((t) => on[t]).sort((a, b) => (lambda[b] ?? 0) - (lambda[a] ?? 0));
+      for (const t of chosen.slice(0, Math.max(0, chosen.length - maxSlots))) on[t] = false;
+    }
+    return on;
+  });
+}

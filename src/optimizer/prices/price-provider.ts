@@ -1,0 +1,102 @@
+import type { Clock } from '../../core/clock.ts';
+import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { fetchEntsoeDayAheadPrices, type EntsoeFetchOptions } from './entsoe.ts';
+import type { PriceMessage } from './price-message.ts';
+import { mergePriceSeries, priceSeriesEndMs, slicePriceSeries, type PriceSeries } from './price-series.ts';
+
+/**
+ * Where spot prices come from. Replaceable: a file (simulation, backtests), the ENTSO-E API, or
+ * prices the integrator pushes over MQTT.
+ */
+export interface PriceProvider {
+  /**
+   * Spot prices overlapping [fromMs, toMs) that are known now: the answer may start later or end
+   * earlier than asked (day-ahead prices for tomorrow appear around 13:00), and is null when nothing
+   * is known. Rejects only on I/O failure (the caller keeps its last plan).
+   */
+  readPrices(fromMs: number, toMs: number, signal?: AbortSignal): Promise<PriceSeries | null>;
+}
+
+/** Minutes after local midnight (Brussels) at which the next day's day-ahead prices are taken as known. Default 13:00. */
+export const DAY_AHEAD_PUBLICATION_MINUTE = 13 * 60;
+
+/**
+ * End of the day-ahead prices known at `nowMs`, Unix ms: the end of tomorrow (Brussels local
+ * midnight) from 13:00 local time on, else the end of today. EPEX SDAC publishes its results about
+ * 12:45 CET; 13:00 leaves a margin. Used by backtests so a plan never sees prices before they exist.
+ */
+export function dayAheadKnownUntilMs(nowMs: number, publicationMinute = DAY_AHEAD_PUBLICATION_MINUTE): number {
+  const local = toBrusselsTime(nowMs);
+  const days = local.hourOfDay * 60 >= publicationMinute ? 2 : 1;
+  return brusselsWallTimeToUtcMs(local.localDayIndex + days, 0);
+}
+
+/**
+ * Prices from a series held in memory (a file, a fixture). With a `clock`, it answers like the real
+ * market would at the clock's time: only up to {@link dayAheadKnownUntilMs} (no peeking in backtests).
+ */
+export class StaticPriceProvider implements PriceProvider {
+  constructor(
+    private readonly series: PriceSeries,
+    private readonly options: { clock?: Clock; publicationMinute?: number } = {},
+  ) {}
+
+  readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
+    const clock = this.options.clock;
+    const until = clock ? Math.min(toMs, dayAheadKnownUntilMs(clock.now(), this.options.publicationMinute)) : toMs;
+    const slice = slicePriceSeries(this.series, fromMs, until);
+    return Promise.resolve(slice.pricesEurPerMwh.length ? slice : null);
+  }
+}
+
+/**
+ * Prices pushed by the integrator (validated messages, see price-message.ts). Each message replaces
+ * the slots it covers; slots that ended more than `keepMs` before the newest message are dropped.
+ */
+export class PushedPriceProvider implements PriceProvider {
+  private series: PriceSeries | null = null;
+
+  constructor(private readonly options: { keepMs?: number } = {}) {}
+
+  /** Takes the series of a validated message (validatePriceMessage(...).series). */
+  accept(series: PriceSeries, message?: PriceMessage): void {
+    const merged = mergePriceSeries(this.series ? [this.series, series] : [series]);
+    if (!merged) return;
+    const keepMs = this.options.keepMs ?? 2 * 86_400_000;
+    const nowMs = message ? message.time * 1000 : series.startMs;
+    this.series = slicePriceSeries(merged, nowMs - keepMs, priceSeriesEndMs(merged));
+  }
+
+  readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
+    if (!this.series) return Promise.resolve(null);
+    const slice = slicePriceSeries(this.series, fromMs, toMs);
+    return Promise.resolve(slice.pricesEurPerMwh.length ? slice : null);
+  }
+}
+
+/**
+ * The ENTSO-E API as a provider, with a cache: the published day-ahead prices do not change, so a
+ * span already fetched is answered from memory, and a fetch is made at most once per `minFetchIntervalMs`.
+ */
+export class EntsoePriceProvider implements PriceProvider {
+  private cache: PriceSeries | null = null;
+  private lastFetchMs = -Infinity;
+
+  constructor(
+    private readonly options: Omit<EntsoeFetchOptions, 'fromMs' | 'toMs' | 'signal'> & { clock: Clock; minFetchIntervalMs?: number },
+  ) {}
+
+  async readPrices(fromMs: number, toMs: number, signal?: AbortSignal): Promise<PriceSeries | null> {
+    const now = this.options.clock.now();
+    const cachedEnd = this.cache ? priceSeriesEndMs(this.cache) : -Infinity;
+    const wantedEnd = Math.min(toMs, dayAheadKnownUntilMs(now));
+    if (cachedEnd < wantedEnd && now - this.lastFetchMs >= (this.options.minFetchIntervalMs ?? 15 * 60_000)) {
+      this.lastFetchMs = now;
+      const fetched = await fetchEntsoeDayAheadPrices({ ...this.options, fromMs, toMs: wantedEnd, ...(signal ? { signal } : {}) });
+      this.cache = mergePriceSeries(this.cache ? [this.cache, fetched] : [fetched]);
+    }
+    if (!this.cache) return null;
+    const slice = slicePriceSeries(this.cache, fromMs, toMs);
+    return slice.pricesEurPerMwh.length ? slice : null;
+  }
+}
