@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: mosquitto (the second broker the suite runs against) and its clients.
+# Debian packages the tests use: mosquitto (the second broker the suite runs against) and its clients,
+# and chromium (the web UI tests drive it through playwright-core; no browser is ever downloaded).
 set -euo pipefail
 need=()
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,0 +1,58 @@
+/* global document, navigator, Node, setTimeout */
+// Tiny DOM helpers: elements are built with text nodes only (no innerHTML), so data cannot inject markup.
+
+/**
+ * Creates an element. `attrs`: `class`, `text`, `data-*`, `aria-*`, properties such as `hidden`,
+ * `value`, `disabled`; `on<event>` functions become listeners. Children: nodes, strings, null (skipped), arrays.
+ * @param {string} tag
+ * @param {Record<string, unknown>} [attrs]
+ * @param {...unknown} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = String(value);
+    else if (key === 'text') el.textContent = String(value);
+    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'title' || key === 'for' || key === 'type' || key === 'name') el.setAttribute(key, String(value));
+    else el[key] = value;
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replaces all children of `el`. */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** A <pre> block with a "copy" button. */
+export function codeBlock(text, testId) {
+  const pre = h('pre', { 'data-test': testId }, h('code', { text }));
+  const button = h('button', {
+    type: 'button',
+    class: 'copy',
+    text: 'copy',
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        button.textContent = 'copied';
+      } catch {
+        button.textContent = 'select and copy';
+      }
+      setTimeout(() => (button.textContent = 'copy'), 1500);
+    },
+  });
+  return h('div', { class: 'code' }, pre, button);
+}
