@@ -20,7 +20,11 @@ export interface AppOptions {
   simStartMs?: number;
   /** Use this broker instead of the embedded one (mqtt://, mqtts://, ws://, wss://). */
   brokerUrl?: string;
-  /** Data directory (SQLite store). */
+  /**
+   * Data directory of the SQLite store (site config revisions, the schedule, the command log,
+   * telemetry history), created if missing. Absent = nothing persisted: the schedule lives in
+   * memory only and there is no command log. `gridpilot start` defaults it to `./.gridpilot`.
+   */
   dataDir?: string;
   /** pino level; default 'info'. 'silent' in tests. */
   logLevel?: string;

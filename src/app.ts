@@ -6,10 +6,16 @@ import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
 import { createSimulatedSite, type SimulatedSite } from './devices/simulated/simulated-site.ts';
+import type { Feedback } from './protocol/feedback.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
-import { connectRemoteLink, type RemoteLink } from './remote/remote-link.ts';
+import { connectRemoteLink, type MessageMeta, type RemoteLink } from './remote/remote-link.ts';
+import { handleScheduleMessage } from './schedule/schedule-handler.ts';
+import { ScheduleStore } from './schedule/schedule-store.ts';
 import { demoSiteConfig } from './site/demo-site.ts';
 import { loadSiteConfigFile, resolveSiteConfig, type SiteConfig } from './site/site-config.ts';
+import { commandLogEntry, type LoggedMessageKind } from './store/command-log.ts';
+import type { ConfigSource } from './store/config-revisions.ts';
+import { Store } from './store/store.ts';
 
 export interface RunningApp {
   info: RunningAppInfo;
@@ -21,6 +27,10 @@ export interface RunningApp {
   broker: EmbeddedBroker | null;
   link: RemoteLink;
   logger: Logger;
+  /** The durable store (config, schedule, command log, history); null without a data directory. */
+  store: Store | null;
+  /** The stored schedule the controller follows (persisted in `store` when there is one). */
+  schedules: ScheduleStore;
   stop(): Promise<void>;
 }
 
@@ -46,19 +56,74 @@ function applyOverrides(raw: Record<string, unknown>, opts: AppOptions): void {
 }
 
 export function loadSite(opts: AppOptions): SiteConfig {
-  if (opts.configPath) return loadSiteConfigFile(opts.configPath, (raw) => applyOverrides(raw, opts));
+  return loadSiteWithSource(opts).site;
+}
+
+/**
+ * The site config and where it came from: `--config` file, else a config saved through the API
+ * in the data directory (source `api`), else the demo site. `raw` is the config as given, before
+ * the CLI's overrides (what the store records).
+ */
+function loadSiteWithSource(opts: AppOptions, stored?: { source: ConfigSource; config: unknown } | null): { site: SiteConfig; raw: unknown; source: ConfigSource } {
+  if (opts.configPath) {
+    let raw: unknown = null;
+    const site = loadSiteConfigFile(opts.configPath, (cfg) => {
+      raw = structuredClone(cfg);
+      applyOverrides(cfg, opts);
+    });
+    return { site, raw, source: 'file' };
+  }
+  if (stored?.source === 'api' && typeof stored.config === 'object' && stored.config !== null) {
+    const cfg = structuredClone(stored.config) as Record<string, unknown>;
+    applyOverrides(cfg, opts);
+    return { site: resolveSiteConfig(cfg, 'the configuration saved in the data directory'), raw: stored.config, source: 'api' };
+  }
   const raw = demoSiteConfig() as Record<string, unknown>;
-  applyOverrides(raw, opts);
-  return resolveSiteConfig(raw, 'demo site');
+  const cfg = structuredClone(raw);
+  applyOverrides(cfg, opts);
+  return { site: resolveSiteConfig(cfg, 'demo site'), raw, source: 'demo' };
+}
+
+/** Opens the data directory's store; a clear StoreError (which file, what to do) when it cannot. */
+async function openStoreFor(opts: AppOptions, clock: Clock, logger: Logger): Promise<Store | null> {
+  if (opts.dataDir === undefined) return null;
+  const store = await Store.open({ dataDir: opts.dataDir, clock, logger: logger.child({ part: 'store' }) });
+  logger.info({ file: store.file }, 'store: open');
+  return store;
 }
 
 /** Starts controller + (embedded broker) + simulated site; resolves once commands can be sent. */
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const logger = pino({ level: opts.logLevel ?? 'info', base: null });
-  const site = loadSite(opts);
   const clock = opts.clock ?? new ScaledClock(opts.speed ?? 1, opts.simStartMs ?? Date.now());
-  const sim = createSimulatedSite(site, clock);
-  const controller = new Controller(site, sim, clock, { logger: logger.child({ part: 'control' }) });
+  const store = await openStoreFor(opts, clock, logger);
+  let site: SiteConfig;
+  let schedules: ScheduleStore;
+  let controller: Controller;
+  let sim: SimulatedSite;
+  try {
+    const loaded = loadSiteWithSource(opts, await store?.latestConfig());
+    site = loaded.site;
+    await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
+    sim = createSimulatedSite(site, clock);
+    schedules = new ScheduleStore({ clock, persist: store ? (rows) => store.saveSchedule(rows) : null });
+    controller = new Controller(site, sim, clock, { logger: logger.child({ part: 'control' }), schedule: schedules });
+    if (store) {
+      // [scheduled §Behaviour] stored schedules survive a restart: validated again against this config.
+      const { dropped } = schedules.load(await store.loadSchedule(), controller.commandContext(clock.now()));
+      for (const d of dropped) logger.warn({ startMs: d.startMs, errors: d.errors }, 'stored schedule slot no longer valid with this configuration; dropped');
+      const stats = schedules.summary(clock.now());
+      if (stats.slots > 0) logger.info({ slots: stats.slots, activeUntil: stats.active_until, nextStart: stats.next_start }, 'schedule: loaded from the store');
+      controller.onCycle((record) => store.recordCycle(record));
+    }
+  } catch (err) {
+    await store?.close();
+    throw err;
+  }
+  // The controller runs a cycle at every slot start and end, so a slot starts and ends on time.
+  schedules.onBoundary(() => {
+    controller.trigger().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'schedule: cycle at a slot boundary failed'));
+  });
   const prefixes = definedPrefixes(site.mqtt.topicPrefixes);
   const topics = topicsFor(site.serial, prefixes);
 
@@ -71,14 +136,42 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   // Commands may arrive before connectRemoteLink resolves (e.g. retained ones): answer through the promise.
   let linkPromise: Promise<RemoteLink> | null = null;
-  const answer = (payload: Buffer): void => {
+  /** The command log entry is durable before the feedback that acknowledges the message is published. */
+  let lastJournalError: string | null = null;
+  const journal = async (kind: LoggedMessageKind, payload: Buffer, meta: MessageMeta, feedback: Feedback): Promise<void> => {
+    if (!store) return;
+    try {
+      await store.logCommand(commandLogEntry({ kind, payload, topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs, answeredAtMs: clock.now(), feedback }));
+      if (lastJournalError !== null) logger.info({ file: store.file }, 'command log: entries are stored again');
+      lastJournalError = null;
+    } catch (err) {
+      // Every message still gets its answer [design principle 5]; the gap in the log is reported
+      // here, once per distinct failure rather than once per message.
+      const msg = errorMessage(err);
+      if (msg !== lastJournalError) logger.error({ err: msg, kind, requestTime: feedback.requestTime }, 'command log entry not stored (answers are still published)');
+      lastJournalError = msg;
+    }
+  };
+  const answer = (payload: Buffer, meta: MessageMeta): void => {
     void controller
       .handleCommand(payload)
       .then(async (outcome) => {
+        await journal('command', payload, meta, outcome.feedback);
         const l = await (linkPromise as Promise<RemoteLink>);
         await l.publishFeedback(outcome.feedback);
       })
       .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a command'));
+  };
+  const answerSchedule = (payload: Buffer, meta: MessageMeta): void => {
+    void handleScheduleMessage(payload, { controller, schedules, nowMs: clock.now() })
+      .then(async (outcome) => {
+        if (outcome.accepted) logger.info({ code: outcome.code, schedule: outcome.feedback.data.schedule }, 'schedule: stored');
+        else logger.warn({ code: outcome.code, errors: outcome.feedback.data.errors }, 'schedule: rejected');
+        await journal('schedule', payload, meta, outcome.feedback);
+        const l = await (linkPromise as Promise<RemoteLink>);
+        await l.publishFeedback(outcome.feedback);
+      })
+      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a schedule'));
   };
   let link: RemoteLink;
   try {
@@ -96,13 +189,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       rejectUnauthorized: site.mqtt.rejectUnauthorized,
       logger: logger.child({ part: 'remote' }),
       onCommand: answer,
-      onSchedule: () => {
-        // Scheduled control arrives with the store (see the scheduled-control issue).
-      },
+      onSchedule: answerSchedule,
     });
     link = await linkPromise;
   } catch (err) {
+    await schedules.close();
     await broker?.close();
+    await store?.close();
     throw err;
   }
   controller.onFeedback((f) => {
@@ -131,12 +224,16 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     broker,
     link,
     logger,
+    store,
+    schedules,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await schedules.close();
       await controller.stop();
       await link.close();
       await broker?.close();
+      await store?.close();
     },
   };
 }

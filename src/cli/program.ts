@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerLog } from './commands/log.ts';
+import { registerSchedule } from './commands/schedule.ts';
 import { registerSend } from './commands/send.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWatch } from './commands/watch.ts';
@@ -65,5 +67,7 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerWatch(program, runUntilSignal, io);
   registerCheck(program, run, io);
   registerDemo(program, runUntilSignal, io);
+  registerSchedule(program, run, io);
+  registerLog(program, run, io);
   return program;
 }

@@ -38,6 +38,7 @@ export {
   type ScheduleMode,
   type ScheduleSlotInput,
 } from './messages.ts';
+export { at, clearSchedule, MAX_SLOTS, schedule, ScheduleBuilder, toUnixS, type TimeInput } from './schedule-builder.ts';
 export { ClientClosedError, CommandRejectedError, FeedbackTimeoutError, InvalidFeedbackError } from './errors.ts';
 export { FeedbackMatcher, realClock, requestTimeOf, type ClientClock, type PendingHandle } from './feedback-matcher.ts';
 export { DEFAULT_FALLBACK_TIMEOUT_S, keepAliveTiming, startKeepAlive, type KeepAliveHandle, type KeepAliveOptions } from './keep-alive.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isComponent, type Component, type DeviceGroup } from './components.ts';
+import { COMPONENTS, isComponent, type Component, type DeviceGroup } from './components.ts';
 import { parsePolicy, SETPOINT_POLICIES, type Policy } from './policies.ts';
 import { RESPONSE_CODES, type FieldError, type ResponseCode } from './response-codes.ts';
 
@@ -171,13 +171,55 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
     return { ok: true, code: warnings.length ? RESPONSE_CODES.PARTLY_IGNORED : RESPONSE_CODES.OK, timeMs: checked.timeMs, isEmpty: true, signals: [], warnings, requestTime };
   }
 
-  const errors: Array<FieldError & { code: ResponseCode }> = [];
+  const { signals, errors, warnings: fieldWarnings } = parseFields(envelope.fields, ctx);
+  warnings.push(...fieldWarnings);
+
+  if (errors.length > 0) return { ok: false, code: worstCode(errors), errors: errors.map(({ field, message }) => ({ field, message })), requestTime };
+  return {
+    ok: true,
+    code: warnings.length ? RESPONSE_CODES.PARTLY_IGNORED : RESPONSE_CODES.OK,
+    timeMs: checked.timeMs,
+    isEmpty: false,
+    signals,
+    warnings,
+    requestTime,
+  };
+}
+
+/** A field problem with the response_code it calls for [live §4.1]. */
+export type CodedFieldError = FieldError & { code: ResponseCode };
+
+/** The response_code of the most basic problem among several [live §3.3 rule 7]. */
+export function worstCode(errors: ReadonlyArray<{ code: ResponseCode }>): ResponseCode {
+  return Math.min(...errors.map((e) => e.code)) as ResponseCode;
+}
+
+export interface ParseFieldsOptions {
+  /** Path of the fields object in error messages. Default `fields`. */
+  at?: string;
+  /** Refuse device nodeId prefixes with 12 (schedules control groups only [scheduled §Message]). Default false. */
+  isGroupLevelOnly?: boolean;
+}
+
+/**
+ * Parses the `fields` of a command (or of a schedule slot) [live §3.1–3.3]: the signals it asks
+ * for, every error with its response_code, and what was ignored (warnings). Shared by live
+ * commands and schedules so both accept the same policies, setpoints and aliases.
+ */
+export function parseFields(
+  fields: Readonly<Record<string, unknown>>,
+  ctx: Pick<CommandContext, 'devices' | 'isRemoteEnabled' | 'unavailablePolicies'>,
+  opts: ParseFieldsOptions = {},
+): { signals: CommandSignal[]; errors: CodedFieldError[]; warnings: FieldError[] } {
+  const at = opts.at ?? 'fields';
+  const warnings: FieldError[] = [];
+  const errors: CodedFieldError[] = [];
   const byPrefix = new Map<string, { target: SignalTarget; policyRaw?: unknown; setpointRaw?: unknown; policyKey?: string; setpointKey?: string }>();
 
-  for (const [key, value] of fieldEntries) {
+  for (const [key, value] of Object.entries(fields)) {
     const split = splitKey(key);
     if (!split) {
-      errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `fields.${key}`, message: 'unknown field; keys end in _policy or _power_setpoint_w' });
+      errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `${at}.${key}`, message: 'unknown field; keys end in _policy or _power_setpoint_w' });
       continue;
     }
     let target: SignalTarget;
@@ -186,7 +228,11 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
     } else {
       const device = ctx.devices.get(split.prefix);
       if (!device) {
-        errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `fields.${key}`, message: `"${split.prefix}" is neither a component nor a device nodeId of this site` });
+        errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `${at}.${key}`, message: `"${split.prefix}" is neither a component nor a device nodeId of this site` });
+        continue;
+      }
+      if (opts.isGroupLevelOnly) {
+        errors.push({ code: RESPONSE_CODES.UNKNOWN_FIELD, field: `${at}.${key}`, message: `"${split.prefix}" is a device nodeId; only group-level keys (${COMPONENTS.join(', ')}) are allowed here` });
         continue;
       }
       target = { kind: 'device', nodeId: split.prefix, group: device.group };
@@ -209,65 +255,53 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
     if (entry.setpointKey !== undefined) {
       setpointW = toFiniteNumber(entry.setpointRaw);
       if (setpointW === null) {
-        errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.setpointKey}`, message: `expected a finite number of watts, got ${describeValue(entry.setpointRaw)}` });
+        errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `${at}.${entry.setpointKey}`, message: `expected a finite number of watts, got ${describeValue(entry.setpointRaw)}` });
         continue;
       }
     }
     if (entry.policyKey === undefined) {
       // [live §3.3 rule 5] a setpoint without a policy is ignored; the component falls back.
-      warnings.push({ field: `fields.${entry.setpointKey ?? prefix}`, message: `setpoint without ${prefix}_policy ignored; ${prefix} falls back` });
+      warnings.push({ field: `${at}.${entry.setpointKey ?? prefix}`, message: `setpoint without ${prefix}_policy ignored; ${prefix} falls back` });
       continue;
     }
     if (typeof entry.policyRaw !== 'string') {
-      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.policyKey}`, message: `expected a policy string, got ${describeValue(entry.policyRaw)}` });
+      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `${at}.${entry.policyKey}`, message: `expected a policy string, got ${describeValue(entry.policyRaw)}` });
       continue;
     }
     const policy = parsePolicy(component, entry.policyRaw);
     if (policy === null) {
-      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${entry.policyKey}`, message: `"${entry.policyRaw}" is not a policy of ${component}` });
+      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `${at}.${entry.policyKey}`, message: `"${entry.policyRaw}" is not a policy of ${component}` });
       continue;
     }
     const unavailable = ctx.unavailablePolicies?.get(policy);
     if (unavailable !== undefined) {
-      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${entry.policyKey}`, message: unavailable });
+      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `${at}.${entry.policyKey}`, message: unavailable });
       continue;
     }
     if (SETPOINT_POLICIES.has(policy) && setpointW === null) {
-      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `fields.${prefix}_power_setpoint_w`, message: `policy "${policy}" needs ${prefix}_power_setpoint_w` });
+      errors.push({ code: RESPONSE_CODES.BAD_POLICY, field: `${at}.${prefix}_power_setpoint_w`, message: `policy "${policy}" needs ${prefix}_power_setpoint_w` });
       continue;
     }
     if (setpointW !== null && !SETPOINT_POLICIES.has(policy)) {
-      warnings.push({ field: `fields.${entry.setpointKey}`, message: `policy "${policy}" ignores a setpoint; ignored` });
+      warnings.push({ field: `${at}.${entry.setpointKey}`, message: `policy "${policy}" ignores a setpoint; ignored` });
       setpointW = null;
     }
     if (setpointW !== null && setpointW < 0 && component !== 'storage') {
-      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `fields.${entry.setpointKey}`, message: `${component} setpoint must be ≥ 0 W, got ${setpointW}` });
+      errors.push({ code: RESPONSE_CODES.BAD_SHAPE, field: `${at}.${entry.setpointKey}`, message: `${component} setpoint must be ≥ 0 W, got ${setpointW}` });
       continue;
     }
     const disabled = remoteDisabledReason(entry.target, ctx);
     if (disabled) {
-      errors.push({ code: RESPONSE_CODES.REMOTE_DISABLED, field: `fields.${entry.policyKey}`, message: disabled });
+      errors.push({ code: RESPONSE_CODES.REMOTE_DISABLED, field: `${at}.${entry.policyKey}`, message: disabled });
       continue;
     }
     signals.push(setpointW === null ? { target: entry.target, policy } : { target: entry.target, policy, setpointW });
   }
 
-  if (errors.length > 0) {
-    const code = Math.min(...errors.map((e) => e.code)) as ResponseCode;
-    return { ok: false, code, errors: errors.map(({ field, message }) => ({ field, message })), requestTime };
-  }
-  return {
-    ok: true,
-    code: warnings.length ? RESPONSE_CODES.PARTLY_IGNORED : RESPONSE_CODES.OK,
-    timeMs: checked.timeMs,
-    isEmpty: false,
-    signals,
-    warnings,
-    requestTime,
-  };
+  return { signals, errors, warnings };
 }
 
-function remoteDisabledReason(target: SignalTarget, ctx: CommandContext): string | null {
+function remoteDisabledReason(target: SignalTarget, ctx: Pick<CommandContext, 'devices' | 'isRemoteEnabled'>): string | null {
   if (!ctx.isRemoteEnabled) return 'remote control is disabled in the controller configuration (remoteSignal.enabled: false)';
   if (target.kind === 'device') {
     return ctx.devices.get(target.nodeId)?.isRemoteEnabled ? null : `device ${target.nodeId} is not included in the remote signal`;

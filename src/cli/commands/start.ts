@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { AppOptions } from '../../app-options.ts';
+import { DEFAULT_DATA_DIR } from '../../store/paths.ts';
 import { parseIsoTimeMs, parsePort, parsePortOrOff, parsePositiveNumber } from '../arg-parsers.ts';
 import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
 import { formatStartBanner } from '../start-banner.ts';
@@ -78,7 +79,7 @@ export function registerStart(program: Command, run: (action: (signal: AbortSign
     .option('--speed <x>', 'simulated seconds per real second (default 1)', parsePositiveNumber)
     .option('--sim-start <time>', 'simulated clock start, ISO 8601 (default: now)', parseIsoTimeMs)
     .option('--broker-url <url>', 'use this external broker instead of the embedded one (mqtt://, mqtts://, ws://, wss://)')
-    .option('--data-dir <dir>', 'data directory (SQLite store)')
+    .addOption(new Option('--data-dir <dir>', 'data directory: schedules, command log, history (SQLite)').default(DEFAULT_DATA_DIR).env('GRIDPILOT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
     .action((flags: StartFlags) => run((signal) => runStart(flags, io, signal)));
 }

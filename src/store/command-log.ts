@@ -1,0 +1,169 @@
+import type { Database } from 'better-sqlite3';
+import type { Feedback } from '../protocol/feedback.ts';
+import type { FieldError } from '../protocol/response-codes.ts';
+
+/**
+ * The command log: every live command and schedule message the controller received, with the
+ * response_code it answered and what was executed as a result. An entry is written (durably)
+ * before the feedback that answers the message is published.
+ */
+
+/** At most this much of a payload is kept, bytes (a command is a few hundred; a schedule can be large). */
+export const MAX_LOGGED_PAYLOAD_BYTES = 8 * 1024;
+
+export type LoggedMessageKind = 'command' | 'schedule';
+
+/** What one component executed after the message was processed (from the feedback's state). */
+export interface ExecutedComponent {
+  /** Canonical executed policy. */
+  policy: string;
+  /** W the controller asked of the assets (wire signs: storage + charge). */
+  executedW: number;
+  /** Which signal drove it: a live command, the schedule, or the local default. */
+  activeSignal?: string;
+}
+
+/** What was executed, per component (feedback keys: `variable_load` is the EV group). */
+export interface ExecutedSummary {
+  components: Record<string, ExecutedComponent>;
+  /** Export limit in force, W. */
+  exportLimitW: number | null;
+  /** The stored schedule's summary, for schedule messages. */
+  schedule?: { slots: number; next_start: number | null; active_until: number | null };
+}
+
+export interface CommandLogEntry {
+  /** When the message arrived, Unix ms (controller clock). */
+  receivedAtMs: number;
+  /** When its feedback was built, Unix ms. */
+  answeredAtMs: number;
+  kind: LoggedMessageKind;
+  /** MQTT topic it came on (subscribers cannot see the sender's clientId). */
+  topic: string;
+  isRetained: boolean;
+  /** The message's `time` as sent (the feedback's requestTime), or null when unreadable. */
+  requestTime: number | string | null;
+  /** UTF-8 text of the payload, truncated to MAX_LOGGED_PAYLOAD_BYTES. */
+  payload: string;
+  /** Payload size before truncation, bytes. */
+  payloadBytes: number;
+  responseCode: number;
+  errors: FieldError[];
+  executed: ExecutedSummary | null;
+}
+
+export interface CommandLogRow extends CommandLogEntry {
+  id: number;
+}
+
+const GROUP_KEYS = ['storage', 'solar', 'heat_pump', 'switched_load', 'variable_load'] as const;
+
+/** The executed policies and powers from a feedback message [live §4]. */
+export function executedOf(feedback: Feedback): ExecutedSummary | null {
+  const state = (feedback.data as { state?: Feedback['data']['state'] }).state;
+  if (!state) return null; // a fallback answer without state (no cycle ever succeeded)
+  const components: Record<string, ExecutedComponent> = {};
+  for (const key of GROUP_KEYS) {
+    const g = state[key];
+    components[key] = {
+      policy: g.executed_policy,
+      executedW: g.executed_power_W,
+      ...(g.active_signal !== undefined ? { activeSignal: g.active_signal } : {}),
+    };
+  }
+  const summary: ExecutedSummary = { components, exportLimitW: state.grid.export_limit_W };
+  if (feedback.data.schedule) summary.schedule = feedback.data.schedule;
+  return summary;
+}
+
+/** Builds a log entry for a message and the feedback that answers it. */
+export function commandLogEntry(args: {
+  kind: LoggedMessageKind;
+  payload: Buffer | string;
+  topic: string;
+  isRetained?: boolean;
+  receivedAtMs: number;
+  answeredAtMs: number;
+  feedback: Feedback;
+}): CommandLogEntry {
+  const bytes = typeof args.payload === 'string' ? Buffer.from(args.payload) : args.payload;
+  const rt = args.feedback.requestTime;
+  return {
+    receivedAtMs: args.receivedAtMs,
+    answeredAtMs: args.answeredAtMs,
+    kind: args.kind,
+    topic: args.topic,
+    isRetained: args.isRetained ?? false,
+    requestTime: typeof rt === 'number' || typeof rt === 'string' ? rt : null,
+    payload: bytes.subarray(0, MAX_LOGGED_PAYLOAD_BYTES).toString('utf8'),
+    payloadBytes: bytes.length,
+    responseCode: args.feedback.data.response_code,
+    errors: args.feedback.data.errors ?? [],
+    executed: executedOf(args.feedback),
+  };
+}
+
+export function insertCommand(db: Database, e: CommandLogEntry): number {
+  const info = db
+    .prepare(
+      `INSERT INTO command_log (received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      e.receivedAtMs,
+      e.answeredAtMs,
+      e.kind,
+      e.topic,
+      e.isRetained ? 1 : 0,
+      e.requestTime === null ? null : JSON.stringify(e.requestTime),
+      e.payload,
+      e.payloadBytes,
+      e.responseCode,
+      e.errors.length ? JSON.stringify(e.errors) : null,
+      e.executed ? JSON.stringify(e.executed) : null,
+    );
+  return Number(info.lastInsertRowid);
+}
+
+interface RawCommandRow {
+  id: number;
+  received_at_ms: number;
+  answered_at_ms: number;
+  kind: LoggedMessageKind;
+  topic: string;
+  is_retained: number;
+  request_time: string | null;
+  payload: string;
+  payload_bytes: number;
+  response_code: number;
+  errors_json: string | null;
+  executed_json: string | null;
+}
+
+function parseJsonOr<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function commandRowOf(r: RawCommandRow): CommandLogRow {
+  return {
+    id: r.id,
+    receivedAtMs: r.received_at_ms,
+    answeredAtMs: r.answered_at_ms,
+    kind: r.kind,
+    topic: r.topic,
+    isRetained: r.is_retained === 1,
+    requestTime: parseJsonOr<number | string | null>(r.request_time, null),
+    payload: r.payload,
+    payloadBytes: r.payload_bytes,
+    responseCode: r.response_code,
+    errors: parseJsonOr<FieldError[]>(r.errors_json, []),
+    executed: parseJsonOr<ExecutedSummary | null>(r.executed_json, null),
+  };
+}
+
+export type { RawCommandRow };

@@ -1,0 +1,120 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from './store-error.ts';
+
+/**
+ * The store's schema, as versioned migrations. Each runs once, in a transaction, and is recorded
+ * in `schema_migrations` (version, name, applied_at_ms). Never edit a released migration: add one.
+ *
+ * Times are Unix ms (INTEGER). Powers are W with the wire's signs (grid + import, storage + charge,
+ * solar + production, loads + consumption).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Columns every telemetry table has (averages over the bucket unless the name says min/max). */
+export const TELEMETRY_COLUMNS = [
+  'grid_w',
+  'grid_min_w',
+  'grid_max_w',
+  'solar_w',
+  'storage_w',
+  'soc_pct',
+  'ev_w',
+  'heat_pump_w',
+  'switched_load_w',
+  'base_load_w',
+  'export_limit_w',
+  'import_limit_w',
+] as const;
+export type TelemetryColumn = (typeof TELEMETRY_COLUMNS)[number];
+
+const telemetryTable = (name: string): string => `
+  CREATE TABLE ${name} (
+    bucket_ms INTEGER PRIMARY KEY,   -- bucket start, Unix ms
+    samples INTEGER NOT NULL,        -- control cycles averaged
+    ${TELEMETRY_COLUMNS.map((c) => `${c} REAL`).join(',\n    ')}
+  ) WITHOUT ROWID;`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'site config, schedule, command log, telemetry',
+    sql: `
+      CREATE TABLE site_config (
+        revision INTEGER PRIMARY KEY AUTOINCREMENT,
+        saved_at_ms INTEGER NOT NULL,
+        source TEXT NOT NULL,            -- 'demo' | 'file' | 'api'
+        source_detail TEXT,              -- e.g. the file path
+        config_json TEXT NOT NULL
+      );
+      CREATE TABLE schedule_slots (
+        start_ms INTEGER PRIMARY KEY,    -- stored slots never overlap, so a start is unique
+        end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+        fields_json TEXT NOT NULL        -- canonical group-level fields, e.g. {"storage_policy":"setpoint",…}
+      ) WITHOUT ROWID;
+      CREATE TABLE command_log (
+        id INTEGER PRIMARY KEY,
+        received_at_ms INTEGER NOT NULL,
+        answered_at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('command', 'schedule')),
+        topic TEXT NOT NULL,             -- MQTT hides the sender's clientId from subscribers
+        is_retained INTEGER NOT NULL DEFAULT 0,
+        request_time TEXT,               -- the message's time as JSON (number or string), if any
+        payload TEXT NOT NULL,           -- UTF-8, truncated
+        payload_bytes INTEGER NOT NULL,  -- size before truncation
+        response_code INTEGER NOT NULL,
+        errors_json TEXT,                -- data.errors of the feedback
+        executed_json TEXT               -- per component: executed policy, power, active signal
+      );
+      CREATE INDEX command_log_received ON command_log (received_at_ms);
+      ${telemetryTable('telemetry_1m')}
+      ${telemetryTable('telemetry_15m')}
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+function ensureMigrationsTable(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at_ms INTEGER NOT NULL
+  )`);
+}
+
+/** The highest applied migration, 0 for an empty database. */
+export function schemaVersion(db: Database): number {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get();
+  if (!exists) return 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Brings the database to the latest schema. Refuses a database written by a newer gridpilot
+ * (its schema is unknown here) rather than guess.
+ */
+export function migrate(db: Database, file: string, nowMs = Date.now()): { from: number; to: number } {
+  ensureMigrationsTable(db);
+  const from = schemaVersion(db);
+  if (from > LATEST_SCHEMA_VERSION) {
+    throw new StoreError(
+      `${file} has schema version ${from}, newer than this gridpilot knows (${LATEST_SCHEMA_VERSION}). ` +
+        'Upgrade gridpilot, or start with another --data-dir.',
+      'newer-schema',
+    );
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)');
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, nowMs);
+    })();
+  }
+  return { from, to: LATEST_SCHEMA_VERSION };
+}

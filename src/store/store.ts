@@ -1,0 +1,331 @@
+import { hostname } from 'node:os';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { CycleRecord } from '../control/controller.ts';
+import type { CommandLogEntry, CommandLogRow } from './command-log.ts';
+import type { ConfigRevision, ConfigSource } from './config-revisions.ts';
+import { DB_FILE_NAME, prepareDataDir } from './open-database.ts';
+import { chooseResolution, seriesOfSamples, type CommandQuery, type TelemetryQuery, type TelemetrySeries } from './queries.ts';
+import type { ScheduleRow } from './schedule-rows.ts';
+import type { WriteOp } from './store-ops.ts';
+import { StoreError } from './store-error.ts';
+import { DEFAULT_RETENTION, sampleOf, TelemetryBuffer, type Retention, type TelemetryRow, type TelemetrySample } from './telemetry.ts';
+import { WorkerClient } from './worker-client.ts';
+
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface StoreOptions {
+  /** The data directory; created if missing. The database is `<dataDir>/gridpilot.db`. */
+  dataDir: string;
+  /** Clock of the controlled world: retention and pruning use its time. */
+  clock: Clock;
+  logger?: StoreLogger;
+  /** History retention; default 1-minute rows 90 days, 15-minute rows 2 years, command log 90 days. */
+  retention?: Partial<Retention>;
+  /** Cycle samples kept in memory (the `cycle` resolution). Default 3600. */
+  recentCapacity?: number;
+  /** How often old history is pruned, ms of clock time. Default 6 h (and once at open). */
+  pruneEveryMs?: number;
+}
+
+/** Writes per transaction at most (a burst larger than this takes several). */
+const MAX_BATCH = 500;
+
+interface QueuedWrite {
+  op: WriteOp;
+  resolve?: () => void;
+  reject?: (err: Error) => void;
+}
+
+const openDirs = new Set<string>();
+
+/** A lock file so two controllers never share a data directory; a stale one (dead pid) is taken over. */
+function acquireLock(dir: string): () => void {
+  const lock = join(dir, 'gridpilot.lock');
+  if (openDirs.has(dir)) throw new StoreError(`the data directory ${dir} is already in use by this process. Stop the other app first, or use another --data-dir.`, 'in-use');
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), startedAtMs: Date.now() });
+  try {
+    writeFileSync(lock, mine, { flag: 'wx' });
+  } catch {
+    let holder: { pid?: unknown; host?: unknown } = {};
+    try {
+      holder = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder;
+    } catch {
+      // unreadable lock: treat as stale
+    }
+    if (typeof holder.pid === 'number' && holder.pid !== process.pid && holder.host === hostname() && isAlive(holder.pid)) {
+      throw new StoreError(
+        `the data directory ${dir} is in use by another gridpilot (pid ${holder.pid}). Stop it first, or start this one with another --data-dir.`,
+        'in-use',
+      );
+    }
+    writeFileSync(lock, mine);
+  }
+  openDirs.add(dir);
+  return () => {
+    openDirs.delete(dir);
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/**
+ * The controller's durable store (SQLite, in a worker thread) [design §Layout store/]:
+ * the site configuration, the schedule, the command log and the telemetry history.
+ *
+ * - Nothing here blocks the control loop: SQLite runs in a worker; the cycle only appends a
+ *   sample to memory (`recordCycle`, O(1)); minute averages are written when a minute ends.
+ * - Durable writes (`logCommand`, `saveSchedule`, `saveConfig`) resolve once committed with
+ *   `synchronous=FULL` (fsynced): the caller publishes its answer only then. Writes that arrive
+ *   together share one transaction (group commit).
+ * - A failing write rejects alone; a dead worker makes every later write reject at once (the
+ *   controller keeps controlling and answering).
+ */
+export class Store {
+  readonly dataDir: string;
+  readonly file: string;
+  private readonly writer: WorkerClient;
+  private reader: WorkerClient | null = null;
+  private readonly telemetry: TelemetryBuffer;
+  private readonly retention: Retention;
+  private queue: QueuedWrite[] = [];
+  private isFlushScheduled = false;
+  private flushing: Promise<void> | null = null;
+  private cancelPrune: (() => void) | null = null;
+  private isClosed = false;
+  private lastTelemetryError: string | null = null;
+  private pendingRecords: CycleRecord[] = [];
+
+  private constructor(
+    private readonly opts: StoreOptions,
+    dir: string,
+    writer: WorkerClient,
+    private readonly releaseLock: () => void,
+  ) {
+    this.dataDir = dir;
+    this.file = join(dir, DB_FILE_NAME);
+    this.writer = writer;
+    this.retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.telemetry = new TelemetryBuffer({ ...(opts.recentCapacity !== undefined ? { recentCapacity: opts.recentCapacity } : {}), onMinute: (row) => this.enqueueTelemetry(row) });
+    writer.onDeath((err) => {
+      if (!this.isClosed) opts.logger?.error({ err: err.message, file: this.file }, 'store: the database worker stopped; nothing more is persisted until restart');
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the store of a data directory: checks the directory is writable,
+   * takes its lock, opens the database in a worker (integrity check, migrations). Rejects with a
+   * StoreError naming the file and what to do (corrupt, read-only, in use, newer schema …).
+   */
+  static async open(opts: StoreOptions): Promise<Store> {
+    const dir = prepareDataDir(opts.dataDir);
+    const release = acquireLock(dir);
+    const writer = new WorkerClient('store worker');
+    try {
+      await writer.request({ kind: 'open', file: join(dir, DB_FILE_NAME), role: 'writer' });
+    } catch (err) {
+      await writer.close();
+      release();
+      throw err;
+    }
+    const store = new Store(opts, dir, writer, release);
+    store.schedulePrune(0);
+    return store;
+  }
+
+  // ---- durable writes ----
+
+  /** Appends a command log entry; resolves once it is committed to disk. */
+  logCommand(entry: CommandLogEntry): Promise<void> {
+    return this.enqueueDurable({ op: 'command', entry });
+  }
+
+  /** Replaces the stored schedule; resolves once it is committed to disk. */
+  saveSchedule(rows: ScheduleRow[]): Promise<void> {
+    return this.enqueueDurable({ op: 'schedule', rows });
+  }
+
+  /** Records the site configuration in force as a new revision (unless unchanged). */
+  saveConfig(args: { source: ConfigSource; sourceDetail: string | null; config: unknown }): Promise<void> {
+    return this.enqueueDurable({ op: 'config', savedAtMs: this.opts.clock.now(), source: args.source, sourceDetail: args.sourceDetail, configJson: JSON.stringify(args.config) });
+  }
+
+  // ---- telemetry (never awaited by the control loop) ----
+
+  /**
+   * Takes a cycle's record for the history. O(1) on the cycle's path: the sample is extracted
+   * right after the cycle (setImmediate), and a finished minute is queued for the database.
+   */
+  recordCycle(record: CycleRecord): void {
+    this.pendingRecords.push(record);
+    if (this.pendingRecords.length === 1) setImmediate(() => this.drainRecords());
+  }
+
+  private drainRecords(): void {
+    const records = this.pendingRecords;
+    this.pendingRecords = [];
+    for (const r of records) this.telemetry.add(sampleOf(r));
+  }
+
+  /** Adds a sample directly (tools, tests). */
+  recordSample(sample: TelemetrySample): void {
+    this.telemetry.add(sample);
+  }
+
+  // ---- reads (in a separate reader worker: a long history query never delays a durable write) ----
+
+  loadSchedule(): Promise<ScheduleRow[]> {
+    return this.writer.request({ kind: 'read', read: { op: 'schedule' } }) as Promise<ScheduleRow[]>;
+  }
+
+  latestConfig(): Promise<ConfigRevision | null> {
+    return this.writer.request({ kind: 'read', read: { op: 'config' } }) as Promise<ConfigRevision | null>;
+  }
+
+  /** The command log, newest first. */
+  async queryCommands(q: CommandQuery = {}): Promise<CommandLogRow[]> {
+    return (await this.readerWorker().request({ kind: 'read', read: { op: 'commands', query: q } })) as CommandLogRow[];
+  }
+
+  /**
+   * Telemetry for a range. `cycle` comes from memory (recent cycles only); `1m`/`15m` from the
+   * database; `auto` (default) uses `cycle` when memory covers the range and it spans ≤ 15 min,
+   * else 1m up to 2 days, else 15m.
+   */
+  async queryTelemetry(q: TelemetryQuery): Promise<TelemetrySeries> {
+    this.drainRecords();
+    let resolution = q.resolution ?? 'auto';
+    if (resolution === 'auto') {
+      const oldest = this.telemetry.oldestMs();
+      resolution = q.toMs - q.fromMs <= 15 * 60_000 && oldest !== null && oldest <= q.fromMs ? 'cycle' : chooseResolution(q.toMs - q.fromMs);
+    }
+    if (resolution === 'cycle') return seriesOfSamples(this.telemetry.recent(q.fromMs, q.toMs));
+    return (await this.readerWorker().request({ kind: 'read', read: { op: 'telemetry', query: { fromMs: q.fromMs, toMs: q.toMs, resolution } } })) as TelemetrySeries;
+  }
+
+  /** Deletes history older than the retention now. */
+  async prune(): Promise<Record<string, number>> {
+    return (await this.writer.request({ kind: 'prune', nowMs: this.opts.clock.now(), retention: this.retention })) as Record<string, number>;
+  }
+
+  /** Resolves when every write queued so far is committed (or failed). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing) {
+      if (this.flushing) await this.flushing;
+      else await this.flushQueue();
+    }
+  }
+
+  /** Persists the unfinished minute, commits every queued write, closes the workers, releases the lock. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.drainRecords();
+    this.telemetry.flushPartial();
+    await this.flush();
+    this.isClosed = true;
+    this.cancelPrune?.();
+    await this.reader?.close();
+    await this.writer.close();
+    this.releaseLock();
+  }
+
+  private readerWorker(): WorkerClient {
+    if (this.isClosed) throw new StoreError('the store is closed', 'unavailable');
+    if (!this.reader || !this.reader.isAlive) {
+      const reader = new WorkerClient('store reader');
+      // Requests queue behind 'open' in the worker, so no need to wait here.
+      reader.request({ kind: 'open', file: this.file, role: 'reader' }).catch((err: unknown) => {
+        this.opts.logger?.warn({ err: errorMessage(err) }, 'store: reader could not open the database');
+      });
+      this.reader = reader;
+    }
+    return this.reader;
+  }
+
+  private enqueueDurable(op: WriteOp): Promise<void> {
+    if (this.isClosed) return Promise.reject(new StoreError('the store is closed', 'unavailable'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private enqueueTelemetry(row: TelemetryRow): void {
+    if (this.isClosed) return;
+    this.queue.push({
+      op: { op: 'telemetry', rows: [row] },
+      resolve: () => {
+        this.lastTelemetryError = null;
+      },
+      reject: (err) => {
+        if (err.message !== this.lastTelemetryError) this.opts.logger?.warn({ err: err.message }, 'store: telemetry not persisted');
+        this.lastTelemetryError = err.message;
+      },
+    });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.isFlushScheduled || this.flushing) return;
+    this.isFlushScheduled = true;
+    // setImmediate: writes queued in the same turn (e.g. several answers) share one commit.
+    setImmediate(() => {
+      this.isFlushScheduled = false;
+      void this.flushQueue();
+    });
+  }
+
+  private flushQueue(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.queue.length === 0) return Promise.resolve();
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.flushing = (async () => {
+      try {
+        const results = (await this.writer.request({ kind: 'write', ops: batch.map((w) => w.op) })) as Array<string | null>;
+        batch.forEach((w, i) => {
+          const failure = results[i];
+          if (failure === null || failure === undefined) w.resolve?.();
+          else w.reject?.(new StoreError(`${this.file}: ${failure}`, 'io'));
+        });
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        for (const w of batch) w.reject?.(e);
+      } finally {
+        this.flushing = null;
+        if (this.queue.length > 0) this.scheduleFlush();
+      }
+    })();
+    return this.flushing;
+  }
+
+  private schedulePrune(delayMs: number): void {
+    if (this.isClosed) return;
+    this.cancelPrune = this.opts.clock.setTimer(delayMs, () => {
+      this.prune()
+        .then((deleted) => {
+          const total = Object.values(deleted).reduce((s, n) => s + n, 0);
+          if (total > 0) this.opts.logger?.info({ deleted }, 'store: pruned history past its retention');
+        })
+        .catch((err: unknown) => this.opts.logger?.warn({ err: errorMessage(err) }, 'store: pruning failed'))
+        .finally(() => this.schedulePrune(this.opts.pruneEveryMs ?? 6 * 3_600_000));
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Feedback } from '../../src/protocol/feedback.ts';
+import { demoSiteConfig } from '../../src/site/demo-site.ts';
+import type { AppUnderTest } from './app-harness.ts';
+
+/** A temporary directory removed by the returned `remove()`. */
+export function tempDir(prefix = 'gp-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes the demo site with some overrides as a JSON config file; returns its path. */
+export function writeDemoConfig(dir: string, overrides: Record<string, unknown>): string {
+  const file = join(dir, 'site.json');
+  writeFileSync(file, JSON.stringify({ ...demoSiteConfig(), ...overrides }));
+  return file;
+}
+
+let seq = 0;
+
+/**
+ * Publishes a schedule message on the schedule topic and resolves with the feedback that answers
+ * it. `time` is unique per message (milliseconds, which the controller accepts [live §3 decided]),
+ * so the answer is matched exactly even when the fake clock stands still.
+ */
+export async function publishSchedule(t: AppUnderTest, body: Record<string, unknown>): Promise<Feedback> {
+  seq += 1;
+  const time = body.time ?? t.app.clock.now() - seq; // ms, unique, never in the future
+  const message = { extraTags: { nodeId: t.app.info.siteNodeId }, ...body, time };
+  const payload = typeof body.raw === 'string' ? body.raw : JSON.stringify(message);
+  const from = t.integrator.received.length;
+  await t.integrator.client.publishAsync(t.app.info.topics.schedule, payload, { qos: 1 });
+  const m = await t.integrator.waitFor(
+    (r) => r.topic === t.app.info.topics.feedback && t.integrator.received.indexOf(r) >= from && (typeof body.raw === 'string' || (r.json as Feedback).requestTime === time),
+    8000,
+    'schedule feedback',
+  );
+  return m.json as Feedback;
+}
+
+/** Waits (real time, bounded) until `check` holds: lets queued cycles run after a fake-clock jump. */
+export async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

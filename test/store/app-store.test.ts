@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { startApp } from '../../src/app.ts';
+import { FakeClock } from '../../src/core/clock.ts';
+import { demoSiteConfig } from '../../src/site/demo-site.ts';
+import { HistoryReader } from '../../src/store/queries.ts';
+import { Store } from '../../src/store/store.ts';
+import { handleScheduleMessage } from '../../src/schedule/schedule-handler.ts';
+import { tempDir } from '../helpers/schedule-peer.ts';
+
+const T0 = Date.UTC(2025, 5, 2, 11, 0, 0);
+const opts = { brokerPort: 0, wsPort: null, httpPort: null, logLevel: 'silent' } as const;
+
+describe('the app with a data directory', () => {
+  const dir = tempDir('gp-app-store-');
+  after(() => dir.remove());
+
+  it('keeps the schedule across a restart and runs the active slot in the first cycle', async () => {
+    const clock = new FakeClock(T0);
+    let app = await startApp({ ...opts, clock, dataDir: dir.path });
+    const nowS = T0 / 1000;
+    const msg = JSON.stringify({
+      extraTags: { nodeId: app.info.siteNodeId },
+      time: nowS,
+      schedule: [{ start: nowS + 60, end: nowS + 3600, fields: { storage_policy: 'setpoint', storage_power_setpoint_w: -1200 } }],
+    });
+    const out = await handleScheduleMessage(msg, { controller: app.controller, schedules: app.schedules, nowMs: clock.now() });
+    assert.equal(out.code, 0);
+    await app.stop();
+
+    clock.advance(120_000);
+    app = await startApp({ ...opts, clock, dataDir: dir.path });
+    assert.deepEqual(app.controller.lastCycle()?.resolution.components.storage, { source: 'schedule', policy: 'setpoint', setpointW: -1200 });
+    assert.deepEqual(app.schedules.summary(clock.now()), { slots: 1, next_start: null, active_until: nowS + 3600 });
+    await app.stop();
+  });
+
+  it('records the configuration in force, and starts from one saved through the API', async () => {
+    const clock = new FakeClock(T0);
+    let app = await startApp({ ...opts, clock, dataDir: dir.path });
+    await app.stop();
+    const reader = new HistoryReader(dir.path);
+    assert.equal(reader.config()?.source, 'demo');
+    assert.deepEqual(reader.config()?.config, demoSiteConfig());
+    reader.close();
+
+    const store = await Store.open({ dataDir: dir.path, clock });
+    await store.saveConfig({ source: 'api', sourceDetail: 'web UI', config: { ...demoSiteConfig(), serial: 'GP0000000000000042' } });
+    await store.close();
+    app = await startApp({ ...opts, clock, dataDir: dir.path });
+    assert.equal(app.info.serial, 'GP0000000000000042');
+    await app.stop();
+  });
+});
