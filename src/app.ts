@@ -16,6 +16,7 @@ import { loadSiteConfigFile, resolveSiteConfig, type SiteConfig } from './site/s
 import { commandLogEntry, type LoggedMessageKind } from './store/command-log.ts';
 import type { ConfigSource } from './store/config-revisions.ts';
 import { Store } from './store/store.ts';
+import { startWebServer, type WebServer } from './web/server.ts';
 
 export interface RunningApp {
   info: RunningAppInfo;
@@ -214,6 +215,21 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
     devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name })),
   };
+  const httpPort = opts.httpPort === undefined ? 8080 : opts.httpPort;
+  let web: WebServer | null = null;
+  if (httpPort !== null) {
+    try {
+      web = await startWebServer({ controller, site, info, sim, clock, port: httpPort, logger: logger.child({ part: 'web' }) });
+    } catch (err) {
+      await schedules.close();
+      await controller.stop();
+      await link.close();
+      await broker?.close();
+      await store?.close();
+      throw err;
+    }
+    info.httpUrl = web.url;
+  }
   let stopped = false;
   return {
     info,
@@ -229,6 +245,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await web?.close();
       await schedules.close();
       await controller.stop();
       await link.close();
