@@ -3,7 +3,7 @@ import type { LoggedMessageKind, CommandLogRow } from '../../store/command-log.t
 import { DEFAULT_DATA_DIR } from '../../store/paths.ts';
 import { parsePositiveInt } from '../arg-parsers.ts';
 import { describeResponseCode } from '../format-feedback.ts';
-import { consoleIo, EXIT_FAILURE, EXIT_OK, UsageError, errorText, type CliIo } from '../io.ts';
+import { consoleIo, EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
 import { slotTimeS } from '../schedule-file.ts';
 
 /*
@@ -115,19 +115,9 @@ function parseSince(text: string): number {
   }
 }
 
-const defaultRun = (action: () => Promise<number>): Promise<void> =>
-  action().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      consoleIo.err(`error: ${errorText(err)}`);
-      process.exitCode = err instanceof UsageError ? 2 : EXIT_FAILURE;
-    },
-  );
 
 /** Registers `gridpilot log`. */
-export function registerLog(program: Command, run: (action: () => Promise<number>) => Promise<void> = defaultRun, io: CliIo = consoleIo): void {
+export function registerLog(program: Command, run: (action: () => Promise<number>) => Promise<void>, io: CliIo = consoleIo): void {
   program
     .command('log')
     .summary('print recent commands and schedules with their response codes')

@@ -139,19 +139,9 @@ Times: Unix seconds, ISO 8601, or relative to now ("now", "+15m", "+1h30m", "-5m
 "time" is set to now when sending; "extraTags.nodeId" defaults to the site of --serial.
 Slots use the live command's group-level fields (no device nodeIds); a slot must end within 7 days.`;
 
-const defaultRun = (action: () => Promise<number>): Promise<void> =>
-  action().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      consoleIo.err(`error: ${errorText(err)}`);
-      process.exitCode = err instanceof UsageError ? 2 : EXIT_FAILURE;
-    },
-  );
 
 /** Registers `gridpilot schedule send|show|clear`. */
-export function registerSchedule(program: Command, run: (action: () => Promise<number>) => Promise<void> = defaultRun, io: CliIo = consoleIo): void {
+export function registerSchedule(program: Command, run: (action: () => Promise<number>) => Promise<void>, io: CliIo = consoleIo): void {
   const schedule = program.command('schedule').summary('send, show or clear the stored schedule (scheduled control)').description('Scheduled MQTT control: slots sent ahead of time, stored by the controller, run on time.');
 
   const send = schedule
