@@ -3,9 +3,10 @@ import { errorMessage } from '../core/errors.ts';
 import type { Component } from '../protocol/components.ts';
 import { parseCommand, type CommandContext, type CommandSignal, type ParseResult } from '../protocol/command.ts';
 import type { Feedback, ScheduleSummary } from '../protocol/feedback.ts';
-import type { ExecutedPolicy, Policy } from '../protocol/policies.ts';
+import type { ExecutedPolicy } from '../protocol/policies.ts';
 import { RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
 import { hardExportLimitW, hardImportLimitW, type SiteConfig } from '../site/site-config.ts';
+import type { CostPlanSource, CostPlanView } from './cost-plan.ts';
 import { computeCycle, type CycleMemory } from './cycle.ts';
 import { EnergyCounters } from './energy-counters.ts';
 import { buildFeedback, counterPowers } from './feedback-builder.ts';
@@ -35,6 +36,8 @@ export interface CycleRecord {
   snapshot: SiteSnapshot;
   plan: CyclePlan;
   resolution: Resolution;
+  /** The day-ahead plan the `cost` policy saw this cycle; null without a plan source. */
+  cost: CostPlanView | null;
   /** Compute time of the pure part, ms. */
   computeMs: number;
 }
@@ -46,7 +49,14 @@ export interface CommandOutcome {
   code: ResponseCode;
 }
 
-const NOT_YET: ReadonlyMap<Policy, string> = new Map([['cost', 'the cost policy (day-ahead price optimisation) is not available yet in this version']]);
+/** Options of {@link Controller}. */
+export interface ControllerOptions {
+  logger?: ControllerLogger;
+  /** The stored schedule (lower priority than live commands). */
+  schedule?: ScheduleSource;
+  /** The day-ahead plan `cost` follows (the optimiser's CostService); without one, `cost` runs its no-plan behaviour (self_consumption) and says so. */
+  costPlan?: CostPlanSource;
+}
 
 /**
  * The control loop [design §One cycle]: periodic (cycleMs) and event-driven (a command runs a
@@ -69,7 +79,7 @@ export class Controller {
     readonly site: SiteConfig,
     private readonly devices: SiteDevices,
     private readonly clock: Clock,
-    private readonly opts: { logger?: ControllerLogger; schedule?: ScheduleSource } = {},
+    private readonly opts: ControllerOptions = {},
   ) {
     this.remote = new RemoteCommandState(site.remoteSignal.fallbackTimeoutS * 1000);
     this.counters = new EnergyCounters(clock.now());
@@ -185,7 +195,6 @@ export class Controller {
       nowMs,
       maxAgeMs: (rs.maxCommandAgeS ?? rs.fallbackTimeoutS) * 1000,
       maxFutureMs: rs.maxFutureS * 1000,
-      unavailablePolicies: NOT_YET,
     };
   }
 
@@ -214,6 +223,17 @@ export class Controller {
     return arbitrate({ site: this.site, remote: this.remote.activeSignals(nowMs), schedule: slot?.signals ?? [], defaults });
   }
 
+  /** The plan source's view, or null without one; a failing source counts as "no plan" (the cycle must run). */
+  private costPlanAt(nowMs: number): CostPlanView | null {
+    const source = this.opts.costPlan;
+    if (!source) return null;
+    try {
+      return source.planAt(nowMs);
+    } catch (err) {
+      return { status: 'none', slot: null, upcoming: [], plannedAtMs: null, message: `the plan source failed: ${errorMessage(err)}`, expectedSavingTodayEur: null };
+    }
+  }
+
   private exportLimitW(res: Resolution): number {
     const hard = hardExportLimitW(this.site);
     const site = res.components.site;
@@ -228,6 +248,7 @@ export class Controller {
       this.counters.update(nowMs, counterPowers(snapshot));
       const t0 = performance.now();
       const resolution = this.resolve(nowMs);
+      const cost = this.costPlanAt(nowMs);
       const plan = computeCycle({
         site: this.site,
         snapshot,
@@ -236,6 +257,7 @@ export class Controller {
         exportLimitW: this.exportLimitW(resolution),
         importLimitW: hardImportLimitW(this.site),
         nowMs,
+        ...(cost ? { cost } : {}),
       });
       const computeMs = performance.now() - t0;
       for (const [id, why] of snapshot.readErrors) {
@@ -244,7 +266,7 @@ export class Controller {
       }
       await writePlan(this.devices, plan, this.opts.logger);
       this.logConstraintChanges(plan);
-      const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, computeMs };
+      const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, cost, computeMs };
       this.last = record;
       this.lastCycleError = null;
       for (const l of this.cycleListeners) l(record);
@@ -284,6 +306,7 @@ export class Controller {
       addressedDevices: req.addressed,
       watchdogS: this.remote.secondsLeft(nowMs),
       ...(schedule ? { schedule } : {}),
+      cost: record.cost,
     });
   }
 

@@ -1,10 +1,12 @@
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
+import { hasPlanSlot, noPlan, type CostPlanSlot, type CostPlanView } from './cost-plan.ts';
 import { enforceGridLimits, predictedGridW } from './limits.ts';
-import { evPassive, planEvSetpoints, planEvSurplus, type EvInput, type EvPhaseState } from './policies/ev.ts';
-import { planSolar, type InverterInput } from './policies/solar.ts';
+import { isBothPricesNegative, isExportPriceNegative, planCostStorage } from './policies/cost.ts';
+import { evOffer, evPassive, planEvSetpoints, planEvSurplus, type EvInput, type EvPhaseState } from './policies/ev.ts';
+import { curtailSolar, planSolar, type InverterInput } from './policies/solar.ts';
 import { chargeRoomW, planStorage, type BatteryInput } from './policies/storage.ts';
-import { planCommandedSwitches, planSurplusSwitches, type SwitchInput } from './policies/switched.ts';
-import { sumPredicted, type CyclePlan, type EvOutput, type SwitchOutput } from './plan.ts';
+import { planCommandedSwitches, planSurplusSwitches, planSwitchesTo, type SwitchInput } from './policies/switched.ts';
+import { sumPredicted, type Constraint, type CyclePlan, type EvOutput, type SwitchOutput } from './plan.ts';
 import type { RunTimeGuard } from './run-time-guard.ts';
 import type { Resolution, ResolvedSignal } from './signals.ts';
 import type { SiteSnapshot } from './snapshot.ts';
@@ -31,6 +33,8 @@ export interface CycleInput {
   exportLimitW: number;
   importLimitW: number;
   nowMs: number;
+  /** The day-ahead plan for `cost` (see cost-plan.ts); absent = no optimiser: `cost` runs its no-plan fallback. */
+  cost?: CostPlanView;
 }
 
 const signalOf = (r: Resolution, nodeId: string): ResolvedSignal => r.devices.get(nodeId) ?? { source: 'local', policy: 'off' };
@@ -81,41 +85,97 @@ export function computeCycle(input: CycleInput): CyclePlan {
   const solar = planSolar(inverters);
   const byPolicy = <T extends { signal: ResolvedSignal }>(items: readonly T[], ...policies: string[]): T[] => items.filter((i) => policies.includes(i.signal.policy));
 
-  // Loads with a fixed command first.
+  // `cost`: the plan's slot, or the documented no-plan behaviour (self_consumption) [docs/control.md].
+  const cost = input.cost ?? noPlan('no optimiser is configured');
+  const slot: CostPlanSlot | null = hasPlanSlot(cost) ? cost.slot : null;
+  const costNotes: Constraint[] = [];
+  const noPlanNotes: Constraint[] = [];
+  const withoutPlan = (component: Constraint['component'], behaviour: string): void => {
+    if (!noPlanNotes.some((c) => c.component === component)) {
+      noPlanNotes.push({ component, message: `cost: ${cost.status === 'none' ? `no plan (${cost.message ?? 'none yet'})` : `no plan entry for this device`}; ${behaviour}` });
+    }
+  };
+  const costSwitches = byPolicy([...heatPumps, ...relays], 'cost');
+  const plannedSwitch = (s: SwitchInput) => slot?.onOff.find((o) => o.nodeId === s.cfg.nodeId);
+  const costEvs = byPolicy(evs, 'cost');
+  const plannedEv = (e: EvInput) => slot?.evs.find((o) => o.nodeId === e.cfg.nodeId);
+
+  // Loads with a fixed command first, then those the plan drives.
   const switchOut = new Map<string, SwitchOutput>();
-  for (const o of planCommandedSwitches(byPolicy([...heatPumps, ...relays], 'power_on', 'power_off', 'cost'), nowMs)) switchOut.set(o.nodeId, o);
+  for (const o of planCommandedSwitches(byPolicy([...heatPumps, ...relays], 'power_on', 'power_off'), nowMs)) switchOut.set(o.nodeId, o);
+  for (const o of planSwitchesTo(costSwitches.filter((s) => plannedSwitch(s)), (s) => plannedSwitch(s)?.isOn ?? false, nowMs)) switchOut.set(o.nodeId, o);
   const evOut = new Map<string, EvOutput>();
   for (const o of planEvSetpoints(byPolicy(evs, 'setpoint'), nowMs)) evOut.set(o.nodeId, o);
-  for (const e of byPolicy(evs, 'passive', 'cost')) evOut.set(e.cfg.nodeId, evPassive(e));
+  for (const e of byPolicy(evs, 'passive')) evOut.set(e.cfg.nodeId, evPassive(e));
+  for (const e of costEvs) {
+    const planned = plannedEv(e);
+    if (planned) evOut.set(e.cfg.nodeId, evOffer(e, planned.powerW, nowMs));
+  }
+  // Without a plan (or an entry for the device) `cost` loads run as self_consumption.
+  const unplannedSwitches = costSwitches.filter((s) => !plannedSwitch(s));
+  const unplannedEvs = costEvs.filter((e) => !plannedEv(e));
+  for (const s of unplannedSwitches) withoutPlan(s.cfg.group, 'runs on PV surplus (self_consumption)');
+  for (const e of unplannedEvs) withoutPlan(e.cfg.group, 'charges from PV surplus (self_consumption)');
+
+  // Solar under `cost`: all off when both prices are negative (real time, from the slot's prices);
+  // a negative export price curtails to self-consumption after the batteries (below).
+  const costSolar = solar.filter((o) => o.signal.policy === 'cost');
+  if (slot && isBothPricesNegative(slot)) {
+    for (const o of costSolar) {
+      o.limitW = 0;
+      o.predictedW = 0;
+    }
+  }
+  if (!slot && costSolar.length > 0) withoutPlan('solar', 'production uncapped but for the export limit (feed_in_limitation)');
+
+  // Batteries under `cost` without a plan do self_consumption (the documented safe behaviour); with
+  // a plan they follow it (after the others, below).
+  const costBatteries = batteries.filter((b) => b.signal.policy === 'cost');
+  const asPolicy = (b: BatteryInput): BatteryInput => (b.signal.policy === 'cost' && !slot ? { ...b, signal: { ...b.signal, policy: 'self_consumption' } } : b);
+  if (!slot && costBatteries.length > 0) withoutPlan('storage', 'the batteries do self_consumption');
+  const ruleBatteries = batteries.map(asPolicy);
 
   // PV surplus (before batteries) for the self-consumption loads.
   const fixedLoadsW = sumPredicted([...switchOut.values()]) + sumPredicted([...evOut.values()]);
   let surplusW = sumPredicted(solar) - baseLoadW - fixedLoadsW;
-  const selfBatteries = batteries.filter((b) => b.signal.policy === 'self_consumption');
+  const selfBatteries = ruleBatteries.filter((b) => b.signal.policy === 'self_consumption');
   const capWh = selfBatteries.reduce((s, b) => s + b.reading.capacityWh, 0);
   const meanSocPct = capWh > 0 ? selfBatteries.reduce((s, b) => s + b.reading.socPct * b.reading.capacityWh, 0) / capWh : 100;
   if (meanSocPct < site.control.batteryPrioritySocPct) {
     // Batteries first: surplus loads only get what the batteries cannot take.
     surplusW -= selfBatteries.reduce((s, b) => s + chargeRoomW(b), 0);
   }
-  const surplusSwitches = planSurplusSwitches(byPolicy([...relays, ...heatPumps], 'self_consumption'), surplusW, nowMs);
+  const surplusSwitches = planSurplusSwitches([...byPolicy([...relays, ...heatPumps], 'self_consumption'), ...unplannedSwitches], surplusW, nowMs);
   for (const o of surplusSwitches.outputs) switchOut.set(o.nodeId, o);
   surplusW = surplusSwitches.surplusW;
-  const surplusEvs = planEvSurplus(byPolicy(evs, 'self_consumption'), surplusW, nowMs);
+  const surplusEvs = planEvSurplus([...byPolicy(evs, 'self_consumption'), ...unplannedEvs], surplusW, nowMs);
   for (const o of surplusEvs.outputs) evOut.set(o.nodeId, o);
 
   const heatPumpOut = heatPumps.map((h) => switchOut.get(h.cfg.nodeId) as SwitchOutput);
   const relayOut = relays.map((h) => switchOut.get(h.cfg.nodeId) as SwitchOutput);
   const evOutputs = evs.map((e) => evOut.get(e.cfg.nodeId) as EvOutput);
   const otherW = baseLoadW + sumPredicted(heatPumpOut) + sumPredicted(relayOut) + sumPredicted(evOutputs) - sumPredicted(solar);
-  const currentSelfW = batteries.filter((b) => b.signal.policy === 'self_consumption').reduce((s, b) => s + b.reading.powerW, 0);
-  const errorW = otherW + currentSelfW + batteries.filter((b) => b.signal.policy === 'setpoint').reduce((s, b) => s + b.reading.powerW, 0);
+  const currentSelfW = ruleBatteries.filter((b) => b.signal.policy === 'self_consumption').reduce((s, b) => s + b.reading.powerW, 0);
+  const errorW = otherW + currentSelfW + ruleBatteries.filter((b) => b.signal.policy === 'setpoint').reduce((s, b) => s + b.reading.powerW, 0);
   const inBand = errorW >= 0 && errorW <= site.control.deadbandW;
   if (!inBand) memory.deadbandHoldSinceMs = null;
   else memory.deadbandHoldSinceMs ??= nowMs;
   const isHoldExpired = memory.deadbandHoldSinceMs !== null && nowMs - memory.deadbandHoldSinceMs >= DEADBAND_HOLD_MS;
   if (isHoldExpired) memory.deadbandHoldSinceMs = null;
-  const storage = planStorage(batteries, otherW, { deadbandW: site.control.deadbandW, isHoldExpired });
+  // Batteries that follow a plan are counted as they are now while the others decide.
+  const plannedCostW = slot ? costBatteries.reduce((s, b) => s + b.reading.powerW, 0) : 0;
+  const storage = planStorage(ruleBatteries, otherW + plannedCostW, { deadbandW: site.control.deadbandW, isHoldExpired });
+  for (const [i, o] of storage.entries()) o.signal = batteries[i]?.signal ?? o.signal;
+  if (slot && costBatteries.length > 0) {
+    const othersW = storage.filter((o) => o.signal.policy !== 'cost').reduce((s, o) => s + o.predictedW, 0);
+    const isPlannedCurtailment = isExportPriceNegative(slot) && slot.solar.some((x) => x.limitW !== null);
+    const planned = planCostStorage(costBatteries, slot, otherW + othersW, isPlannedCurtailment);
+    for (const o of planned.outputs) {
+      const k = storage.findIndex((x) => x.nodeId === o.nodeId);
+      if (k >= 0) storage[k] = o;
+    }
+    if (planned.note) costNotes.push({ component: 'storage', message: planned.note });
+  }
   for (const o of storage) {
     // A battery released this cycle goes idle until its own logic acts; one already released does what it measures.
     if (o.powerW === null && !memory.undrivenStorage.has(o.nodeId)) o.predictedW = 0;
@@ -132,10 +192,17 @@ export function computeCycle(input: CycleInput): CyclePlan {
     predictedGridW: 0,
     importLimitW: input.importLimitW,
     exportLimitW: input.exportLimitW,
-    constraints: [],
+    constraints: [...noPlanNotes],
+    costNotes,
   };
   plan.predictedGridW = predictedGridW(plan);
   const ratedW = new Map(inverters.map((i) => [i.cfg.nodeId, i.cfg.ratedPowerW]));
+  if (slot && isExportPriceNegative(slot) && !isBothPricesNegative(slot) && plan.predictedGridW < 0 && costSolar.length > 0) {
+    // [live §3.1 solar cost] a negative export price: produce only what the site uses (batteries included).
+    const cutW = curtailSolar(costSolar, -plan.predictedGridW, (id) => ratedW.get(id) ?? 0);
+    if (cutW > 0.5) costNotes.push({ component: 'solar', message: `solar curtailed by ${Math.round(cutW)} W: the export price is negative (${slot.exportPriceEurPerKwh.toFixed(3)} €/kWh)` });
+    plan.predictedGridW = predictedGridW(plan);
+  }
   enforceGridLimits(plan, {
     batteries: new Map(batteries.map((b) => [b.cfg.nodeId, b])),
     switches: new Map([...heatPumps, ...relays].map((s) => [s.cfg.nodeId, s])),

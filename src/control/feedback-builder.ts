@@ -2,6 +2,7 @@ import type { DeviceGroup } from '../protocol/components.ts';
 import type { Feedback, FeedbackState, ScheduleSummary } from '../protocol/feedback.ts';
 import type { FieldError, ResponseCode } from '../protocol/response-codes.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
+import type { CostPlanSlot, CostPlanStatus, CostPlanView } from './cost-plan.ts';
 import type { EnergyCounters } from './energy-counters.ts';
 import type { CyclePlan } from './plan.ts';
 import { activeSignalOf, type Resolution } from './signals.ts';
@@ -51,6 +52,99 @@ export interface FeedbackInput {
   addressedDevices: readonly string[];
   watchdogS: number | null;
   schedule?: ScheduleSummary;
+  /** The plan the `cost` policy followed this cycle (null without a plan source). */
+  cost?: CostPlanView | null;
+}
+
+/** One slot of the plan in feedback [decided extension `data.plan`]. Units in names; grid + import, storage + charge. */
+export interface PlanSlotFeedback {
+  /** Slot start, Unix s. */
+  start: number;
+  import_eur_kwh: number;
+  export_eur_kwh: number;
+  /** Planned grid power, W. */
+  grid_W: number;
+  /** Planned battery power (all batteries), W. */
+  storage_W: number;
+  /** Planned mean SoC at the slot's end, %; null without batteries. */
+  soc_perc: number | null;
+}
+
+/**
+ * `data.plan` [decided extension]: what the `cost` policy follows, kept small: the status, the
+ * current slot with one reason per component under `cost`, the next hour, real-time departures from
+ * the plan, and the expected saving today over the local default regime. Present only while some
+ * component or device executes `cost`. The full plan (48 h, every asset and reason) is the
+ * CostService's `explanation()` (web UI / API).
+ */
+export interface PlanFeedback {
+  status: CostPlanStatus;
+  /** Why there is no solved plan (status fallback / none). */
+  message?: string;
+  /** When the plan was made, Unix s; null without one. */
+  planned_at: number | null;
+  slot: (PlanSlotFeedback & { solar_W: number; reasons: Record<string, string> }) | null;
+  next_slots: PlanSlotFeedback[];
+  /** Where the executor departed from the plan this cycle (forecast errors), in words; absent when none. */
+  adjustments?: string[];
+  /** Expected saving over the local default regime (self_consumption) for today (Brussels day), EUR; null without a plan. */
+  expected_saving_eur_today: number | null;
+}
+
+const eurKwh = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+function slotFeedback(slot: CostPlanSlot, capacityWh: ReadonlyMap<string, number>): PlanSlotFeedback {
+  let capWh = 0;
+  let socWh = 0;
+  for (const b of slot.storage) {
+    const c = capacityWh.get(b.nodeId) ?? 0;
+    capWh += c;
+    socWh += (c * b.socPct) / 100;
+  }
+  return {
+    start: Math.floor(slot.startMs / 1000),
+    import_eur_kwh: eurKwh(slot.importPriceEurPerKwh),
+    export_eur_kwh: eurKwh(slot.exportPriceEurPerKwh),
+    grid_W: W(slot.gridW),
+    storage_W: W(sum(slot.storage.map((b) => b.powerW))),
+    soc_perc: capWh > 0 ? Math.round((socWh / capWh) * 1000) / 10 : null,
+  };
+}
+
+/** `data.plan` for this cycle, or null when nothing executes `cost`. */
+export function planFeedback(f: Pick<FeedbackInput, 'site' | 'plan' | 'resolution' | 'cost'>): PlanFeedback | null {
+  const costGroups = new Set<string>();
+  for (const [group, sig] of Object.entries(f.resolution.components)) if (sig.policy === 'cost') costGroups.add(group);
+  for (const sig of f.resolution.devices.values()) if (sig.policy === 'cost') costGroups.add(sig.group);
+  if (costGroups.size === 0) return null;
+  const view = f.cost ?? { status: 'none' as const, slot: null, upcoming: [], plannedAtMs: null, message: 'no optimiser is configured', expectedSavingTodayEur: null };
+  const capacityWh = new Map(devicesOf(f.site, 'storage').map((d) => [d.nodeId, d.capacityWh]));
+  const out: PlanFeedback = {
+    status: view.status,
+    ...(view.message !== undefined ? { message: view.message } : {}),
+    planned_at: view.plannedAtMs === null ? null : Math.floor(view.plannedAtMs / 1000),
+    slot: null,
+    next_slots: view.upcoming.slice(0, 4).map((s) => slotFeedback(s, capacityWh)),
+    expected_saving_eur_today: view.expectedSavingTodayEur === null ? null : Math.round(view.expectedSavingTodayEur * 100) / 100,
+  };
+  const slot = view.slot;
+  if (slot) {
+    const reasons: Record<string, string> = {};
+    const pick = (group: string, items: ReadonlyArray<{ nodeId: string; reason: string }>): void => {
+      if (!costGroups.has(group) || items.length === 0) return;
+      const distinct = [...new Set(items.map((x) => x.reason))];
+      reasons[group] = distinct.length === 1 ? (distinct[0] ?? '') : items.map((x) => `${x.nodeId}: ${x.reason}`).join('; ');
+    };
+    pick('storage', slot.storage);
+    pick('solar', slot.solar);
+    const onOffGroup = (id: string): string | undefined => f.site.devices.find((d) => d.nodeId === id)?.group;
+    pick('heat_pump', slot.onOff.filter((o) => onOffGroup(o.nodeId) === 'heat_pump'));
+    pick('switched_load', slot.onOff.filter((o) => onOffGroup(o.nodeId) === 'switched_load'));
+    pick('variable_power_load', slot.evs);
+    out.slot = { ...slotFeedback(slot, capacityWh), solar_W: W(sum(slot.solar.map((x) => x.powerW))), reasons };
+  }
+  if (f.plan.costNotes.length) out.adjustments = f.plan.costNotes.map((c) => c.message);
+  return out;
 }
 
 /** Builds the feedback message [live §4], with the decided extensions. */
@@ -147,9 +241,11 @@ export function buildFeedback(f: FeedbackInput): Feedback {
     const obj = deviceState(id, f);
     if (obj) state[id] = obj;
   }
-  const data: Feedback['data'] = { response_code: f.responseCode, state };
+  const data: Feedback['data'] & { plan?: PlanFeedback } = { response_code: f.responseCode, state };
   if (f.errors.length) data.errors = f.errors;
   if (f.schedule) data.schedule = f.schedule;
+  const planSummary = planFeedback(f);
+  if (planSummary) data.plan = planSummary;
   return {
     time: Math.floor(f.nowMs / 1000),
     requestTime: (f.requestTime ?? null) as Feedback['requestTime'],

@@ -29,6 +29,8 @@ export interface CyclePlan {
   exportLimitW: number;
   /** Active constraints this cycle: which limit or rule held which asset back, in words. */
   constraints: Constraint[];
+  /** Where the `cost` executor departed from the plan this cycle (forecast errors corrected in real time), in words. */
+  costNotes: Constraint[];
 }
 
 export const sumPredicted = (outputs: ReadonlyArray<{ predictedW: number }>): number => outputs.reduce((s, o) => s + o.predictedW, 0);

@@ -198,6 +198,43 @@ export const SiteConfigSchema = z.strictObject({
     })
     .prefault({}),
   devices: z.array(DeviceSchema).default([]),
+  /** The day-ahead optimiser behind the `cost` policy (docs/optimizer.md). */
+  optimizer: z
+    .strictObject({
+      /** Re-plan at least this often, s (also at once when prices or forecasts are updated). Default 900 (15 min). */
+      replanIntervalS: z.number().int().min(60).max(86_400).default(900),
+      /** Longest planning horizon, h (a plan also ends where the known prices end). Default and at most 48. */
+      horizonH: z.number().positive().max(48).default(48),
+      /** Longest wait for one plan, ms; past it the rule-based plan is used (status fallback). Default 5000. */
+      planTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      /** Battery wear cost per kWh in and per kWh out, EUR/kWh ≥ 0: keeps the battery idle when a spread does not pay for it. Default 0.02. */
+      batteryWearEurPerKwh: z.number().finite().nonnegative().default(0.02),
+      /**
+       * Day-ahead prices: 'bundled' (the Belgian 2024–2025 file in data/, replayed by calendar date outside its span),
+       * a price file path (CSV in the bundled format, or JSON), or 'pushed' (only prices sent over MQTT). Default 'bundled'.
+       */
+      prices: z.string().min(1).default('bundled'),
+      /** PV forecast: 'weather' (the site's weather feed taken as the forecast), 'persistence' (the last 24 h's clear-sky index), 'clear-sky'. Default 'weather'. */
+      pvForecast: z.enum(['weather', 'persistence', 'clear-sky']).default('weather'),
+      /** Weeks of the site's own base-load history the load forecast averages, 1–12. Default 4. */
+      loadHistoryWeeks: z.number().int().min(1).max(12).default(4),
+      /** The supply contract: spot (EUR/MWh) → EUR/kWh paid and earned. Defaults: a Belgian dynamic contract. */
+      tariff: z
+        .strictObject({
+          /** Offtake EUR/kWh = offtakeSpotFactor × spot/1000 + offtakeAdderEurPerKwh. Default 1.0. */
+          offtakeSpotFactor: z.number().finite().default(1),
+          /** Network, levies, margin per imported kWh, EUR/kWh. Default 0.12. */
+          offtakeAdderEurPerKwh: z.number().finite().default(0.12),
+          /** Injection EUR/kWh = injectionSpotFactor × spot/1000 − injectionFeeEurPerKwh. Default 1.0. */
+          injectionSpotFactor: z.number().finite().default(1),
+          /** Supplier fee per exported kWh, EUR/kWh. Default 0.01. */
+          injectionFeeEurPerKwh: z.number().finite().default(0.01),
+          /** Fixed fees, EUR/day (no effect on decisions). Default 0.40. */
+          fixedFeesEurPerDay: z.number().finite().nonnegative().default(0.4),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** The simulated world the simulated devices live in. */
   simulation: z
     .strictObject({

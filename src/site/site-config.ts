@@ -44,8 +44,7 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     return { ...d, nodeId: id, name: d.name ?? id, isRemoteEnabled: included === 'all' || included.includes(id) };
   });
   for (const [component, policy] of Object.entries(cfg.defaults)) {
-    // Until the optimiser ships, `cost` cannot be a local default (it would silently do nothing).
-    if (policy === 'cost') problems.push(`  defaults.${component}: "cost" is not available yet in this version`);
+    // `cost` is a valid local default: it follows the optimiser's plan, or self_consumption without one.
     // A local default has no setpoint to follow: `setpoint` would mean "0 W".
     if (policy === 'setpoint') problems.push(`  defaults.${component}: "setpoint" needs a setpoint and cannot be a local default`);
   }

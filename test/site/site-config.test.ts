@@ -35,7 +35,6 @@ describe('site configuration', () => {
     ['an unknown included device', (c) => (c.remoteSignal = { includedDevices: ['nope'] }), /includedDevices\[0\].*"nope"/],
     ['a policy of another component as default', (c) => (c.defaults = { storage: 'feed_in_limitation' }), /defaults\.storage/],
     ['setpoint as a default', (c) => (c.defaults = { solar: 'setpoint' }), /defaults\.solar.*setpoint/],
-    ['cost as a default', (c) => (c.defaults = { storage: 'cost' }), /defaults\.storage.*cost/],
     ['an unknown group', (c) => (c.devices as unknown[]).push({ group: 'windmill' }), /devices\[6\]/],
     ['a fallback timeout of zero', (c) => (c.remoteSignal = { fallbackTimeoutS: 0 }), /remoteSignal\.fallbackTimeoutS/],
     ['a serial with a slash', (c) => (c.serial = 'a/b'), /serial/],

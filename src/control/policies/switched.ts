@@ -20,9 +20,14 @@ function decide(s: SwitchInput, wantOn: boolean, nowMs: number): SwitchOutput {
   return { nodeId: s.cfg.nodeId, signal: s.signal, isOn: d.isOn, predictedW: d.isOn ? ratedW : 0, ratedW, waiting: d.waiting, wasOn: s.reading.isOn };
 }
 
-/** `power_on` / `power_off` (and `cost` until it exists: off). Run-time rules always apply [live §3.1]. */
+/** `power_on` / `power_off`. Run-time rules always apply [live §3.1]. */
 export function planCommandedSwitches(inputs: readonly SwitchInput[], nowMs: number): SwitchOutput[] {
   return inputs.map((s) => decide(s, s.signal.policy === 'power_on', nowMs));
+}
+
+/** `cost` with a plan: on or off as the plan's slot says, through the run-time guard (min/max run times always hold). */
+export function planSwitchesTo(inputs: readonly SwitchInput[], wantOn: (s: SwitchInput) => boolean, nowMs: number): SwitchOutput[] {
+  return inputs.map((s) => decide(s, wantOn(s), nowMs));
 }
 
 /**

@@ -64,6 +64,13 @@ export interface PersistencePvForecastOptions {
   climatologicalIndex?: number;
   /** e-folding lead time of the blend, ms: weight of persistence = exp(−lead / this). Default 24 h. */
   blendTimeMs?: number;
+  /**
+   * Intraday persistence: the clear-sky index of the last `recentMs` (when the sun was up in it) is
+   * blended into the first hours with weight exp(−lead / recentBlendMs). 0 turns it off. Default 2 h.
+   */
+  recentMs?: number;
+  /** e-folding lead time of the intraday term, ms. Default 3 h. */
+  recentBlendMs?: number;
 }
 
 /**
@@ -81,6 +88,8 @@ export class PersistencePvForecast implements PvForecast {
   private readonly lookbackMs: number;
   private readonly climatologicalIndex: number;
   private readonly blendTimeMs: number;
+  private readonly recentMs: number;
+  private readonly recentBlendMs: number;
 
   constructor(
     private readonly actual: Weather,
@@ -89,27 +98,40 @@ export class PersistencePvForecast implements PvForecast {
     this.lookbackMs = options.lookbackMs ?? 24 * MS_PER_H;
     this.climatologicalIndex = options.climatologicalIndex ?? 0.55;
     this.blendTimeMs = options.blendTimeMs ?? 24 * MS_PER_H;
+    this.recentMs = options.recentMs ?? 2 * MS_PER_H;
+    this.recentBlendMs = options.recentBlendMs ?? 3 * MS_PER_H;
   }
 
   /** Clear-sky index persisted at `issuedAtMs`: measured / clear-sky GHI over the look-back, 0–1.2; the climatological index if the sun did not shine. */
-  clearSkyIndexAt(issuedAtMs: number): number {
+  clearSkyIndexAt(issuedAtMs: number, lookbackMs = this.lookbackMs): number {
+    return this.indexOver(issuedAtMs, lookbackMs, 1) ?? this.climatologicalIndex;
+  }
+
+  /** Measured / clear-sky GHI over the `lookbackMs` before `issuedAtMs` (≤ 1.2), or null when the clear sky gave less than `minWh` per m². */
+  private indexOver(issuedAtMs: number, lookbackMs: number, minWhPerM2: number): number | null {
     let measured = 0;
     let clear = 0;
     const stepMs = 15 * 60_000;
-    for (let ms = issuedAtMs - this.lookbackMs + stepMs / 2; ms < issuedAtMs; ms += stepMs) {
+    for (let ms = issuedAtMs - lookbackMs + stepMs / 2; ms < issuedAtMs; ms += stepMs) {
       measured += this.actual.irradianceWm2(ms);
       clear += clearSkyIrradianceWm2(ms);
     }
-    return clear > 1 ? Math.min(1.2, measured / clear) : this.climatologicalIndex;
+    return (clear * stepMs) / MS_PER_H > minWhPerM2 ? Math.min(1.2, measured / clear) : null;
   }
 
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[] {
     const k = this.clearSkyIndexAt(request.issuedAtMs);
+    // The sun must have given at least ~50 Wh/m² of clear sky in the recent window for its index to mean anything.
+    const recent = this.recentMs > 0 ? this.indexOver(request.issuedAtMs, this.recentMs, 50) : null;
     return Array.from({ length: request.slotCount }, (_, i) => {
       const from = slotStartMs(request, i);
       const lead = Math.max(0, from + request.slotMs / 2 - request.issuedAtMs);
       const w = Math.exp(-lead / this.blendTimeMs);
-      const index = w * k + (1 - w) * this.climatologicalIndex;
+      let index = w * k + (1 - w) * this.climatologicalIndex;
+      if (recent !== null) {
+        const r = Math.exp(-lead / this.recentBlendMs);
+        index = r * recent + (1 - r) * index;
+      }
       return meanOver((ms) => pvPowerFromIrradianceW(system, clearSkyIrradianceWm2(ms) * index), from, request.slotMs);
     });
   }

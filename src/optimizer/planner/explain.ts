@@ -7,7 +7,7 @@ import type { PlanSlot } from './site-plan.ts';
 const IDLE_W = 50;
 
 /** Turns a schedule into plan slots with one reason in words per asset and slot. */
-export function explainPlan(p: PlanProblem, s: Schedule, o: ScheduleOutcome): PlanSlot[] {
+export function explainPlan(p: PlanProblem, s: Schedule, o: ScheduleOutcome): Array<Omit<PlanSlot, 'savingEur'>> {
   const n = slotCountOf(p);
   const pi = p.importPriceEurPerKwh;
   const pe = p.exportPriceEurPerKwh;

@@ -28,6 +28,8 @@ export interface PlanProblem {
   evs: EvAsset[];
   /** Value of energy left in the batteries at the end, EUR/kWh stored. Default: median import price × efficiency (it will replace a typical purchase). */
   terminalValueEurPerKwh?: number;
+  /** Prices from here on are a forecast, not published day-ahead prices, Unix ms; absent = all known. */
+  knownPricesUntilMs?: number;
   /** Fixed fees, EUR/day (tariff), added to every cost reported; no effect on decisions. Default 0. */
   fixedFeesEurPerDay?: number;
   /** Penalty for each kWh of unmet need (heat pump, relay, EV), EUR/kWh. Default 1.0 (far above any price, below a limit breach). */
@@ -53,6 +55,38 @@ export interface StorageAsset {
   efficiency: number;
   /** Wear cost per kWh in or out (counted on both charge and discharge), EUR/kWh ≥ 0. Default 0. */
   cycleCostEurPerKwh?: number;
+  /**
+   * Value of the energy left above minSocPct at the end of the horizon, in tiers of decreasing value
+   * (concave): the first `energyWh` are worth `eurPerKwh`, the next tier less, …; the last tier should
+   * have energyWh Infinity. Default: one tier at the problem's terminal value.
+   */
+  terminalTiers?: TerminalTier[];
+}
+
+/** A tier of the terminal value of stored energy. */
+export interface TerminalTier {
+  /** Stored energy in this tier, Wh ≥ 0 (Infinity = the rest). */
+  energyWh: number;
+  /** Value per kWh stored, EUR/kWh. */
+  eurPerKwh: number;
+}
+
+/** The terminal value tiers of a battery (see StorageAsset.terminalTiers). */
+export function terminalTiersOf(p: PlanProblem, b: StorageAsset): TerminalTier[] {
+  return b.terminalTiers ?? [{ energyWh: Infinity, eurPerKwh: terminalValueEurPerKwh(p, b.efficiency) }];
+}
+
+/** Value of `storedWh` above the minimum at the end, EUR, through the tiers. */
+export function terminalValueOfEur(p: PlanProblem, b: StorageAsset, storedWh: number): number {
+  let left = Math.max(0, storedWh);
+  let eur = 0;
+  for (const tier of terminalTiersOf(p, b)) {
+    const take = Math.min(left, tier.energyWh);
+    eur += (take / 1000) * tier.eurPerKwh;
+    left -= take;
+    if (left <= 0) break;
+  }
+  return eur;
 }
 
 /** A PV inverter. */

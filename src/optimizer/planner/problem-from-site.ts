@@ -3,9 +3,9 @@ import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated
 import { devicesOf, hardExportLimitW, hardImportLimitW, type SiteConfig } from '../../site/site-config.ts';
 import type { LoadForecast } from '../forecast/load-forecast.ts';
 import type { PvForecast } from '../forecast/pv-forecast.ts';
-import { priceSeriesEndMs, resamplePriceSeries, slicePriceSeries, type PriceSeries } from '../prices/price-series.ts';
+import { priceAtEurPerMwh, priceSeriesEndMs, resamplePriceSeries, slicePriceSeries, type PriceSeries } from '../prices/price-series.ts';
 import { applyTariff, BELGIAN_DYNAMIC_TARIFF, type Tariff } from '../prices/tariff.ts';
-import type { EnergyNeed, EvSession, PlanProblem } from './plan-problem.ts';
+import { median, type EnergyNeed, type EvSession, type PlanProblem, type TerminalTier } from './plan-problem.ts';
 
 /** What the executor knows about the site now (from its snapshot and its own counters). */
 export interface SitePlanState {
@@ -43,6 +43,44 @@ export interface PlanInputs {
   cycleCostEurPerKwh?: number;
   /** Degree-day model of heat pumps (see {@link heatPumpEnergyPerDayWh}). */
   heating?: Partial<HeatingModel>;
+  /**
+   * Spot prices beyond the known ones, up to the horizon (the slots so planned are marked
+   * `priceIsForecast`). Default none: the plan ends where the known prices end.
+   */
+  priceForecast?: PriceForecast;
+  /**
+   * How energy left in the batteries at the end is valued (see docs/optimizer.md "Terminal value"):
+   * 'flat' = all of it at the median import price × efficiency; 'tiered' = what the site will need
+   * after the horizon until the sun next covers its load (from the forecasts) at that value, the
+   * rest (which the next PV surplus would displace) at `surplusValue`. Default 'tiered'.
+   */
+  terminalValue?: 'flat' | 'tiered';
+  /** Value of the stored energy beyond that need, per kWh stored: 'export' = median export price × η, 'mid' = the mean of the median import and export prices × η. Default 'mid'. */
+  surplusValue?: 'export' | 'mid';
+}
+
+/** Forecasts spot prices for slots after the known ones. Replaceable. */
+export interface PriceForecast {
+  /** `count` prices, EUR/MWh, for the slots of `slotMs` from `fromMs` (the end of `known`). */
+  forecastSpotEurPerMwh(known: PriceSeries, fromMs: number, slotMs: number, count: number): number[];
+}
+
+/**
+ * Day-ahead price persistence: each slot gets the price of the same time one day earlier (or
+ * two, …: the latest day that is known). The day-ahead shape repeats from day to day far more than
+ * its level, and it uses only published prices. Across a DST change the local hour is off by one
+ * for a day (accepted).
+ */
+export class PersistencePriceForecast implements PriceForecast {
+  forecastSpotEurPerMwh(known: PriceSeries, fromMs: number, slotMs: number, count: number): number[] {
+    const endMs = priceSeriesEndMs(known);
+    return Array.from({ length: count }, (_, i) => {
+      const ms = fromMs + i * slotMs;
+      const back = Math.ceil((ms + slotMs - endMs) / 86_400_000);
+      const price = priceAtEurPerMwh(known, ms - Math.max(1, back) * 86_400_000);
+      return price ?? known.pricesEurPerMwh[known.pricesEurPerMwh.length - 1] ?? 0;
+    });
+  }
 }
 
 /** Heat-pump daily need from the day's mean temperature. */
@@ -78,10 +116,16 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
   const startMs = Math.floor(nowMs / slotMs) * slotMs;
   const maxHorizonMs = Math.min(inputs.maxHorizonMs ?? 48 * 3_600_000, 48 * 3_600_000);
   const grid = resamplePriceSeries(inputs.spotPrices, slotMs);
-  const spot = slicePriceSeries(grid, startMs, Math.min(startMs + maxHorizonMs, priceSeriesEndMs(grid)));
-  if (spot.startMs !== startMs || spot.pricesEurPerMwh.length === 0) {
+  const known = slicePriceSeries(grid, startMs, Math.min(startMs + maxHorizonMs, priceSeriesEndMs(grid)));
+  if (known.startMs !== startMs || known.pricesEurPerMwh.length === 0) {
     throw new GridpilotError(`no price known for the slot starting ${new Date(startMs).toISOString()}`, 'plan inputs');
   }
+  const knownUntilMs = priceSeriesEndMs(known);
+  const missing = Math.floor((startMs + maxHorizonMs - knownUntilMs) / slotMs);
+  const spot: PriceSeries =
+    inputs.priceForecast && missing > 0
+      ? { ...known, pricesEurPerMwh: [...known.pricesEurPerMwh, ...inputs.priceForecast.forecastSpotEurPerMwh(grid, knownUntilMs, slotMs, missing)] }
+      : known;
   const n = spot.pricesEurPerMwh.length;
   const endMs = startMs + n * slotMs;
   const prices = applyTariff(spot, inputs.tariff ?? BELGIAN_DYNAMIC_TARIFF);
@@ -115,6 +159,30 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
       return { nodeId: d.nodeId, kind: group, ratedPowerW: d.ratedPowerW, minOnS: d.minOnS, minOffS: d.minOffS, maxOnS: d.maxOnS, maxStartsPerHour: d.maxStartsPerHour, isOn: s.isOn, stateForS: s.stateForS, needs };
     });
 
+  const tiers = (efficiency: number): TerminalTier[] | undefined => {
+    if ((inputs.terminalValue ?? 'tiered') === 'flat') return undefined;
+    // Forecast of the day after the horizon: the net deficit until PV next covers the load.
+    const after = { issuedAtMs: nowMs, fromMs: endMs, slotMs, slotCount: Math.round(86_400_000 / slotMs) };
+    const load = inputs.loadForecast.forecastBaseLoadW(after);
+    const pv = new Array<number>(after.slotCount).fill(0);
+    for (const d of devicesOf(site, 'solar')) {
+      inputs.pvForecast.forecastAvailableW({ ratedPowerW: d.ratedPowerW, ...(d.peakPowerW ? { peakPowerW: d.peakPowerW } : {}) }, after).forEach((w, t) => (pv[t] = (pv[t] ?? 0) + w));
+    }
+    let needWh = 0;
+    for (let t = 0; t < after.slotCount; t++) {
+      const net = (load[t] ?? 0) - (pv[t] ?? 0);
+      if (net < 0) break;
+      needWh += (net * slotMs) / 3_600_000;
+    }
+    const importMedian = median(prices.importEurPerKwh);
+    const exportMedian = Math.min(median(prices.exportEurPerKwh), importMedian);
+    const surplus = (inputs.surplusValue ?? 'mid') === 'export' ? exportMedian : (importMedian + exportMedian) / 2;
+    return [
+      { energyWh: needWh / efficiency, eurPerKwh: importMedian * efficiency },
+      { energyWh: Infinity, eurPerKwh: surplus * efficiency },
+    ];
+  };
+
   return {
     startMs,
     slotMs,
@@ -124,6 +192,7 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
     importLimitW: Math.max(1, hardImportLimitW(site) - site.grid.safetyMarginW),
     exportLimitW: Math.max(0, hardExportLimitW(site) - site.grid.safetyMarginW),
     fixedFeesEurPerDay: (inputs.tariff ?? BELGIAN_DYNAMIC_TARIFF).fixedFeesEurPerDay,
+    ...(priceSeriesEndMs(spot) > knownUntilMs ? { knownPricesUntilMs: knownUntilMs } : {}),
     storage: devicesOf(site, 'storage').map((d) => ({
       nodeId: d.nodeId,
       capacityWh: d.capacityWh,
@@ -134,6 +203,7 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
       maxDischargeW: d.maxDischargeW,
       efficiency: d.efficiency,
       cycleCostEurPerKwh: inputs.cycleCostEurPerKwh ?? 0.02,
+      ...withTiers(tiers(d.efficiency)),
     })),
     solar: devicesOf(site, 'solar').map((d) => ({
       nodeId: d.nodeId,
@@ -150,6 +220,8 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
     })),
   };
 }
+
+const withTiers = (tiers: TerminalTier[] | undefined): { terminalTiers?: TerminalTier[] } => (tiers ? { terminalTiers: tiers } : {});
 
 /** Local (Brussels) days overlapping [fromMs, toMs), as UTC instants. */
 function localDays(fromMs: number, toMs: number): Array<{ fromMs: number; untilMs: number }> {

@@ -1,4 +1,4 @@
-import { slotCountOf, terminalValueEurPerKwh, windowSlots, type PlanProblem } from './plan-problem.ts';
+import { slotCountOf, terminalValueOfEur, windowSlots, type PlanProblem } from './plan-problem.ts';
 import type { PlanViolation } from './site-plan.ts';
 
 /**
@@ -22,8 +22,10 @@ export interface ScheduleOutcome {
   gridW: number[];
   /** [battery][slot] energy stored at the end of the slot, Wh. */
   storageEnergyWh: number[][];
-  /** Imports − exports over the horizon, EUR, plus fixed fees. */
+  /** Imports − exports over the horizon, EUR, plus fixed fees and battery wear. */
   costEur: number;
+  /** The same per slot (grid energy, the slot's share of the fixed fees, battery wear), EUR; Σ = costEur. */
+  slotCostEur: number[];
   /** Value of the energy stored at the end, EUR (terminal value × Wh). */
   terminalValueEur: number;
   violations: PlanViolation[];
@@ -44,25 +46,25 @@ export function evaluateSchedule(p: PlanProblem, s: Schedule): ScheduleOutcome {
   s.onOff.forEach((on, k) => add(on.map((x) => (x ? (p.onOff[k]?.ratedPowerW ?? 0) : 0)), 1));
   s.evW.forEach((w) => add(w, 1));
 
-  let costEur = ((p.fixedFeesEurPerDay ?? 0) * n * p.slotMs) / 86_400_000;
-  for (let t = 0; t < n; t++) {
-    const g = gridW[t] ?? 0;
+  const feePerSlotEur = ((p.fixedFeesEurPerDay ?? 0) * p.slotMs) / 86_400_000;
+  const slotCostEur = gridW.map((g, t) => {
     const price = g >= 0 ? (p.importPriceEurPerKwh[t] ?? 0) : (p.exportPriceEurPerKwh[t] ?? 0);
-    costEur += (price * g * h) / 1000;
-  }
+    return feePerSlotEur + (price * g * h) / 1000;
+  });
   let terminalValueEur = 0;
   const storageEnergyWh = p.storage.map((b, i) => {
     let e = (b.socPct / 100) * b.capacityWh;
     const cycle = b.cycleCostEurPerKwh ?? 0;
-    const out = (s.storageW[i] ?? []).map((w) => {
+    const out = (s.storageW[i] ?? []).map((w, t) => {
       e += w >= 0 ? w * h * b.efficiency : (w * h) / b.efficiency;
-      costEur += (cycle * Math.abs(w) * h) / 1000;
+      if (t < n) slotCostEur[t] = (slotCostEur[t] ?? 0) + (cycle * Math.abs(w) * h) / 1000;
       return e;
     });
-    terminalValueEur += (terminalValueEurPerKwh(p, b.efficiency) * Math.max(0, (out[n - 1] ?? e) - (b.minSocPct / 100) * b.capacityWh)) / 1000;
+    terminalValueEur += terminalValueOfEur(p, b, (out[n - 1] ?? e) - (b.minSocPct / 100) * b.capacityWh);
     return out;
   });
-  return { gridW, storageEnergyWh, costEur, terminalValueEur, violations: findViolations(p, s, gridW) };
+  const costEur = slotCostEur.reduce((sum, c) => sum + c, 0);
+  return { gridW, storageEnergyWh, costEur, slotCostEur, terminalValueEur, violations: findViolations(p, s, gridW) };
 }
 
 function findViolations(p: PlanProblem, s: Schedule, gridW: readonly number[]): PlanViolation[] {

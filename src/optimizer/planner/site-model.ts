@@ -1,5 +1,5 @@
 import { LpBuilder, type LpData } from './lp-builder.ts';
-import { slotCountOf, slotRules, terminalValueEurPerKwh, windowSlots, type PlanProblem } from './plan-problem.ts';
+import { slotCountOf, slotRules, terminalTiersOf, windowSlots, type PlanProblem } from './plan-problem.ts';
 import type { Schedule } from './schedule.ts';
 
 /**
@@ -101,12 +101,20 @@ export function buildSiteModel(p: PlanProblem, options: SiteModelOptions): SiteM
     for (let t = 0; t < n; t++) {
       ch.push(lp.addCol(0, kw(b.maxChargeW), wear));
       dis.push(lp.addCol(0, kw(b.maxDischargeW), wear));
-      en.push(lp.addCol(eMin, eMax, t === n - 1 ? -terminalValueEurPerKwh(p, eta) : 0));
+      en.push(lp.addCol(eMin, eMax, 0));
       const prev = en[t - 1];
       const entries: Array<[number, number]> = [[en[t] ?? 0, 1], [ch[t] ?? 0, -eta * h], [dis[t] ?? 0, h / eta]];
       if (prev !== undefined) entries.push([prev, -1]);
       lp.addRow(t === 0 ? e0 : 0, t === 0 ? e0 : 0, entries);
       balance[t]?.push([ch[t] ?? 0, -1], [dis[t] ?? 0, 1]);
+    }
+    // Terminal value: the energy above eMin at the end, split into tiers of decreasing value (concave, so an LP fills the best tier first).
+    const last = en[n - 1];
+    if (last !== undefined) {
+      const tiers = terminalTiersOf(p, b);
+      const entries: Array<[number, number]> = [[last, 1]];
+      for (const tier of tiers) entries.push([lp.addCol(0, Number.isFinite(tier.energyWh) ? kw(tier.energyWh) : Infinity, -tier.eurPerKwh), -1]);
+      lp.addRow(eMin, Infinity, entries);
     }
     for (const t of options.exclusiveSlots?.[i] ?? []) {
       const z = lp.addCol(0, 1, 0, 1);

@@ -58,6 +58,13 @@ export interface PlanSlot {
   baseLoadW: number;
   /** Planned grid power, W, + import. */
   gridW: number;
+  /**
+   * Expected saving of this slot over the local default regime, EUR: the baseline's cost − the plan's,
+   * with the change in stored energy valued at the terminal value (Σ over the slots = expectedSavingEur).
+   */
+  savingEur: number;
+  /** True when the slot's prices are a forecast (beyond the published day-ahead prices); absent otherwise. */
+  priceIsForecast?: true;
   storage: Array<{ nodeId: string; /** W, + charge */ powerW: number; /** SoC at the end of the slot, % */ socPct: number; reason: string }>;
   solar: Array<{
     nodeId: string;
@@ -71,6 +78,11 @@ export interface PlanSlot {
   }>;
   onOff: Array<{ nodeId: string; kind: 'heat_pump' | 'switched_load'; isOn: boolean; powerW: number; reason: string }>;
   evs: Array<{ nodeId: string; /** W, + consumption (0 = paused or no car) */ powerW: number; reason: string }>;
+}
+
+/** Expected saving of the slots of `plan` in [fromMs, toMs), EUR (see PlanSlot.savingEur). */
+export function planSavingEur(plan: SitePlan, fromMs: number, toMs: number): number {
+  return plan.slots.reduce((sum, s) => (s.startMs >= fromMs && s.startMs < toMs ? sum + s.savingEur : sum), 0);
 }
 
 /** The slot of `plan` containing instant `ms`, or undefined outside the horizon. */

@@ -1,0 +1,361 @@
+// The `cost` policy's planning side: owns the planner, the price provider, the forecasts and the
+// site's load history; re-plans every `replanIntervalMs` (aligned to slot starts) and whenever
+// prices or forecasts change; hands the controller the current plan slot synchronously
+// (CostPlanSource), so the control loop never waits for a plan. See docs/optimizer.md.
+//
+// It bridges control and optimizer: it reads the controller's cycle records (type-only imports).
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { CycleRecord } from '../control/controller.ts';
+import { noPlan, type CostPlanSource, type CostPlanView } from '../control/cost-plan.ts';
+import type { EvChargerReading } from '../devices/capabilities.ts';
+import { LoadProfile } from '../devices/simulated/load-profile.ts';
+import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../devices/simulated/local-time.ts';
+import { devicesOf, type SiteConfig } from '../site/site-config.ts';
+import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory, type LoadForecast, type LoadHistory } from './forecast/load-forecast.ts';
+import type { PvForecast } from './forecast/pv-forecast.ts';
+import type { EvSession, PlanProblem } from './planner/plan-problem.ts';
+import { buildPlanProblem, type PlanInputs, type SitePlanState } from './planner/problem-from-site.ts';
+import { planSlotAt, type SitePlan } from './planner/site-plan.ts';
+import type { PlanCallOptions } from './planner-service.ts';
+import type { PriceProvider } from './prices/price-provider.ts';
+import type { Tariff } from './prices/tariff.ts';
+
+/** Anything that turns a problem into a plan: the PlannerService (worker thread), or a synchronous solver for backtests. */
+export interface Planner {
+  plan(problem: PlanProblem, options?: PlanCallOptions): Promise<SitePlan>;
+}
+
+/** Where observed base load goes (and the default load forecast reads). */
+export type LoadRecorder = LoadHistory & { record(ms: number, baseLoadW: number): void };
+
+/** What is known about the car at a charger: the sessions to plan (a plugged-in car has fromMs ≤ now). */
+export type EvSessionEstimator = (input: { nodeId: string; reading: EvChargerReading | undefined; nowMs: number; chargedThisSessionWh: number }) => EvSession[];
+
+export interface CostServiceLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** Options of {@link CostService}. Defaults come from `site.optimizer`. */
+export interface CostServiceOptions {
+  site: SiteConfig;
+  clock: Clock;
+  prices: PriceProvider;
+  planner: Planner;
+  pvForecast: PvForecast;
+  /** Default: the site's own history (HistoryLoadForecast over `history`), else the standard profile of site.simulation.annualLoadKWh. */
+  loadForecast?: LoadForecast;
+  /** Where the observed base load is recorded. Default: in memory (6 weeks). */
+  history?: LoadRecorder;
+  /** Default: site.optimizer.tariff. */
+  tariff?: Tariff;
+  /** Outdoor temperature forecast, °C (heat-pump needs). Default: 10 °C. */
+  temperatureC?: (ms: number) => number;
+  /** EV sessions to plan. Default {@link defaultEvSessions}. */
+  evSessions?: EvSessionEstimator;
+  /** Re-plan period, ms. Default site.optimizer.replanIntervalS. */
+  replanIntervalMs?: number;
+  /** Horizon, ms. Default site.optimizer.horizonH. */
+  maxHorizonMs?: number;
+  /** Longest wait for one plan, ms. Default site.optimizer.planTimeoutMs. */
+  planTimeoutMs?: number;
+  /** Extra inputs passed to buildPlanProblem as they are (e.g. a price forecast beyond the published prices). */
+  planInputs?: Pick<PlanInputs, 'heatPumpEnergyPerDayWh' | 'relayRunPerDayS' | 'heating' | 'priceForecast' | 'terminalValue' | 'surplusValue'>;
+  logger?: CostServiceLogger;
+}
+
+/** The full plan and its context, for the web UI and the API. */
+export interface CostPlanExplanation {
+  status: CostPlanView['status'];
+  message?: string;
+  /** When the plan in force was made, Unix ms; null without one. */
+  plannedAtMs: number | null;
+  /** When the next periodic re-plan is due, Unix ms; null when stopped. */
+  nextReplanAtMs: number | null;
+  /** Expected saving over the local default regime today (Brussels day), EUR; null without a plan. */
+  expectedSavingTodayEur: number | null;
+  /** Expected saving per local day of the horizon (today from now on), EUR. */
+  savingsByDay: Array<{ day: string; fromMs: number; savingEur: number }>;
+  /** The plan: every slot, every asset, a reason per asset; null without one. */
+  plan: SitePlan | null;
+}
+
+const SLOT_MS = 900_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Default EV sessions when the charger only says "a car is plugged in and wants energy": that car is
+ * planned to get 15 kWh (less what it already took this visit, at least 2 kWh while it still wants
+ * more) by 07:00 local time. Inject an estimator with the car's real need and departure where known.
+ */
+export function defaultEvSessions(input: { reading: EvChargerReading | undefined; nowMs: number; chargedThisSessionWh: number }): EvSession[] {
+  const r = input.reading;
+  if (!r?.isConnected || !r.isRequiringCharge) return [];
+  const local = toBrusselsTime(input.nowMs);
+  let untilMs = brusselsWallTimeToUtcMs(local.localDayIndex, 7 * 60);
+  if (untilMs <= input.nowMs + 3_600_000) untilMs = brusselsWallTimeToUtcMs(local.localDayIndex + 1, 7 * 60);
+  return [{ fromMs: input.nowMs - 60_000, untilMs, energyWh: Math.max(2000, 15_000 - input.chargedThisSessionWh) }];
+}
+
+interface SwitchMemory {
+  isOn: boolean;
+  sinceMs: number;
+  energyTodayWh: number;
+  dayIndex: number;
+}
+
+/**
+ * Plans for the `cost` policy and serves the plan to the controller (CostPlanSource).
+ * Wire it: `controller = new Controller(site, devices, clock, { costPlan: service })`,
+ * `controller.onCycle((r) => service.observe(r))`, `service.start()`.
+ */
+export class CostService implements CostPlanSource {
+  private readonly history: LoadRecorder;
+  private readonly loadForecast: LoadForecast;
+  private readonly replanIntervalMs: number;
+  private plan: SitePlan | null = null;
+  private plannedAtMs: number | null = null;
+  private lastMessage = 'no plan yet: planning has not run';
+  private inFlight: Promise<void> | null = null;
+  private pendingReason: string | null = null;
+  private cancelTimer: (() => void) | null = null;
+  private nextReplanAtMs: number | null = null;
+  private isRunning = false;
+  private last: CycleRecord | null = null;
+  private readonly switches = new Map<string, SwitchMemory>();
+  private readonly evCharged = new Map<string, { connected: boolean; wh: number }>();
+  private lastObservedMs: number | null = null;
+  /** Expected saving per slot start of the current local day, EUR (past slots as planned then). */
+  private readonly daySavings = new Map<number, number>();
+  private viewCache: { key: string; view: CostPlanView } | null = null;
+
+  constructor(private readonly options: CostServiceOptions) {
+    const site = options.site;
+    this.history = options.history ?? new RecordedLoadHistory();
+    this.loadForecast =
+      options.loadForecast ??
+      new HistoryLoadForecast(this.history, new ProfileLoadForecast(new LoadProfile({ annualLoadKWh: site.simulation.annualLoadKWh })), { weeks: site.optimizer.loadHistoryWeeks });
+    this.replanIntervalMs = options.replanIntervalMs ?? site.optimizer.replanIntervalS * 1000;
+  }
+
+  /** Plans at once, then every replanIntervalMs at slot-aligned instants. */
+  start(): void {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    this.requestReplan('start');
+    this.schedule();
+  }
+
+  /** Stops re-planning and waits for a plan in progress (the planner itself is the caller's to close). */
+  async stop(): Promise<void> {
+    this.isRunning = false;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    this.nextReplanAtMs = null;
+    await this.idle();
+  }
+
+  /** Prices changed (a pushed price message, a new day published): re-plan soon, without waiting for the period. */
+  onPricesUpdated(): void {
+    this.requestReplan('prices updated');
+  }
+
+  /** A forecast changed (new weather forecast, a car plugged in): re-plan soon. */
+  onForecastUpdated(): void {
+    this.requestReplan('forecast updated');
+  }
+
+  /** Asks for a re-plan; coalesced with one in progress (one more run after it). Never throws. */
+  requestReplan(reason: string): void {
+    if (this.inFlight) {
+      this.pendingReason = reason;
+      return;
+    }
+    const run = async (first: string): Promise<void> => {
+      let why: string | null = first;
+      while (why !== null) {
+        this.pendingReason = null;
+        await this.replan(why);
+        why = this.pendingReason;
+      }
+    };
+    this.inFlight = run(reason).finally(() => {
+      this.inFlight = null;
+    });
+  }
+
+  /** Resolves when no re-plan is running (backtests and tests step the clock, then wait for this). */
+  async idle(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  /**
+   * Feeds one control cycle: the base load goes into the history; SoC, switch states and energy, and
+   * EV state are kept for the next plan. Call from `controller.onCycle`.
+   */
+  observe(record: CycleRecord): void {
+    const nowMs = record.atMs;
+    this.history.record(nowMs, Math.max(0, record.plan.baseLoadW));
+    const dtMs = this.lastObservedMs === null ? 0 : Math.max(0, Math.min(nowMs - this.lastObservedMs, 120_000));
+    this.lastObservedMs = nowMs;
+    const day = toBrusselsTime(nowMs).localDayIndex;
+    for (const [id, r] of [...record.snapshot.heatPumps, ...record.snapshot.switchedLoads]) {
+      const m = this.switches.get(id) ?? { isOn: r.isOn, sinceMs: nowMs - DAY_MS, energyTodayWh: 0, dayIndex: day };
+      if (m.dayIndex !== day) {
+        m.dayIndex = day;
+        m.energyTodayWh = 0;
+      }
+      if (m.isOn !== r.isOn) {
+        m.isOn = r.isOn;
+        m.sinceMs = nowMs;
+      }
+      m.energyTodayWh += (r.powerW * dtMs) / 3_600_000;
+      this.switches.set(id, m);
+    }
+    for (const [id, r] of record.snapshot.evChargers) {
+      const m = this.evCharged.get(id) ?? { connected: false, wh: 0 };
+      if (!r.isConnected) m.wh = 0;
+      else m.wh += (r.powerW * dtMs) / 3_600_000;
+      if (r.isConnected && !m.connected) this.requestReplan('car plugged in');
+      m.connected = r.isConnected;
+      this.evCharged.set(id, m);
+    }
+    this.last = record;
+  }
+
+  /** [CostPlanSource] The plan's slot at `nowMs`; synchronous, cached per slot. */
+  planAt(nowMs: number): CostPlanView {
+    const plan = this.plan;
+    const slot = plan ? planSlotAt(plan, nowMs) : undefined;
+    if (!plan || !slot) return noPlan(plan ? 'the plan does not cover now (no prices known beyond it)' : this.lastMessage);
+    const key = `${this.plannedAtMs}:${slot.startMs}`;
+    if (this.viewCache?.key === key) return this.viewCache.view;
+    const index = plan.slots.indexOf(slot);
+    const view: CostPlanView = {
+      status: plan.status,
+      slot,
+      upcoming: plan.slots.slice(index + 1, index + 5),
+      plannedAtMs: this.plannedAtMs,
+      ...(plan.status === 'fallback' ? { message: plan.fallbackReason ?? 'the rule-based plan is used' } : {}),
+      expectedSavingTodayEur: this.expectedSavingTodayEur(nowMs),
+    };
+    this.viewCache = { key, view };
+    return view;
+  }
+
+  /** The plan in force, or null. */
+  currentPlan(): SitePlan | null {
+    return this.plan;
+  }
+
+  /** Everything the web UI shows about the plan (API). */
+  explanation(nowMs: number = this.options.clock.now()): CostPlanExplanation {
+    const view = this.planAt(nowMs);
+    const byDay = new Map<number, { day: string; fromMs: number; savingEur: number }>();
+    for (const s of this.plan?.slots ?? []) {
+      const local = toBrusselsTime(s.startMs);
+      const fromMs = brusselsWallTimeToUtcMs(local.localDayIndex, 0);
+      const entry = byDay.get(local.localDayIndex) ?? { day: new Date(fromMs + 12 * 3_600_000).toISOString().slice(0, 10), fromMs, savingEur: 0 };
+      entry.savingEur += s.savingEur;
+      byDay.set(local.localDayIndex, entry);
+    }
+    return {
+      status: view.status,
+      ...(view.message !== undefined ? { message: view.message } : {}),
+      plannedAtMs: this.plannedAtMs,
+      nextReplanAtMs: this.nextReplanAtMs,
+      expectedSavingTodayEur: view.expectedSavingTodayEur,
+      savingsByDay: [...byDay.values()],
+      plan: this.plan,
+    };
+  }
+
+  private schedule(): void {
+    if (!this.isRunning) return;
+    const now = this.options.clock.now();
+    const next = (Math.floor(now / this.replanIntervalMs) + 1) * this.replanIntervalMs;
+    this.nextReplanAtMs = next;
+    this.cancelTimer = this.options.clock.setTimer(next - now, () => {
+      this.requestReplan('periodic');
+      this.schedule();
+    });
+  }
+
+  private state(nowMs: number): SitePlanState {
+    const site = this.options.site;
+    const snap = this.last?.snapshot;
+    const state: SitePlanState = {};
+    if (snap) {
+      state.storageSocPct = Object.fromEntries([...snap.storage].map(([id, r]) => [id, r.socPct]));
+      state.onOff = Object.fromEntries(
+        [...this.switches].map(([id, m]) => [id, { isOn: m.isOn, stateForS: Math.max(0, (nowMs - m.sinceMs) / 1000), energyTodayWh: m.dayIndex === toBrusselsTime(nowMs).localDayIndex ? m.energyTodayWh : 0 }]),
+      );
+    }
+    const estimate = this.options.evSessions ?? defaultEvSessions;
+    state.evSessions = Object.fromEntries(
+      devicesOf(site, 'variable_power_load').map((d) => [d.nodeId, estimate({ nodeId: d.nodeId, reading: snap?.evChargers.get(d.nodeId), nowMs, chargedThisSessionWh: this.evCharged.get(d.nodeId)?.wh ?? 0 })]),
+    );
+    return state;
+  }
+
+  private async replan(reason: string): Promise<void> {
+    const { site, clock, logger } = this.options;
+    const nowMs = clock.now();
+    const horizonMs = this.options.maxHorizonMs ?? site.optimizer.horizonH * 3_600_000;
+    try {
+      const slotStart = Math.floor(nowMs / SLOT_MS) * SLOT_MS;
+      const prices = await this.options.prices.readPrices(slotStart, slotStart + horizonMs);
+      if (!prices) {
+        this.lastMessage = 'no day-ahead prices known for now';
+        logger?.warn({ reason }, 'cost: no prices known; the cost policy runs without a plan');
+        return;
+      }
+      const o = site.optimizer;
+      const problem = buildPlanProblem({
+        site,
+        nowMs,
+        spotPrices: prices,
+        tariff: this.options.tariff ?? o.tariff,
+        pvForecast: this.options.pvForecast,
+        loadForecast: this.loadForecast,
+        state: this.state(nowMs),
+        maxHorizonMs: horizonMs,
+        cycleCostEurPerKwh: o.batteryWearEurPerKwh,
+        ...(this.options.temperatureC ? { temperatureC: this.options.temperatureC } : {}),
+        ...this.options.planInputs,
+      });
+      const plan = await this.options.planner.plan(problem, { timeoutMs: this.options.planTimeoutMs ?? o.planTimeoutMs });
+      this.accept(plan, nowMs);
+      logger?.info({ reason, status: plan.status, slots: plan.slots.length, solveMs: Math.round(plan.solveMs), expectedSavingEur: Math.round(plan.expectedSavingEur * 100) / 100 }, 'cost: new plan');
+    } catch (err) {
+      // Keep the plan in force (it may still cover now); the reason shows when it runs out.
+      this.lastMessage = `planning failed: ${errorMessage(err)}`;
+      logger?.warn({ reason, err: errorMessage(err) }, 'cost: planning failed; keeping the last plan');
+    }
+  }
+
+  private accept(plan: SitePlan, nowMs: number): void {
+    this.plan = plan;
+    this.plannedAtMs = nowMs;
+    this.viewCache = null;
+    const dayStart = brusselsWallTimeToUtcMs(toBrusselsTime(nowMs).localDayIndex, 0);
+    const dayEnd = brusselsWallTimeToUtcMs(toBrusselsTime(nowMs).localDayIndex + 1, 0);
+    for (const k of this.daySavings.keys()) if (k < dayStart || k >= plan.startMs) this.daySavings.delete(k);
+    for (const s of plan.slots) if (s.startMs >= dayStart && s.startMs < dayEnd) this.daySavings.set(s.startMs, s.savingEur);
+  }
+
+  private expectedSavingTodayEur(nowMs: number): number {
+    const local = toBrusselsTime(nowMs).localDayIndex;
+    const dayStart = brusselsWallTimeToUtcMs(local, 0);
+    const dayEnd = brusselsWallTimeToUtcMs(local + 1, 0);
+    let sum = 0;
+    for (const [k, v] of this.daySavings) if (k >= dayStart && k < dayEnd) sum += v;
+    return sum;
+  }
+}
+
+/** A Planner that solves synchronously in this thread (backtests, tests): no worker, no timeout. */
+export function syncPlanner(solve: (problem: PlanProblem) => SitePlan): Planner {
+  return { plan: (problem) => Promise.resolve(solve(problem)) };
+}
