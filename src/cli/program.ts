@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBacktest } from './commands/backtest.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerLog } from './commands/log.ts';
@@ -69,5 +70,6 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerDemo(program, runUntilSignal, io);
   registerSchedule(program, run, io);
   registerLog(program, run, io);
+  registerBacktest(program, run, io);
   return program;
 }

@@ -92,9 +92,13 @@ export function computeCycle(input: CycleInput): CyclePlan {
   const noPlanNotes: Constraint[] = [];
   const withoutPlan = (component: Constraint['component'], behaviour: string): void => {
     if (!noPlanNotes.some((c) => c.component === component)) {
-      noPlanNotes.push({ component, message: `cost: ${cost.status === 'none' ? `no plan (${cost.message ?? 'none yet'})` : `no plan entry for this device`}; ${behaviour}` });
+      const why = cost.status === 'none' ? `no plan (${cost.message ?? 'none yet'})` : cost.status === 'fallback' ? `rule-based plan (${cost.message ?? 'the planner failed'})` : 'no plan entry for this device';
+      noPlanNotes.push({ component, message: `cost: ${why}; ${behaviour}` });
     }
   };
+  // A rule-based (fallback) plan drives loads and EVs (it keeps their must-run rules) and gives the
+  // prices for solar; the batteries then do plain self_consumption.
+  const storageSlot = cost.status === 'fallback' ? null : slot;
   const costSwitches = byPolicy([...heatPumps, ...relays], 'cost');
   const plannedSwitch = (s: SwitchInput) => slot?.onOff.find((o) => o.nodeId === s.cfg.nodeId);
   const costEvs = byPolicy(evs, 'cost');
@@ -131,8 +135,8 @@ export function computeCycle(input: CycleInput): CyclePlan {
   // Batteries under `cost` without a plan do self_consumption (the documented safe behaviour); with
   // a plan they follow it (after the others, below).
   const costBatteries = batteries.filter((b) => b.signal.policy === 'cost');
-  const asPolicy = (b: BatteryInput): BatteryInput => (b.signal.policy === 'cost' && !slot ? { ...b, signal: { ...b.signal, policy: 'self_consumption' } } : b);
-  if (!slot && costBatteries.length > 0) withoutPlan('storage', 'the batteries do self_consumption');
+  const asPolicy = (b: BatteryInput): BatteryInput => (b.signal.policy === 'cost' && !storageSlot ? { ...b, signal: { ...b.signal, policy: 'self_consumption' } } : b);
+  if (!storageSlot && costBatteries.length > 0) withoutPlan('storage', 'the batteries do self_consumption');
   const ruleBatteries = batteries.map(asPolicy);
 
   // PV surplus (before batteries) for the self-consumption loads.
@@ -163,13 +167,13 @@ export function computeCycle(input: CycleInput): CyclePlan {
   const isHoldExpired = memory.deadbandHoldSinceMs !== null && nowMs - memory.deadbandHoldSinceMs >= DEADBAND_HOLD_MS;
   if (isHoldExpired) memory.deadbandHoldSinceMs = null;
   // Batteries that follow a plan are counted as they are now while the others decide.
-  const plannedCostW = slot ? costBatteries.reduce((s, b) => s + b.reading.powerW, 0) : 0;
+  const plannedCostW = storageSlot ? costBatteries.reduce((s, b) => s + b.reading.powerW, 0) : 0;
   const storage = planStorage(ruleBatteries, otherW + plannedCostW, { deadbandW: site.control.deadbandW, isHoldExpired });
   for (const [i, o] of storage.entries()) o.signal = batteries[i]?.signal ?? o.signal;
-  if (slot && costBatteries.length > 0) {
+  if (storageSlot && costBatteries.length > 0) {
     const othersW = storage.filter((o) => o.signal.policy !== 'cost').reduce((s, o) => s + o.predictedW, 0);
-    const isPlannedCurtailment = isExportPriceNegative(slot) && slot.solar.some((x) => x.limitW !== null);
-    const planned = planCostStorage(costBatteries, slot, otherW + othersW, isPlannedCurtailment);
+    const isPlannedCurtailment = isExportPriceNegative(storageSlot) && storageSlot.solar.some((x) => x.limitW !== null);
+    const planned = planCostStorage(costBatteries, storageSlot, otherW + othersW, isPlannedCurtailment);
     for (const o of planned.outputs) {
       const k = storage.findIndex((x) => x.nodeId === o.nodeId);
       if (k >= 0) storage[k] = o;

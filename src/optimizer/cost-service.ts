@@ -306,8 +306,8 @@ export class CostService implements CostPlanSource {
     try {
       const slotStart = Math.floor(nowMs / SLOT_MS) * SLOT_MS;
       const prices = await this.options.prices.readPrices(slotStart, slotStart + horizonMs);
-      if (!prices) {
-        this.lastMessage = 'no day-ahead prices known for now';
+      if (!prices || prices.startMs > slotStart) {
+        this.lastMessage = `no day-ahead prices known for now${prices ? ` (the first known slot starts ${new Date(prices.startMs).toISOString()})` : ''}`;
         logger?.warn({ reason }, 'cost: no prices known; the cost policy runs without a plan');
         return;
       }

@@ -65,7 +65,7 @@ export interface CostSiteOptions {
   /** Constant household load, W. Default 500. */
   baseLoadW?: number;
   startMs?: number;
-  service?: Partial<Pick<CostServiceOptions, 'planInputs' | 'evSessions' | 'replanIntervalMs'>>;
+  service?: Partial<Pick<CostServiceOptions, 'planInputs' | 'evSessions' | 'replanIntervalMs' | 'planner'>>;
 }
 
 export async function startCostSite(o: CostSiteOptions): Promise<CostSite> {
@@ -106,7 +106,10 @@ export async function startCostSite(o: CostSiteOptions): Promise<CostSite> {
     cycle,
     async run(ms, each) {
       const end = clock.now() + ms;
-      while (clock.now() < end) each?.(await cycle());
+      while (clock.now() < end) {
+        const r = await cycle();
+        each?.(r);
+      }
     },
     async send(fields) {
       const out = await controller.handleCommand(JSON.stringify({ extraTags: { nodeId: site.siteNodeId }, time: Math.floor(clock.now() / 1000), fields }));

@@ -45,7 +45,7 @@ export function gridBand(plannedW: number, plannedGridW: number, isPlannedCurtai
   } else if (g > tolW) {
     band = { loW: 0, hiW: Infinity, maxRaiseW: Infinity };
   } else if (g < -tolW) {
-    band = process.env['GP_EXP_A'] ? { loW: g, hiW: 0, maxRaiseW: Infinity } : { loW: -Infinity, hiW: 0, maxRaiseW: Infinity };
+    band = { loW: -Infinity, hiW: 0, maxRaiseW: Infinity };
   } else {
     band = { loW: 0, hiW: 0, maxRaiseW: Infinity };
   }

@@ -100,3 +100,31 @@ export class EntsoePriceProvider implements PriceProvider {
     return slice.pricesEurPerMwh.length ? slice : null;
   }
 }
+
+const REPLAY_SHIFT_MS = 364 * 86_400_000;
+
+/**
+ * A recorded series replayed for any date: inside the series it answers as a StaticPriceProvider
+ * with a clock; outside it answers with the same weekday and time 52 weeks (364 days) earlier or
+ * later, as many times as needed to land inside the series. For simulated sites and demos after the
+ * bundled data ends (like the bundled weather); never for a real site's bill.
+ */
+export class ReplayPriceProvider implements PriceProvider {
+  constructor(
+    private readonly series: PriceSeries,
+    private readonly options: { clock: Clock; publicationMinute?: number },
+  ) {}
+
+  readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
+    const until = Math.min(toMs, dayAheadKnownUntilMs(this.options.clock.now(), this.options.publicationMinute));
+    if (until <= fromMs) return Promise.resolve(null);
+    const first = this.series.startMs;
+    const end = priceSeriesEndMs(this.series);
+    let shift = 0;
+    while (until - shift > end) shift += REPLAY_SHIFT_MS;
+    while (fromMs - shift < first && until - (shift - REPLAY_SHIFT_MS) <= end) shift -= REPLAY_SHIFT_MS;
+    const slice = slicePriceSeries(this.series, fromMs - shift, until - shift);
+    if (slice.pricesEurPerMwh.length === 0) return Promise.resolve(null);
+    return Promise.resolve({ ...slice, startMs: slice.startMs + shift });
+  }
+}

@@ -1,0 +1,89 @@
+// Builds the `cost` policy's planning side from the site config, for the app (composition root).
+// The app adds a handful of lines (docs/optimizer.md "Wiring"): create, pass `service` to the
+// Controller as `costPlan`, feed it every cycle, start it, close it on stop.
+import type { Clock } from '../core/clock.ts';
+import type { Controller } from '../control/controller.ts';
+import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
+import type { SiteConfig } from '../site/site-config.ts';
+import { CostService, type CostServiceLogger, type EvSessionEstimator } from './cost-service.ts';
+import { RecordedLoadHistory } from './forecast/load-forecast.ts';
+import { ClearSkyPvForecast, PersistencePvForecast, WeatherPvForecast, type PvForecast } from './forecast/pv-forecast.ts';
+import type { EvSession } from './planner/plan-problem.ts';
+import { PlannerService } from './planner-service.ts';
+import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
+import { PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider } from './prices/price-provider.ts';
+
+export interface CostWiring {
+  /** The CostPlanSource to give the Controller (`costPlan`), and the plan API for the web UI (`explanation()`). */
+  service: CostService;
+  /** Where prices pushed over MQTT go (validatePriceMessage → accept), then call `service.onPricesUpdated()`; null unless optimizer.prices is 'pushed'. */
+  pushedPrices: PushedPriceProvider | null;
+  /** Hooks the service to the controller's cycles and starts planning. */
+  start(controller: Controller): void;
+  /** Stops planning and the planner's worker thread. */
+  close(): Promise<void>;
+}
+
+export interface CostWiringOptions {
+  clock: Clock;
+  /** The simulated site: its weather feeds the PV forecast and heat-pump needs, its cars the EV sessions. */
+  sim?: SimulatedSite;
+  logger?: CostServiceLogger;
+  /** Instead of the config's `optimizer.prices` (tests). */
+  prices?: PriceProvider;
+}
+
+/** The cars plugged into simulated chargers, as EV sessions (need and departure known, as ISO 15118 or a car API would tell). */
+export function simulatedEvSessions(sim: SimulatedSite): EvSessionEstimator {
+  return ({ nodeId, nowMs }): EvSession[] => {
+    const car = sim.evChargers.get(nodeId)?.snapshot().car;
+    if (!car || car.energyNeededWh <= 0) return [];
+    return [{ fromMs: Math.min(car.arrivalMs, nowMs), untilMs: car.departureMs ?? nowMs + 12 * 3_600_000, energyWh: car.energyNeededWh }];
+  };
+}
+
+/** The price provider named by `optimizer.prices`. */
+export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: PriceProvider; pushed: PushedPriceProvider | null } {
+  const source = site.optimizer.prices;
+  if (source === 'pushed') {
+    const pushed = new PushedPriceProvider();
+    return { provider: pushed, pushed };
+  }
+  if (source === 'bundled') return { provider: new ReplayPriceProvider(loadBundledPrices(), { clock }), pushed: null };
+  return { provider: new StaticPriceProvider(loadPriceFile(source), { clock }), pushed: null };
+}
+
+/** Builds the CostService (with a PlannerService worker) from the site config. */
+export function createCostWiring(site: SiteConfig, options: CostWiringOptions): CostWiring {
+  const { clock, sim } = options;
+  const { provider, pushed } = options.prices ? { provider: options.prices, pushed: null } : priceProviderFor(site, clock);
+  const weather = sim?.world.weather;
+  let pvForecast: PvForecast;
+  if (weather && site.optimizer.pvForecast === 'weather') pvForecast = new WeatherPvForecast(weather);
+  else if (weather && site.optimizer.pvForecast === 'persistence') pvForecast = new PersistencePvForecast(weather);
+  else pvForecast = new ClearSkyPvForecast(0.55);
+  const planner = new PlannerService({ clock });
+  const service = new CostService({
+    site,
+    clock,
+    prices: provider,
+    planner,
+    pvForecast,
+    history: new RecordedLoadHistory(),
+    ...(weather ? { temperatureC: (ms: number) => weather.temperatureC(ms) } : {}),
+    ...(sim ? { evSessions: simulatedEvSessions(sim) } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return {
+    service,
+    pushedPrices: pushed,
+    start(controller) {
+      controller.onCycle((record) => service.observe(record));
+      service.start();
+    },
+    async close() {
+      await service.stop();
+      await planner.close();
+    },
+  };
+}
