@@ -44,7 +44,7 @@ export interface RunningAppInfo {
   wsUrl: string | null;
   /** http://host:port of the web UI / API, when on. */
   httpUrl: string | null;
-  topics: { command: string; feedback: string; schedule: string; status: string };
+  topics: { command: string; feedback: string; schedule: string; status: string; prices: string };
   fallbackTimeoutS: number;
   /** Device nodeIds by group, for the start banner. */
   devices: Array<{ nodeId: string; group: string; name: string }>;

@@ -5,6 +5,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-brok
 import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
+import { createCostWiring, type CostWiring } from './optimizer/cost-wiring.ts';
+import { handlePriceMessage } from './optimizer/price-push.ts';
 import { createSimulatedSite, type SimulatedSite } from './devices/simulated/simulated-site.ts';
 import type { Feedback } from './protocol/feedback.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
@@ -32,6 +34,8 @@ export interface RunningApp {
   store: Store | null;
   /** The stored schedule the controller follows (persisted in `store` when there is one). */
   schedules: ScheduleStore;
+  /** The `cost` policy's planning side: the plan source, its explanation, the pushed prices. */
+  cost: CostWiring;
   stop(): Promise<void>;
 }
 
@@ -102,13 +106,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let schedules: ScheduleStore;
   let controller: Controller;
   let sim: SimulatedSite;
+  let cost: CostWiring;
   try {
     const loaded = loadSiteWithSource(opts, await store?.latestConfig());
     site = loaded.site;
     await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
     sim = createSimulatedSite(site, clock);
     schedules = new ScheduleStore({ clock, persist: store ? (rows) => store.saveSchedule(rows) : null });
-    controller = new Controller(site, sim, clock, { logger: logger.child({ part: 'control' }), schedule: schedules });
+    cost = createCostWiring(site, { clock, sim, logger: logger.child({ part: 'cost' }) });
+    controller = new Controller(site, sim, clock, { logger: logger.child({ part: 'control' }), schedule: schedules, costPlan: cost.service });
     if (store) {
       // [scheduled §Behaviour] stored schedules survive a restart: validated again against this config.
       const { dropped } = schedules.load(await store.loadSchedule(), controller.commandContext(clock.now()));
@@ -174,6 +180,16 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       })
       .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a schedule'));
   };
+  const answerPrices = (payload: Buffer): void => {
+    void handlePriceMessage(payload, { controller, prices: cost.pushedPrices, onAccepted: () => cost.service.onPricesUpdated() })
+      .then(async (outcome) => {
+        if (outcome.accepted) logger.info({ prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
+        else logger.warn({ code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');
+        const l = await (linkPromise as Promise<RemoteLink>);
+        await l.publishFeedback(outcome.feedback);
+      })
+      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a price message'));
+  };
   let link: RemoteLink;
   try {
     linkPromise = connectRemoteLink({
@@ -191,10 +207,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       logger: logger.child({ part: 'remote' }),
       onCommand: answer,
       onSchedule: answerSchedule,
+      onPrices: answerPrices,
     });
     link = await linkPromise;
   } catch (err) {
     await schedules.close();
+    await cost.close();
     await broker?.close();
     await store?.close();
     throw err;
@@ -203,6 +221,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     link.publishFeedback(f).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'periodic feedback not published'));
   });
   await controller.start();
+  cost.start(controller);
 
   const info: RunningAppInfo = {
     serial: site.serial,
@@ -219,9 +238,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let web: WebServer | null = null;
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, sim, clock, port: httpPort, logger: logger.child({ part: 'web' }) });
+      web = await startWebServer({ controller, site, info, sim, clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await schedules.close();
+      await cost.close();
       await controller.stop();
       await link.close();
       await broker?.close();
@@ -242,11 +262,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     logger,
     store,
     schedules,
+    cost,
     async stop() {
       if (stopped) return;
       stopped = true;
       await web?.close();
       await schedules.close();
+      await cost.close();
       await controller.stop();
       await link.close();
       await broker?.close();

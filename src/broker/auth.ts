@@ -10,8 +10,8 @@ import { topicsFor, type TopicPrefixes } from '../protocol/topics.ts';
 /**
  * One broker account.
  * - `controller`: may publish the feedback and status topics of its serials and subscribe to their
- *   command and schedule topics.
- * - `integrator`: may publish the command and schedule topics of its serials and subscribe to their
+ *   command, schedule and prices topics.
+ * - `integrator`: may publish the command, schedule and prices topics of its serials and subscribe to their
  *   feedback and status topics.
  */
 export const BrokerUserSchema = z
@@ -119,9 +119,9 @@ export class BrokerAccessControl {
         const t = topicsFor(serial, prefixes);
         if (user.role === 'controller') {
           publishTopics.add(t.feedback).add(t.status);
-          readTopics.add(t.command).add(t.schedule);
+          readTopics.add(t.command).add(t.schedule).add(t.prices);
         } else {
-          publishTopics.add(t.command).add(t.schedule);
+          publishTopics.add(t.command).add(t.schedule).add(t.prices);
           readTopics.add(t.feedback).add(t.status);
         }
       }

@@ -72,6 +72,7 @@ export function formatStartBanner(info: RunningAppInfo): string {
     `    feedback     ${info.topics.feedback}`,
     `    schedule     ${info.topics.schedule}`,
     `    status       ${info.topics.status}`,
+    `    prices       ${info.topics.prices}   (day-ahead prices for the cost policy, docs/optimizer.md)`,
     '',
     `  site nodeId    ${info.siteNodeId}   (extraTags.nodeId of every command)`,
     '  device nodeIds (for "<nodeId>_policy" / "<nodeId>_power_setpoint_w")',

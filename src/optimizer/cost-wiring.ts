@@ -2,6 +2,7 @@
 // The app adds a handful of lines (docs/optimizer.md "Wiring"): create, pass `service` to the
 // Controller as `costPlan`, feed it every cycle, start it, close it on stop.
 import type { Clock } from '../core/clock.ts';
+import { GridpilotError } from '../core/errors.ts';
 import type { Controller } from '../control/controller.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SiteConfig } from '../site/site-config.ts';
@@ -11,13 +12,14 @@ import { ClearSkyPvForecast, PersistencePvForecast, WeatherPvForecast, type PvFo
 import type { EvSession } from './planner/plan-problem.ts';
 import { PlannerService } from './planner-service.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
-import { PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider } from './prices/price-provider.ts';
+import { OverlayPriceProvider } from './prices/overlay-price-provider.ts';
+import { EntsoePriceProvider, PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider } from './prices/price-provider.ts';
 
 export interface CostWiring {
   /** The CostPlanSource to give the Controller (`costPlan`), and the plan API for the web UI (`explanation()`). */
   service: CostService;
-  /** Where prices pushed over MQTT go (validatePriceMessage → accept), then call `service.onPricesUpdated()`; null unless optimizer.prices is 'pushed'. */
-  pushedPrices: PushedPriceProvider | null;
+  /** Where prices pushed over MQTT go (see price-push.ts); they override the configured source where they cover it. */
+  pushedPrices: PushedPriceProvider;
   /** Hooks the service to the controller's cycles and starts planning. */
   start(controller: Controller): void;
   /** Stops planning and the planner's worker thread. */
@@ -42,21 +44,30 @@ export function simulatedEvSessions(sim: SimulatedSite): EvSessionEstimator {
   };
 }
 
-/** The price provider named by `optimizer.prices`. */
-export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: PriceProvider; pushed: PushedPriceProvider | null } {
+/**
+ * The price provider named by `optimizer.prices`, with the pushed prices laid over it (pushed
+ * prices win for the slots they cover). A price file is read (and checked) here, at start.
+ */
+export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: PriceProvider; pushed: PushedPriceProvider } {
   const source = site.optimizer.prices;
-  if (source === 'pushed') {
-    const pushed = new PushedPriceProvider();
-    return { provider: pushed, pushed };
-  }
-  if (source === 'bundled') return { provider: new ReplayPriceProvider(loadBundledPrices(), { clock }), pushed: null };
-  return { provider: new StaticPriceProvider(loadPriceFile(source), { clock }), pushed: null };
+  const pushed = new PushedPriceProvider();
+  if (source === 'pushed') return { provider: pushed, pushed };
+  let base: PriceProvider;
+  if (source === 'bundled') base = new ReplayPriceProvider(loadBundledPrices(), { clock });
+  else if (source === 'entsoe') {
+    const e = site.optimizer.entsoe;
+    if (!e) throw new GridpilotError('prices "entsoe" needs optimizer.entsoe.securityToken', 'optimizer.entsoe');
+    base = new EntsoePriceProvider({ fetch: (url, init) => fetch(url, init), securityToken: e.securityToken, biddingZoneEic: e.biddingZoneEic, ...(e.baseUrl ? { baseUrl: e.baseUrl } : {}), clock });
+  } else base = new StaticPriceProvider(loadPriceFile(source), { clock });
+  return { provider: new OverlayPriceProvider(base, pushed), pushed };
 }
 
 /** Builds the CostService (with a PlannerService worker) from the site config. */
 export function createCostWiring(site: SiteConfig, options: CostWiringOptions): CostWiring {
   const { clock, sim } = options;
-  const { provider, pushed } = options.prices ? { provider: options.prices, pushed: null } : priceProviderFor(site, clock);
+  const configured = options.prices ? null : priceProviderFor(site, clock);
+  const pushed = configured?.pushed ?? new PushedPriceProvider();
+  const provider = configured?.provider ?? new OverlayPriceProvider(options.prices as PriceProvider, pushed);
   const weather = sim?.world.weather;
   let pvForecast: PvForecast;
   if (weather && site.optimizer.pvForecast === 'weather') pvForecast = new WeatherPvForecast(weather);

@@ -8,6 +8,8 @@ export interface TopicPrefixes {
   schedule: string;
   /** Retained online/offline status (ours). Default `gridpilot/status`. */
   status: string;
+  /** Day-ahead prices pushed by the integrator for the `cost` policy (ours). Default `gridpilot/prices`. */
+  prices: string;
 }
 
 export const DEFAULT_TOPIC_PREFIXES: TopicPrefixes = {
@@ -15,6 +17,7 @@ export const DEFAULT_TOPIC_PREFIXES: TopicPrefixes = {
   feedback: 'standard1/outbound/remoteControlMetrics/feedback',
   schedule: 'standard1/rp_one_s/remoteControlSchedules',
   status: 'gridpilot/status',
+  prices: 'gridpilot/prices',
 };
 
 export interface SiteTopics {
@@ -22,12 +25,13 @@ export interface SiteTopics {
   feedback: string;
   schedule: string;
   status: string;
+  prices: string;
 }
 
 export function topicsFor(serial: string, prefixes: Partial<TopicPrefixes> = {}): SiteTopics {
   const p = { ...DEFAULT_TOPIC_PREFIXES, ...prefixes };
   const join = (prefix: string): string => `${prefix.replace(/\/+$/, '')}/${serial}`;
-  return { command: join(p.command), feedback: join(p.feedback), schedule: join(p.schedule), status: join(p.status) };
+  return { command: join(p.command), feedback: join(p.feedback), schedule: join(p.schedule), status: join(p.status), prices: join(p.prices) };
 }
 
 /** `<SN>_site_0` [live §3]. */

@@ -47,6 +47,8 @@ export interface RemoteLinkOptions extends MqttConnectionSettings {
   onCommand(payload: Buffer, meta: MessageMeta): void;
   /** Raw schedule payload [scheduled]. Must not throw (it is caught and logged). */
   onSchedule(payload: Buffer, meta: MessageMeta): void;
+  /** Raw price message (ours, docs/optimizer.md); without it the prices topic is not subscribed. Must not throw. */
+  onPrices?: ((payload: Buffer, meta: MessageMeta) => void) | undefined;
   /** Called with true after each (re)connect is ready (subscribed, online published) and false on each loss. */
   onConnectionChange?: ((connected: boolean) => void) | undefined;
   /** How long connectRemoteLink waits for the first connection before resolving anyway, ms. Default 3000. */
@@ -190,10 +192,10 @@ export async function connectRemoteLink(opts: RemoteLinkOptions): Promise<Remote
   async function onConnected(gen: number): Promise<void> {
     const current = (): boolean => gen === generation && client.connected && !closed;
     try {
-      await client.subscribeAsync({ [topics.command]: { qos: 1 }, [topics.schedule]: { qos: 1 } });
+      await client.subscribeAsync({ [topics.command]: { qos: 1 }, [topics.schedule]: { qos: 1 }, ...(opts.onPrices ? { [topics.prices]: { qos: 1 } } : {}) });
     } catch (err) {
       if (!current()) return; // lost the connection meanwhile; the next 'connect' starts over
-      log.error({ err: errorMessage(err), topics: [topics.command, topics.schedule] }, 'remote: broker refused the subscription (check the ACL of this account)');
+      log.error({ err: errorMessage(err), topics: [topics.command, topics.schedule, ...(opts.onPrices ? [topics.prices] : [])] }, 'remote: broker refused the subscription (check the ACL of this account)');
     }
     try {
       await client.publishAsync(topics.status, onlineStatus(clock.now()), { qos: 1, retain: true });
@@ -208,7 +210,7 @@ export async function connectRemoteLink(opts: RemoteLinkOptions): Promise<Remote
   }
 
   client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-    const handler = topic === topics.command ? opts.onCommand : topic === topics.schedule ? opts.onSchedule : null;
+    const handler = topic === topics.command ? opts.onCommand : topic === topics.schedule ? opts.onSchedule : topic === topics.prices ? opts.onPrices : null;
     if (!handler) return; // other topics (e.g. a broker that also forwards wildcards) are ignored
     const meta: MessageMeta = { topic, qos: packet.qos, retain: packet.retain, receivedAtMs: clock.now() };
     try {

@@ -172,7 +172,7 @@ export const SiteConfigSchema = z.strictObject({
       keyFile: z.string().optional(),
       rejectUnauthorized: z.boolean().default(true),
       topicPrefixes: z
-        .strictObject({ command: z.string().min(1), feedback: z.string().min(1), schedule: z.string().min(1), status: z.string().min(1) })
+        .strictObject({ command: z.string().min(1), feedback: z.string().min(1), schedule: z.string().min(1), status: z.string().min(1), prices: z.string().min(1) })
         .partial()
         .default({}),
       embedded: z
@@ -211,9 +211,22 @@ export const SiteConfigSchema = z.strictObject({
       batteryWearEurPerKwh: z.number().finite().nonnegative().default(0.02),
       /**
        * Day-ahead prices: 'bundled' (the Belgian 2024–2025 file in data/, replayed by calendar date outside its span),
-       * a price file path (CSV in the bundled format, or JSON), or 'pushed' (only prices sent over MQTT). Default 'bundled'.
+       * a price file path (CSV in the bundled format, or JSON), 'entsoe' (the ENTSO-E transparency API, see `entsoe`),
+       * or 'pushed' (only prices sent over MQTT). Prices pushed over MQTT override any source for the slots they cover.
+       * Default 'bundled'.
        */
       prices: z.string().min(1).default('bundled'),
+      /** The ENTSO-E transparency platform (prices: 'entsoe'): the user's security token and the bidding zone. */
+      entsoe: z
+        .strictObject({
+          /** The API security token (transparency.entsoe.eu → My Account Settings). Never logged; redacted in the API. */
+          securityToken: z.string().min(8, 'must be the ENTSO-E security token (36 characters)'),
+          /** Bidding zone EIC. Default Belgium, 10YBE----------2. */
+          biddingZoneEic: z.string().regex(/^[0-9A-Z-]{16}$/, 'must be a 16-character EIC code such as 10YBE----------2').default('10YBE----------2'),
+          /** API base URL. Default https://web-api.tp.entsoe.eu/api. */
+          baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+        })
+        .optional(),
       /** PV forecast: 'weather' (the site's weather feed taken as the forecast), 'persistence' (the last 24 h's clear-sky index), 'clear-sky'. Default 'weather'. */
       pvForecast: z.enum(['weather', 'persistence', 'clear-sky']).default('weather'),
       /** Weeks of the site's own base-load history the load forecast averages, 1–12. Default 4. */

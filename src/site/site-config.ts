@@ -48,6 +48,7 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     // A local default has no setpoint to follow: `setpoint` would mean "0 W".
     if (policy === 'setpoint') problems.push(`  defaults.${component}: "setpoint" needs a setpoint and cannot be a local default`);
   }
+  if (cfg.optimizer.prices === 'entsoe' && !cfg.optimizer.entsoe) problems.push('  optimizer.entsoe: prices "entsoe" needs optimizer.entsoe.securityToken');
   const siteNodeId = cfg.siteNodeId ?? siteNodeIdFor(cfg.serial);
   if (seen.has(siteNodeId)) problems.push(`  siteNodeId: "${siteNodeId}" is also a device nodeId`);
   if (included !== 'all') {

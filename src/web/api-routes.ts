@@ -4,6 +4,7 @@ import type { RunningAppInfo } from '../app-options.ts';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
+import type { CostPlanExplanation } from '../optimizer/cost-service.ts';
 import { MAX_COMMAND_BYTES } from '../protocol/command.ts';
 import type { Feedback } from '../protocol/feedback.ts';
 import { RESPONSE_CODE_MEANING, RESPONSE_CODES, type ResponseCode } from '../protocol/response-codes.ts';
@@ -14,7 +15,13 @@ import { protocolView } from './protocol-view.ts';
 import { siteView } from './site-view.ts';
 import type { LiveStateView, WebController } from './state-view.ts';
 
+/** What `GET /api/plan` reads (the app's CostService). */
+export interface PlanExplainer {
+  explanation(nowMs?: number): CostPlanExplanation;
+}
+
 export interface ApiDeps {
+  costPlan?: PlanExplainer | undefined;
   controller: WebController;
   site: SiteConfig;
   info: RunningAppInfo;
@@ -63,6 +70,18 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/site', async () => ({ ...siteJson, isSimulated: sim !== undefined }));
 
   app.get('/api/protocol', async () => protocolJson);
+
+  // The `cost` policy's plan: status, expected savings per day, and every slot from the current one
+  // on (prices, planned powers, SoC, a reason per asset).
+  const { costPlan } = deps;
+  app.get('/api/plan', async () => {
+    if (!costPlan) throw new HttpError(404, 'no optimiser runs in this process');
+    const nowMs = clock.now();
+    const x = costPlan.explanation(nowMs);
+    const plan = x.plan;
+    const slots = plan ? plan.slots.filter((s) => s.startMs + plan.slotMs > nowMs) : [];
+    return { ...x, nowMs, plan: plan ? { ...plan, slots } : null };
+  });
 
   // The UI's "try a command": the same path as an MQTT command, answered with the same feedback.
   app.post('/api/command', { bodyLimit: MAX_COMMAND_BYTES }, async (req, reply) => {

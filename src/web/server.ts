@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SiteConfig } from '../site/site-config.ts';
-import { registerApiRoutes } from './api-routes.ts';
+import { registerApiRoutes, type PlanExplainer } from './api-routes.ts';
 import { describeFrameworkError, HttpError, parseJsonBody, type ErrorBody } from './http-errors.ts';
 import { LiveHub } from './live-hub.ts';
 import { LiveStateView, type WebController } from './state-view.ts';
@@ -38,6 +38,8 @@ export interface WebServerDeps {
   logger?: WebLogger | undefined;
   /** Minimum time between two `/api/live` pushes, ms (wall time). Default 500 (at most 2 per second). */
   liveIntervalMs?: number | undefined;
+  /** The `cost` policy's planner (the app's CostService): turns on `GET /api/plan`. */
+  costPlan?: PlanExplainer | undefined;
 }
 
 export interface WebServer {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PriceSeries } from './price-series.ts';
 
 /**
- * Prices pushed by the integrator over MQTT (the lead wires the topic). One JSON message:
+ * Prices pushed by the integrator over MQTT (topic `gridpilot/prices/<serial>`, see price-push.ts). One JSON message:
  *
  *     { "time": 1735732800,                      // when the message was made, Unix s
  *       "currency": "EUR",
