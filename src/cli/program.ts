@@ -4,6 +4,7 @@ import { registerBacktest } from './commands/backtest.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerLog } from './commands/log.ts';
+import { registerPrices } from './commands/prices.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerSend } from './commands/send.ts';
 import { registerStart } from './commands/start.ts';
@@ -70,6 +71,7 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerDemo(program, runUntilSignal, io);
   registerSchedule(program, run, io);
   registerLog(program, run, io);
+  registerPrices(program, run, io);
   registerBacktest(program, run, io);
   return program;
 }

@@ -27,6 +27,20 @@ export interface SendOptions {
   time?: number;
 }
 
+/** One slot of day-ahead prices for the `cost` policy (docs/optimizer.md "Pushed over MQTT"). */
+export interface PriceSlotInput {
+  /** Slot start and end, Unix seconds (15 or 60 min, contiguous, on a boundary of their length). */
+  start: number;
+  end: number;
+  /** Spot price, EUR/MWh (may be negative). */
+  price_eur_mwh: number;
+}
+
+export interface SendPricesOptions extends SendOptions {
+  /** Publish retained, so a controller that restarts gets the prices again. Default false. */
+  retain?: boolean;
+}
+
 export interface CloseOptions {
   /** Drop in-flight QoS 1 publishes instead of waiting for their PUBACK. Default false. */
   force?: boolean;
@@ -118,6 +132,17 @@ export class GridpilotClient {
   }
 
   /**
+   * Publishes day-ahead spot prices on the prices topic (ours, `gridpilot/prices/<serial>`) and
+   * resolves with the feedback answering them (response_code 0 stored, 10/11 rejected with
+   * data.errors). They override the controller's own price source for the slots they cover.
+   */
+  async sendPrices(prices: readonly PriceSlotInput[], opts: SendPricesOptions = {}): Promise<Feedback> {
+    if (this.#isClosed) throw new ClientClosedError();
+    const message = { time: opts.time ?? unixTimeS(this.#clock.now()), currency: 'EUR', prices };
+    return this.#publishAndWait(this.topics.prices, message, message.time, opts.timeoutMs, opts.retain ?? false);
+  }
+
+  /**
    * Re-sends the same command every `intervalMs` (default: fallback timeout / 3) so the watchdog
    * never fires [live §3.3 rule 2]. Sends once at once. Stopped by `stop()` or `close()`.
    */
@@ -181,10 +206,10 @@ export class GridpilotClient {
     if (refused) throw new Error(`the broker refused the subscription to ${topic} (not allowed for this user?)`);
   }
 
-  #publishAndWait(topic: string, message: object, requestTime: number, timeoutMs = this.#defaultTimeoutMs): Promise<Feedback> {
+  #publishAndWait(topic: string, message: object, requestTime: number, timeoutMs = this.#defaultTimeoutMs, retain = false): Promise<Feedback> {
     // Wait first, publish second: the answer may arrive before the PUBACK.
     const handle = this.#matcher.wait(requestTime, timeoutMs, () => new FeedbackTimeoutError(requestTime, timeoutMs, this.topics.feedback, topic));
-    this.#mqtt.publish(topic, JSON.stringify(message), { qos: 1 }, (err) => {
+    this.#mqtt.publish(topic, JSON.stringify(message), { qos: 1, retain }, (err) => {
       // MQTT 5: a PUBACK reason code ≥ 0x80 (e.g. 0x87 Not authorized) lands here [live §1].
       if (err) handle.fail(new Error(`publish to ${topic} failed: ${err.message}`, { cause: err }));
     });

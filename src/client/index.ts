@@ -1,6 +1,6 @@
 // The SDK integrators use: typed commands, a client that matches feedback to commands, keep-alive.
 // Depends only on protocol/ and mqtt.
-export { GridpilotClient, type GridpilotClientOptions, type SendOptions, type CloseOptions } from './gridpilot-client.ts';
+export { GridpilotClient, type GridpilotClientOptions, type SendOptions, type SendPricesOptions, type PriceSlotInput, type CloseOptions } from './gridpilot-client.ts';
 export {
   CommandBuilder,
   cmd,

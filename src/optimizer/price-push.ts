@@ -49,7 +49,7 @@ export async function handlePriceMessage(payload: Buffer | string, deps: { contr
         return at > 0 ? { field: e.slice(0, at), message: e.slice(at + 2) } : { field: '$', message: e };
       });
     } else {
-      deps.prices.accept(check.series, check.message);
+      deps.prices.accept(check.series);
       stored = { fromMs: check.series.startMs, toMs: priceSeriesEndMs(check.series), slots: check.series.pricesEurPerMwh.length };
       deps.onAccepted();
     }

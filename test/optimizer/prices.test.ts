@@ -94,10 +94,16 @@ void describe('prices pushed over MQTT', () => {
     const first = validatePriceMessage(good);
     const update = validatePriceMessage({ ...good, prices: [{ start: 1_735_773_300, end: 1_735_774_200, price_eur_mwh: 7 }] });
     assert.ok(first.ok && update.ok);
-    provider.accept(first.series, first.message);
-    provider.accept(update.series, update.message);
+    provider.accept(first.series);
+    provider.accept(update.series);
     const s = await provider.readPrices(1_735_772_400_000, 1_735_774_200_000);
     assert.deepEqual(s?.pricesEurPerMwh, [84.1, 7]);
+    // Slots that ended more than 2 days before a new message's first slot are dropped, whatever the sender's clock says.
+    const later = validatePriceMessage({ ...good, time: 1, prices: [{ start: 1_735_772_400 + 3 * 86_400, end: 1_735_773_300 + 3 * 86_400, price_eur_mwh: 5 }] });
+    assert.ok(later.ok);
+    provider.accept(later.series);
+    assert.equal(await provider.readPrices(1_735_772_400_000, 1_735_774_200_000), null);
+    assert.deepEqual((await provider.readPrices(1_735_772_400_000 + 3 * 86_400_000, 1_735_774_200_000 + 3 * 86_400_000))?.pricesEurPerMwh, [5]);
   });
 });
 

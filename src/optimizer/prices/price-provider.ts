@@ -1,7 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
 import { fetchEntsoeDayAheadPrices, type EntsoeFetchOptions } from './entsoe.ts';
-import type { PriceMessage } from './price-message.ts';
 import { mergePriceSeries, priceSeriesEndMs, slicePriceSeries, type PriceSeries } from './price-series.ts';
 
 /**
@@ -58,13 +57,17 @@ export class PushedPriceProvider implements PriceProvider {
 
   constructor(private readonly options: { keepMs?: number } = {}) {}
 
-  /** Takes the series of a validated message (validatePriceMessage(...).series). */
-  accept(series: PriceSeries, message?: PriceMessage): void {
-    const merged = mergePriceSeries(this.series ? [this.series, series] : [series]);
-    if (!merged) return;
+  /**
+   * Takes the series of a validated message (validatePriceMessage(...).series). Slots that ended
+   * more than `keepMs` before this series starts are dropped (measured on the prices themselves,
+   * not on the sender's clock, so a sender whose clock is off never loses what it just sent).
+   */
+  accept(series: PriceSeries): void {
     const keepMs = this.options.keepMs ?? 2 * 86_400_000;
-    const nowMs = message ? message.time * 1000 : series.startMs;
-    this.series = slicePriceSeries(merged, nowMs - keepMs, priceSeriesEndMs(merged));
+    const kept = this.series ? slicePriceSeries(this.series, series.startMs - keepMs, priceSeriesEndMs(this.series)) : null;
+    // A series is contiguous: old prices that would leave a gap beside the new ones are dropped.
+    const isJoined = kept !== null && kept.pricesEurPerMwh.length > 0 && priceSeriesEndMs(kept) >= series.startMs && priceSeriesEndMs(series) >= kept.startMs;
+    this.series = mergePriceSeries(isJoined ? [kept, series] : [series]);
   }
 
   readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
