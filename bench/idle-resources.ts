@@ -7,7 +7,8 @@
 // CPU per 1 s sample: process.cpuUsage() the child reports over IPC (µs, all its threads).
 // Cross-check: /proc/<pid>/stat utime+stime over the window, for the node process and for its
 // whole tree (node + the esbuild service tsx keeps running, as `bin/gridpilot.js` does too).
-// RSS: /proc/<pid>/status VmRSS per sample. Child stderr lines are counted (warnings at 1 Hz cost CPU).
+// RSS: /proc/<pid>/status VmRSS per sample (the target is the controller process; the tree also
+// holds the cost planner's child process while it plans). Child stderr lines are counted (warnings at 1 Hz cost CPU).
 //
 // Run: npx tsx bench/idle-resources.ts   (BENCH_IDLE_S, default 30)
 import { fork, type ChildProcess } from 'node:child_process';
@@ -230,7 +231,8 @@ async function main(): Promise<void> {
     const app = results[1] as Result;
     console.log(
       `\nTargets: CPU < 1 % of a core: ${app.meanCpuPct < 1 ? 'yes' : 'NO'} (${fmt(app.meanCpuPct, 3)} %; above the floor ${fmt(app.meanCpuPct - floor.meanCpuPct, 3)} %). ` +
-        `RSS < 150 MB: ${app.treeRss.max * 1.048576 < 150 ? 'yes' : 'NO'} (median ${fmt(app.rss.p50 * 1.048576, 1)} MB node process; max ${fmt(app.treeRss.max * 1.048576, 1)} MB with any esbuild service tsx runs).`,
+        `RSS < 150 MB: ${app.rss.max * 1.048576 < 150 ? 'yes' : 'NO'} (controller process: median ${fmt(app.rss.p50 * 1.048576, 1)} MB, max ${fmt(app.rss.max * 1.048576, 1)} MB). ` +
+        `Whole tree max ${fmt(app.treeRss.max * 1.048576, 1)} MB: it adds any esbuild service tsx runs and, for a few seconds after start and every 15 min, the cost planner's child process (HiGHS), which exits 5 s after each plan.`,
     );
     console.log(
       app.stderrLines === 0

@@ -73,7 +73,10 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
   if (weather && site.optimizer.pvForecast === 'weather') pvForecast = new WeatherPvForecast(weather);
   else if (weather && site.optimizer.pvForecast === 'persistence') pvForecast = new PersistencePvForecast(weather);
   else pvForecast = new ClearSkyPvForecast(0.55);
-  const planner = new PlannerService({ clock });
+  // The solver runs in a child process that stops 5 s after each plan: a plan every 15 min costs
+  // ~0.5 s to start a fresh one, and the controller's own process stays small (docs/benchmarks.md,
+  // idle footprint). Its timeout is wall time (the solver's), whatever the simulated clock's speed.
+  const planner = new PlannerService({ idleTimeoutMs: 5000, isolation: 'process' });
   const service = new CostService({
     site,
     clock,

@@ -1,5 +1,5 @@
-// The planner's worker thread: HiGHS solves block, so they run here, never on the controller's event
-// loop. Messages: { id, problem, options } in → { id, ok: true, plan } | { id, ok: false, error } out.
+// The planner's worker (a thread, or a child process): HiGHS solves block, so they run here, never on
+// the controller's event loop. Messages: { id, problem, options } in → { id, ok: true, plan } | { id, ok: false, error } out.
 // Requests are solved one at a time in arrival order.
 import { parentPort } from 'node:worker_threads';
 import { loadSolver } from './planner/highs-runner.ts';
@@ -15,7 +15,14 @@ export interface PlannerRequest {
 
 export type PlannerResponse = { id: number; ok: true; plan: SitePlan } | { id: number; ok: false; error: string };
 
-const port = parentPort;
+/** Where requests come from: the parent thread (worker thread) or the parent process (child process). */
+const port: { on(event: 'message', fn: (r: PlannerRequest) => void): void; post(r: PlannerResponse): void } | null = parentPort
+  ? { on: (event, fn) => parentPort?.on(event, fn), post: (r) => parentPort?.postMessage(r) }
+  : process.send
+    ? { on: (event, fn) => process.on(event, fn), post: (r) => process.send?.(r) }
+    : null;
+// A child process ends with its parent (the IPC channel closes).
+if (!parentPort && process.send) process.on('disconnect', () => process.exit(0));
 // Load the solver at once, so the first plan does not pay for it.
 void loadSolver().catch(() => undefined);
 if (port) {
@@ -29,7 +36,7 @@ if (port) {
       } catch (err) {
         response = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
       }
-      port.postMessage(response);
+      port.post(response);
     });
   });
 }

@@ -59,6 +59,25 @@ void describe('PlannerService (worker thread)', () => {
     }
   });
 
+  for (const isolation of ['thread', 'process'] as const) {
+  void it(`with idleTimeoutMs stops its worker (${isolation}) after a plan and starts a fresh one for the next`, async () => {
+    const service = new PlannerService({ idleTimeoutMs: 50, isolation });
+    try {
+      const first = await service.plan(problem({ importPriceEurPerKwh: prices, storage: [battery()] }), { timeoutMs: 20_000 });
+      assert.notEqual(first.status, 'fallback', first.fallbackReason);
+      assert.equal(service.hasWorker, true, 'the worker is kept right after answering');
+      const deadline = Date.now() + 5000;
+      while (service.hasWorker && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(service.hasWorker, false, 'stopped once idle');
+      const second = await service.plan(problem({ importPriceEurPerKwh: prices, storage: [battery()] }), { timeoutMs: 20_000 });
+      assert.notEqual(second.status, 'fallback', second.fallbackReason);
+      assert.deepEqual(second.slots.map((x) => x.storage[0]?.powerW), first.slots.map((x) => x.storage[0]?.powerW), 'same plan from the fresh worker');
+    } finally {
+      await service.close();
+    }
+  });
+  }
+
   void it('answers with the fallback once closed', async () => {
     const service = new PlannerService();
     await service.close();
