@@ -34,4 +34,6 @@ export const api = {
   command: (text) => call('POST', '/api/command', text),
   validateConfig: (text) => call('POST', '/api/config/validate', text),
   sim: (change) => call('POST', '/api/sim', change),
+  /** The `cost` policy's plan; 404 when no optimiser runs in this process. */
+  plan: () => call('GET', '/api/plan'),
 };

@@ -56,3 +56,24 @@ export function codeBlock(text, testId) {
   });
   return h('div', { class: 'code' }, pre, button);
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * Creates an SVG element. Every attribute is set with setAttribute (the CSP forbids inline styles:
+ * colours come from style.css classes); `text` sets the text content. Children as for {@link h}.
+ * @param {string} tag
+ * @param {Record<string, unknown>} [attrs]
+ * @param {...unknown} children
+ * @returns {SVGElement}
+ */
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') el.textContent = String(value);
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}

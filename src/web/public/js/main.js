@@ -3,11 +3,13 @@
 import { api } from './api.js';
 import { renderDevices, setUpConfigCheck } from './devices-page.js';
 import { setUpIntegrator } from './integrator-page.js';
+import { createPlanPage } from './plan-page.js';
 import { renderSim, setUpSimPanel } from './sim-panel.js';
 import { renderRemoteBadge, renderStatus } from './status-page.js';
 
-const PAGES = ['status', 'devices', 'integrator'];
+const PAGES = ['status', 'devices', 'integrator', 'plan'];
 const app = { site: null, protocol: null, state: null };
+const planPage = createPlanPage(document);
 
 function showPage() {
   const wanted = location.hash.replace('#', '');
@@ -17,6 +19,7 @@ function showPage() {
     if (a.getAttribute('data-page') === page) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  planPage.setVisible(page === 'plan');
 }
 
 function setConnection(text, cls) {
@@ -75,6 +78,7 @@ async function boot() {
     document.getElementById('site-id').textContent = site.siteNodeId;
     document.title = `gridpilot · ${site.serial}`;
     setUpIntegrator(document, protocol, site);
+    planPage.setSite(site);
     setUpConfigCheck(document, site);
     setUpSimPanel(document, showError);
     renderDevices(document, site, state);

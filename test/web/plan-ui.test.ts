@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
+import { startWebServer, type WebServer } from '../../src/web/server.ts';
+import { infoFor, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
+
+/** Debian's chromium (scripts/install-system-deps.sh); never a downloaded browser. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Polls an element's text until `match` holds; rejects with the last text after timeoutMs. */
+async function waitForText(page: Page, selector: string, match: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  for (;;) {
+    text = (await page.locator(selector).first().textContent({ timeout: timeoutMs }).catch(() => null)) ?? '';
+    if (match(text)) return text;
+    if (Date.now() > deadline) throw new Error(`${selector} still shows "${text}" after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls `ok` every 20 ms; rejects after timeoutMs. */
+async function until(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// The Plan page over a real plan: the cost site (PV, battery, a boiler relay) planned by HiGHS on a
+// fake clock at 10:00 Brussels time on a sunny June Monday, served by the real web server.
+describe('Plan page in a real browser (Debian chromium)', () => {
+  let p: PlanSiteUnderTest;
+  let browser: Browser;
+  let page: Page;
+  const extra: WebServer[] = [];
+  /** Console errors, page errors, failed requests and requests elsewhere: the page must produce none. */
+  const problems: string[] = [];
+  const allowed: string[] = [];
+
+  before(async () => {
+    p = await startPlanSite();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    page.on('request', (r) => {
+      const url = r.url();
+      if (![p.web.url, ...extra.map((w) => w.url)].some((base) => url.startsWith(base) || url.startsWith(base.replace('http', 'ws')))) problems.push(`request outside the server: ${url}`);
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    for (const w of extra) await w.close();
+    await p?.stop();
+  });
+
+  async function serverWith(costPlan: { explanation(nowMs?: number): CostPlanExplanation } | undefined): Promise<WebServer> {
+    const web = await startWebServer({ controller: p.cs.controller, site: p.cs.site, info: infoFor(p.cs), sim: p.cs.sim, clock: p.cs.clock, port: 0, costPlan });
+    extra.push(web);
+    return web;
+  }
+
+  const unexpected = (): string[] => problems.filter((x) => !allowed.some((a) => x.includes(a)));
+
+  it('shows the status, when it was planned (site time), the next re-plan and the expected savings', async () => {
+    await page.goto(`${p.web.url}/#plan`);
+    assert.equal(await page.getAttribute('.tabs a[data-page=plan]', 'aria-current'), 'page');
+    const status = await waitForText(page, '[data-test=plan-status]', (t) => /^(Optimal plan|Stopped at the time limit)/.test(t));
+    const x = p.cs.service.explanation();
+    assert.ok(x.plan && x.plan.mipGap !== null);
+    const gap = `within ${(x.plan.mipGap * 100).toFixed(x.plan.mipGap < 0.001 ? 3 : 2)} % of the best possible`;
+    // HiGHS normally proves the gap target on this small problem; on a loaded machine it may stop at its time limit.
+    if (x.status === 'optimal') {
+      assert.equal(status, `Optimal plan (${gap})`);
+      assert.equal(await page.getAttribute('[data-test=plan-status]', 'class'), 'plan-status ok');
+    } else {
+      assert.equal(status, `Stopped at the time limit with the best plan found: ${gap}`);
+      assert.equal(await page.getAttribute('[data-test=plan-status]', 'class'), 'plan-status warn');
+    }
+    // Site time (Brussels), whatever the browser's time zone (New York here); the fake clock is at 10:01.
+    assert.equal(await page.textContent('[data-test=plan-planned]'), 'Mon 3 Jun 10:00 (1 min ago)');
+    assert.match((await page.textContent('[data-test=plan-next]')) ?? '', /^Mon 3 Jun 10:15 \(in 14 min\)/);
+    assert.equal(await page.textContent('[data-test=plan-saving-today]'), `${x.expectedSavingTodayEur?.toFixed(2)} € compared with self-consumption`);
+    const days = await page.locator('[data-test=plan-saving-days] li').allTextContents();
+    assert.equal(days.length, x.savingsByDay.length);
+    assert.equal(days[0], `Mon 3 Jun (from now): ${x.savingsByDay[0]?.savingEur.toFixed(2)} €`);
+    assert.match(days[1] ?? '', /^Tue 4 Jun/);
+    assert.equal(await page.textContent('[data-test=plan-violations]'), 'Every need and limit is met.');
+    assert.match((await page.textContent('[data-test=plan-method]')) ?? '', /solved in \d+ ms/);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('draws the chart: price step lines, battery bars (charge and discharge), grid, SoC, the now marker and hour ticks', async () => {
+    await page.waitForSelector('[data-test=plan-svg]');
+    const importD = (await page.getAttribute('[data-test=import-price-line]', 'd')) ?? '';
+    assert.match(importD, /^M[\d.]+,[\d.]+H[\d.]+(V[\d.]+H[\d.]+)+$/, 'the import price is a step line');
+    assert.match((await page.getAttribute('[data-test=export-price-line]', 'd')) ?? '', /^M/);
+    assert.match((await page.getAttribute('[data-test=grid-line]', 'd')) ?? '', /^M/);
+    assert.ok(((await page.getAttribute('[data-test=soc-line]', 'points')) ?? '').split(' ').length > 100);
+    const charge = await page.locator('[data-test=battery-bars] rect.bar-charge').count();
+    const discharge = await page.locator('[data-test=battery-bars] rect.bar-discharge').count();
+    assert.ok(charge > 4 && discharge > 4, `battery bars: ${charge} charging, ${discharge} discharging`);
+    assert.equal(await page.locator('[data-test=now-marker]').count(), 1);
+    const ticks = await page.locator('[data-test=plan-svg] .axis text').allTextContents();
+    assert.ok(ticks.includes('12:00') && ticks.includes('18:00'), `hour ticks in site time: ${ticks.join(' ')}`);
+    assert.ok(ticks.includes('Tue 4'), 'midnight is labelled with the day');
+    // Accessible: an image with a title and a summary in words; the width follows the page.
+    assert.equal(await page.getAttribute('[data-test=plan-svg]', 'role'), 'img');
+    assert.match((await page.textContent('[data-test=plan-svg] title')) ?? '', /^Plan from Mon 3 Jun 10:00 to Wed 5 Jun 10:00 \(site time\)$/);
+    assert.match((await page.textContent('[data-test=plan-svg] desc')) ?? '', /^Import price from 0\.125 €\/kWh \(13:00\) to 0\.360 €\/kWh \(19:00\)\. The battery charges [\d.]+ kWh and discharges [\d.]+ kWh; SoC 30 % after the first slot/);
+    const chartWidth = await page.evaluate<number>("document.querySelector('[data-test=plan-chart]').clientWidth");
+    assert.equal(Number(await page.getAttribute('[data-test=plan-svg]', 'width')), chartWidth);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('lists the next 24 h slot by slot (identical slots merged) with prices, powers and the planner’s reasons', async () => {
+    const rows = page.locator('[data-test=plan-table] [data-test=plan-row]');
+    const n = await rows.count();
+    assert.ok(n > 10 && n < 96, `24 h of 15-min slots, identical ones merged: ${n} rows`);
+    const first = rows.first();
+    assert.match((await first.locator('[data-test=plan-time]').textContent()) ?? '', /^Mon 3 Jun 10:00–\d\d:\d\d.*now$/);
+    assert.equal(await first.getAttribute('class'), 'slot is-now');
+    const x = p.cs.service.explanation();
+    const s0 = x.plan?.slots[0];
+    assert.ok(s0);
+    assert.equal(await first.locator('[data-test=plan-import]').textContent(), s0.importPriceEurPerKwh.toFixed(3));
+    assert.equal(await first.locator('[data-test=plan-export]').textContent(), s0.exportPriceEurPerKwh.toFixed(3));
+    const reasons = await first.locator('[data-test=reason]').allTextContents();
+    assert.deepEqual(reasons, [`bat: ${s0.storage[0]?.reason}`, `pv: ${s0.solar[0]?.reason}`, `boiler: ${s0.onOff[0]?.reason}`]);
+    assert.match((await first.locator('[data-test=plan-loads]').textContent()) ?? '', /^boiler (on|off)$/);
+    // A charging row and a discharging row, each with its reason and the SoC at its end.
+    const all = await rows.evaluateAll((trs) => trs.map((tr) => ({ battery: tr.querySelector('[data-test=plan-battery]')?.textContent ?? '', why: tr.querySelector('[data-test=reason]')?.textContent ?? '' })));
+    const charging = all.find((r) => r.battery.startsWith('+'));
+    const discharging = all.find((r) => r.battery.startsWith('−'));
+    assert.match(charging?.battery ?? '', /^\+[\d.]+ kW → \d+ %$/);
+    assert.match(charging?.why ?? '', /^bat: charge/);
+    assert.match(discharging?.why ?? '', /^bat: discharge/);
+    // The whole plan on demand.
+    await page.click('[data-test=plan-all]');
+    assert.ok((await rows.count()) > n);
+    assert.equal(await page.getAttribute('[data-test=plan-all]', 'aria-pressed'), 'true');
+    await page.click('[data-test=plan-all]');
+    assert.equal(await rows.count(), n);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('the refresh button shows a new plan after a re-plan', async () => {
+    await p.cs.run(15 * 60_000); // to 10:16: the periodic re-plan at 10:15 has run
+    assert.equal(p.cs.service.explanation().plannedAtMs, Date.UTC(2024, 5, 3, 8, 15));
+    await page.click('[data-test=plan-refresh]');
+    await waitForText(page, '[data-test=plan-planned]', (t) => t.startsWith('Mon 3 Jun 10:15'));
+    assert.match((await page.locator('[data-test=plan-time]').first().textContent()) ?? '', /^Mon 3 Jun 10:15–/);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('says so when the plan is the rule-based fallback, or there is no plan yet', async () => {
+    const real = p.cs.service.explanation();
+    const fallback = await serverWith({ explanation: () => ({ ...real, status: 'fallback', message: 'the solver did not answer within 10000 ms', plan: real.plan && { ...real.plan, status: 'fallback', mipGap: null, mipGapEur: null } }) });
+    await page.goto(`${fallback.url}/#plan`);
+    await waitForText(page, '[data-test=plan-status]', (t) => t === 'Rule-based fallback: the solver did not answer within 10000 ms');
+    assert.equal(await page.getAttribute('[data-test=plan-status]', 'class'), 'plan-status warn');
+    await page.waitForSelector('[data-test=plan-svg]');
+
+    const none = await serverWith({ explanation: () => ({ status: 'none', message: 'no day-ahead prices known for now', plannedAtMs: null, nextReplanAtMs: null, expectedSavingTodayEur: null, savingsByDay: [], plan: null }) });
+    await page.goto(`${none.url}/#plan`);
+    await waitForText(page, '[data-test=plan-status]', (t) => t === 'No plan: no day-ahead prices known for now');
+    assert.equal(await page.textContent('[data-test=plan-planned]'), 'not yet');
+    assert.equal(await page.isVisible('[data-test=plan-chart]'), false, 'no chart without a plan');
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('reloads every 30 s while the Plan page is shown, and not on other pages', async () => {
+    let calls = 0;
+    const real = p.cs.service.explanation();
+    const web = await serverWith({
+      explanation: () => {
+        calls += 1;
+        return real;
+      },
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const tab = await context.newPage();
+      await tab.clock.install();
+      await tab.goto(`${web.url}/#plan`);
+      await tab.waitForSelector('[data-test=plan-svg]');
+      assert.equal(calls, 1, 'loaded once on opening');
+      await tab.clock.runFor(30_000);
+      await until(() => calls === 2, 'a reload after 30 s');
+      await tab.clock.runFor(30_000);
+      await until(() => calls === 3, 'another after 60 s');
+      await tab.click('.tabs a[data-page=status]');
+      await tab.clock.runFor(120_000);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(calls, 3, 'no reloads while another page is shown');
+      await tab.click('.tabs a[data-page=plan]');
+      await until(() => calls === 4, 'a reload on coming back');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says that no optimiser runs when GET /api/plan answers 404', async () => {
+    const web = await serverWith(undefined);
+    allowed.push('status of 404'); // the browser logs the failed fetch itself
+    await page.goto(`${web.url}/#status`);
+    await page.click('.tabs a[data-page=plan]');
+    const text = await waitForText(page, '[data-test=plan-status]', (t) => t.startsWith('No optimiser runs in this process'));
+    assert.match(text, /no plan to show/);
+    assert.match((await page.textContent('[data-test=plan-violations]')) ?? '', /404: no optimiser runs in this process/);
+    assert.equal(await page.isVisible('[data-test=plan-table]'), false);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('fits a phone-sized screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${p.web.url}/#plan`);
+    await page.waitForSelector('[data-test=plan-svg]');
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+    const svgWidth = Number(await page.getAttribute('[data-test=plan-svg]', 'width'));
+    assert.ok(svgWidth <= 390, `the chart fits: ${svgWidth} px`);
+    await page.screenshot({ path: '/tmp/gridpilot-ui-plan-phone.png', fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.reload();
+    await page.waitForSelector('[data-test=plan-svg]');
+    assert.ok(Number(await page.getAttribute('[data-test=plan-svg]', 'width')) > 1000);
+    await page.screenshot({ path: '/tmp/gridpilot-ui-plan.png', fullPage: true });
+    await page.locator('[data-test=plan-chart]').screenshot({ path: '/tmp/gridpilot-ui-plan-chart.png' });
+    assert.deepEqual(unexpected(), []);
+  });
+});
