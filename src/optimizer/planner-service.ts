@@ -211,7 +211,8 @@ function startThread(url: URL): PlannerChannel {
 /** The worker script in a child process (structured-clone IPC; a .ts script runs under tsx). */
 function startProcess(url: URL): PlannerChannel {
   const child = fork(fileURLToPath(url), [], {
-    execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    // tsx by its resolved location: the child may start in any working directory.
+    execArgv: url.pathname.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
