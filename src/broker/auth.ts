@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { topicsFor, type TopicPrefixes } from '../protocol/topics.ts';
+import { definedPrefixes, topicsFor, type TopicPrefixesInput } from '../protocol/topics.ts';
 
 /**
  * Credentials and ACL of the embedded broker [live §1: "credentials are per controller and per
@@ -45,13 +45,7 @@ export type BrokerRole = BrokerUser['role'];
 /** Without it the broker is open to anyone who can reach it (fine on loopback, the default bind). */
 export type BrokerAuth = z.output<typeof BrokerAuthSchema>;
 
-/** Topic prefixes as a parsed config gives them (absent or undefined = the protocol default). */
-export type TopicPrefixesInput = { [K in keyof TopicPrefixes]?: string | undefined };
-
-/** Drops undefined entries so they do not override the defaults in topicsFor. */
-export function definedPrefixes(p: TopicPrefixesInput | undefined): Partial<TopicPrefixes> {
-  return Object.fromEntries(Object.entries(p ?? {}).filter(([, v]) => v !== undefined)) as Partial<TopicPrefixes>;
-}
+export type { TopicPrefixesInput } from '../protocol/topics.ts';
 
 /** Who is on the other end of a connection. */
 export type Principal =

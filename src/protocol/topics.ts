@@ -39,11 +39,14 @@ export function siteNodeIdFor(serial: string): string {
   return `${serial}_site_0`;
 }
 
-/** Drops unset entries (config objects carry `undefined` for keys not given). */
-export function definedPrefixes(p: { [K in keyof TopicPrefixes]?: string | undefined }): Partial<TopicPrefixes> {
+/** Topic prefixes as a parsed config gives them (absent or undefined = the protocol default). */
+export type TopicPrefixesInput = { [K in keyof TopicPrefixes]?: string | undefined };
+
+/** Drops unset entries (config objects carry `undefined` for keys not given), so they do not override the defaults in topicsFor. */
+export function definedPrefixes(p: TopicPrefixesInput | undefined): Partial<TopicPrefixes> {
   const out: Partial<TopicPrefixes> = {};
   for (const key of Object.keys(DEFAULT_TOPIC_PREFIXES) as Array<keyof TopicPrefixes>) {
-    const v = p[key];
+    const v = p?.[key];
     if (v !== undefined) out[key] = v;
   }
   return out;

@@ -3,17 +3,11 @@ import { createHash } from 'node:crypto';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
-import { topicsFor, type SiteTopics, type TopicPrefixes } from '../protocol/topics.ts';
+import { definedPrefixes, topicsFor, type SiteTopics, type TopicPrefixesInput } from '../protocol/topics.ts';
 import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
 import { mqttConnectOptions, type MqttConnectionSettings } from './mqtt-options.ts';
 
-/** Topic prefixes as a parsed config gives them (absent or undefined = the protocol default). */
-export type TopicPrefixesInput = { [K in keyof TopicPrefixes]?: string | undefined };
-
-/** Drops undefined entries so they do not override the defaults in topicsFor. */
-function definedPrefixes(p: TopicPrefixesInput | undefined): Partial<TopicPrefixes> {
-  return Object.fromEntries(Object.entries(p ?? {}).filter(([, v]) => v !== undefined)) as Partial<TopicPrefixes>;
-}
+export type { TopicPrefixesInput } from '../protocol/topics.ts';
 
 /**
  * The controller's side of the wire [live §1–2]: subscribes to its command and schedule topics,

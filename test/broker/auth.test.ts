@@ -77,6 +77,8 @@ describe('broker accounts and ACL', () => {
     assert.equal(acl.canPublish(p, tB.feedback), false);
     assert.equal(acl.canSubscribe(p, tA.command), true);
     assert.equal(acl.canSubscribe(p, tA.schedule), true);
+    assert.equal(acl.canSubscribe(p, tA.prices), true);
+    assert.equal(acl.canPublish(p, tA.prices), false);
     assert.equal(acl.canSubscribe(p, tB.command), false);
     assert.equal(acl.canSubscribe(p, tA.feedback), false);
   });
@@ -87,6 +89,8 @@ describe('broker accounts and ACL', () => {
     const p = r.principal;
     assert.equal(acl.canPublish(p, tA.command), true);
     assert.equal(acl.canPublish(p, tA.schedule), true);
+    assert.equal(acl.canPublish(p, tA.prices), true);
+    assert.equal(acl.canPublish(p, tB.prices), false);
     assert.equal(acl.canPublish(p, tB.command), false);
     assert.equal(acl.canPublish(p, tA.feedback), false);
     assert.equal(acl.canSubscribe(p, tA.feedback), true);

@@ -3,8 +3,8 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { definedPrefixes, type BrokerAuth, type TopicPrefixesInput } from '../../src/broker/auth.ts';
-import { topicsFor } from '../../src/protocol/topics.ts';
+import type { BrokerAuth } from '../../src/broker/auth.ts';
+import { definedPrefixes, topicsFor, type TopicPrefixesInput } from '../../src/protocol/topics.ts';
 import { freePort } from './ports.ts';
 
 /**
@@ -68,7 +68,7 @@ export function mosquittoAcl(auth: BrokerAuth, prefixes?: TopicPrefixesInput): s
     lines.push(`user ${user.username}`);
     for (const serial of user.serials) {
       const t = topicsFor(serial, definedPrefixes(prefixes));
-      const [write, read] = user.role === 'controller' ? [[t.feedback, t.status], [t.command, t.schedule]] : [[t.command, t.schedule], [t.feedback, t.status]];
+      const [write, read] = user.role === 'controller' ? [[t.feedback, t.status], [t.command, t.schedule, t.prices]] : [[t.command, t.schedule, t.prices], [t.feedback, t.status]];
       for (const topic of write) lines.push(`topic write ${topic}`);
       for (const topic of read) lines.push(`topic read ${topic}`);
     }
