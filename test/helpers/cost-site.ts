@@ -64,6 +64,8 @@ export interface CostSiteOptions {
   weather: Weather;
   /** Constant household load, W. Default 500. */
   baseLoadW?: number;
+  /** The weather the PV forecast is made from (forecast error); default `weather` itself (a perfect forecast). */
+  forecastWeather?: Weather;
   startMs?: number;
   service?: Partial<Pick<CostServiceOptions, 'planInputs' | 'evSessions' | 'replanIntervalMs' | 'planner'>>;
 }
@@ -80,7 +82,7 @@ export async function startCostSite(o: CostSiteOptions): Promise<CostSite> {
     clock,
     prices: new StaticPriceProvider(o.prices),
     planner: syncPlanner((p) => solvePlan(highs, p)),
-    pvForecast: new WeatherPvForecast(o.weather),
+    pvForecast: new WeatherPvForecast(o.forecastWeather ?? o.weather),
     loadForecast: { forecastBaseLoadW: (r) => new Array<number>(r.slotCount).fill(baseLoadW) },
     temperatureC: () => 15,
     ...o.service,
