@@ -1,8 +1,8 @@
 import type { DeviceGroup } from '../protocol/components.ts';
-import type { Feedback, FeedbackState, ScheduleSummary } from '../protocol/feedback.ts';
+import type { Feedback, FeedbackState, PlanSummary, ScheduleSummary } from '../protocol/feedback.ts';
 import type { FieldError, ResponseCode } from '../protocol/response-codes.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
-import type { CostPlanSlot, CostPlanStatus, CostPlanView } from './cost-plan.ts';
+import type { CostPlanSlot, CostPlanView } from './cost-plan.ts';
 import type { EnergyCounters } from './energy-counters.ts';
 import type { CyclePlan } from './plan.ts';
 import { activeSignalOf, type Resolution } from './signals.ts';
@@ -56,40 +56,9 @@ export interface FeedbackInput {
   cost?: CostPlanView | null;
 }
 
-/** One slot of the plan in feedback [decided extension `data.plan`]. Units in names; grid + import, storage + charge. */
-export interface PlanSlotFeedback {
-  /** Slot start, Unix s. */
-  start: number;
-  import_eur_kwh: number;
-  export_eur_kwh: number;
-  /** Planned grid power, W. */
-  grid_W: number;
-  /** Planned battery power (all batteries), W. */
-  storage_W: number;
-  /** Planned mean SoC at the slot's end, %; null without batteries. */
-  soc_perc: number | null;
-}
-
-/**
- * `data.plan` [decided extension]: what the `cost` policy follows, kept small: the status, the
- * current slot with one reason per component under `cost`, the next hour, real-time departures from
- * the plan, and the expected saving today over the local default regime. Present only while some
- * component or device executes `cost`. The full plan (48 h, every asset and reason) is the
- * CostService's `explanation()` (web UI / API).
- */
-export interface PlanFeedback {
-  status: CostPlanStatus;
-  /** Why there is no solved plan (status fallback / none). */
-  message?: string;
-  /** When the plan was made, Unix s; null without one. */
-  planned_at: number | null;
-  slot: (PlanSlotFeedback & { solar_W: number; reasons: Record<string, string> }) | null;
-  next_slots: PlanSlotFeedback[];
-  /** Where the executor departed from the plan this cycle (forecast errors), in words; absent when none. */
-  adjustments?: string[];
-  /** Expected saving over the local default regime (self_consumption) for today (Brussels day), EUR; null without a plan. */
-  expected_saving_eur_today: number | null;
-}
+/** `data.plan` [decided extension] and its slots: the wire shapes are protocol/feedback.ts's. */
+export type PlanFeedback = PlanSummary;
+export type PlanSlotFeedback = PlanFeedback['next_slots'][number];
 
 const eurKwh = (x: number): number => Math.round(x * 10_000) / 10_000;
 

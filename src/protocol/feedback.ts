@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The feedback message [live §4]. Field names are the wire's, byte for byte.
  * Signs: grid + import; storage + charge; solar + production; loads + consumption.
  * Extensions [live §4 decided]: `data.errors`, `active_signal`, `watchdog_s`, `data.schedule`,
- * and one object per device addressed by nodeId.
+ * `data.plan` (the `cost` policy's plan), and one object per device addressed by nodeId.
  */
 const num = z.number();
 
@@ -98,6 +98,40 @@ export const ScheduleSummarySchema = z.object({
   active_until: num.nullable(),
 });
 
+/** One slot of the day-ahead plan (units in names; grid + import, storage + charge). */
+export const PlanSlotSummarySchema = z.object({
+  /** Slot start, Unix s. */
+  start: num,
+  import_eur_kwh: num,
+  export_eur_kwh: num,
+  /** Planned grid power, W. */
+  grid_W: num,
+  /** Planned power of all batteries, W. */
+  storage_W: num,
+  /** Planned mean SoC at the slot's end, %; null without batteries. */
+  soc_perc: num.nullable(),
+});
+
+/**
+ * `data.plan` [decided extension]: what the `cost` policy follows. Present only while some component
+ * or device executes `cost`. The whole plan is `GET /api/plan` (docs/optimizer.md).
+ */
+export const PlanSummarySchema = z.object({
+  /** optimal · time_limit (best plan found in time) · fallback (rule-based) · none (no plan: `message` says why). */
+  status: z.enum(['optimal', 'time_limit', 'fallback', 'none']),
+  message: z.string().optional(),
+  /** When the plan was made, Unix s; null without one. */
+  planned_at: num.nullable(),
+  /** The slot in force, with the planned solar power and one reason per component under `cost`. */
+  slot: PlanSlotSummarySchema.extend({ solar_W: num, reasons: z.record(z.string(), z.string()) }).nullable(),
+  /** The next (up to) 4 slots. */
+  next_slots: z.array(PlanSlotSummarySchema),
+  /** Where the executor departed from the plan this cycle (forecast errors), in words. */
+  adjustments: z.array(z.string()).optional(),
+  /** Expected saving over the local default regime (self_consumption) today, EUR; null without a plan. */
+  expected_saving_eur_today: num.nullable(),
+});
+
 export const FeedbackStateSchema = z
   .object({
     vpp_id: z.string(),
@@ -121,6 +155,7 @@ export const FeedbackSchema = z.object({
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     state: FeedbackStateSchema,
     schedule: ScheduleSummarySchema.optional(),
+    plan: PlanSummarySchema.optional(),
   }),
 });
 
@@ -133,3 +168,4 @@ export type HeatPumpState = z.infer<typeof HeatPumpStateSchema>;
 export type SwitchedLoadState = z.infer<typeof SwitchedLoadStateSchema>;
 export type VariableLoadState = z.infer<typeof VariableLoadStateSchema>;
 export type ScheduleSummary = z.infer<typeof ScheduleSummarySchema>;
+export type PlanSummary = z.infer<typeof PlanSummarySchema>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
-import type { Feedback } from '../../src/protocol/feedback.ts';
+import { FeedbackSchema, type Feedback } from '../../src/protocol/feedback.ts';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { tempDir, until, writeDemoConfig } from '../helpers/schedule-peer.ts';
 
@@ -77,6 +77,11 @@ describe('cost in the app: prices pushed over MQTT, plan in feedback and over HT
     assert.ok(body.plan.slots.length >= 47, 'slots from the current one on');
     assert.ok(body.plan.slots.every((s) => s.startMs + 900_000 > body.nowMs));
     assert.match(body.plan.slots[8]?.storage[0]?.reason ?? '', /charge/);
+    // data.plan on the wire, as the SDK parses it (the schema keeps it).
+    const wire = FeedbackSchema.parse(await t.command({}));
+    assert.ok(wire.data.plan && wire.data.plan.status === x.status, 'data.plan survives the feedback schema');
+    assert.equal(wire.data.plan.next_slots.length, 4);
+    assert.match(wire.data.plan.slot?.reasons['storage'] ?? '', /\w/);
   });
 
   it('rejects a malformed price message with every problem named, and keeps the prices it had', async () => {
