@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
 import { startWebServer, type WebServer } from '../../src/web/server.ts';
 import { infoFor, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
+import { watchPageProblems } from './web-harness.ts';
 
 /** Debian's chromium (scripts/install-system-deps.sh); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -38,22 +39,14 @@ describe('Plan page in a real browser (Debian chromium)', () => {
   let page: Page;
   const extra: WebServer[] = [];
   /** Console errors, page errors, failed requests and requests elsewhere: the page must produce none. */
-  const problems: string[] = [];
+  let problems: string[] = [];
   const allowed: string[] = [];
 
   before(async () => {
     p = await startPlanSite();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-    page.on('request', (r) => {
-      const url = r.url();
-      if (![p.web.url, ...extra.map((w) => w.url)].some((base) => url.startsWith(base) || url.startsWith(base.replace('http', 'ws')))) problems.push(`request outside the server: ${url}`);
-    });
+    problems = watchPageProblems(page, () => [p.web.url, ...extra.map((w) => w.url)]);
   });
   after(async () => {
     await browser?.close();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startWebUnderTest, type WebUnderTest } from './web-harness.ts';
+import { startWebUnderTest, watchPageProblems, type WebUnderTest } from './web-harness.ts';
 
 /** Debian's chromium (scripts/install-system-deps.sh); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,20 +33,13 @@ describe('web UI in a real browser (Debian chromium)', () => {
   let browser: Browser;
   let page: Page;
   /** Console errors, page errors and failed requests: the UI must produce none. */
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
     w = await startWebUnderTest();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith(w.web.url) && !r.url().startsWith(w.web.url.replace('http', 'ws'))) problems.push(`request outside the server: ${r.url()}`);
-    });
+    problems = watchPageProblems(page, () => [w.web.url]);
   });
   after(async () => {
     await browser?.close();

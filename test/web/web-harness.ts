@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { startWebServer, type WebServer, type WebServerDeps } from '../../src/web/server.ts';
@@ -138,4 +139,25 @@ export async function connectLive(webUrl: string, headers: Record<string, string
       });
     },
   };
+}
+
+/**
+ * Collects what a page should never do: console errors and warnings, page errors, failed requests
+ * (a request a navigation cuts short is aborted, not failed) and requests to any server but `bases()`.
+ */
+export function watchPageProblems(page: Page, bases: () => readonly string[]): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText ?? '';
+    if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${why}`);
+  });
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!bases().some((base) => url.startsWith(base) || url.startsWith(base.replace('http', 'ws')))) problems.push(`request outside the server: ${url}`);
+  });
+  return problems;
 }
