@@ -7,6 +7,7 @@ import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
 import { createCostWiring, type CostWiring } from './optimizer/cost-wiring.ts';
 import { handlePriceMessage } from './optimizer/price-push.ts';
+import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
 import { createSimulatedSite, type SimulatedSite } from './devices/simulated/simulated-site.ts';
 import type { Feedback } from './protocol/feedback.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
@@ -15,7 +16,7 @@ import { handleScheduleMessage } from './schedule/schedule-handler.ts';
 import { ScheduleStore } from './schedule/schedule-store.ts';
 import { demoSiteConfig } from './site/demo-site.ts';
 import { loadSiteConfigFile, resolveSiteConfig, type SiteConfig } from './site/site-config.ts';
-import { commandLogEntry, type LoggedMessageKind } from './store/command-log.ts';
+import { commandLogEntry, type LoggedMessageKind, type PricesLogSummary } from './store/command-log.ts';
 import type { ConfigSource } from './store/config-revisions.ts';
 import { Store } from './store/store.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
@@ -122,6 +123,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       const stats = schedules.summary(clock.now());
       if (stats.slots > 0) logger.info({ slots: stats.slots, activeUntil: stats.active_until, nextStart: stats.next_start }, 'schedule: loaded from the store');
       controller.onCycle((record) => store.recordCycle(record));
+      // Pushed prices survive a restart: the last saved series, before the cost service plans.
+      // An unreadable row is logged and ignored (the next accepted message replaces it).
+      try {
+        const saved = await store.loadPushedPrices();
+        if (saved) {
+          cost.pushedPrices.accept(saved);
+          logger.info({ slots: saved.pricesEurPerMwh.length, fromMs: saved.startMs, toMs: priceSeriesEndMs(saved) }, 'prices: pushed prices loaded from the store');
+        }
+      } catch (err) {
+        logger.warn({ err: errorMessage(err) }, 'prices: stored pushed prices ignored');
+      }
     }
   } catch (err) {
     await store?.close();
@@ -145,10 +157,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let linkPromise: Promise<RemoteLink> | null = null;
   /** The command log entry is durable before the feedback that acknowledges the message is published. */
   let lastJournalError: string | null = null;
-  const journal = async (kind: LoggedMessageKind, payload: Buffer, meta: MessageMeta, feedback: Feedback): Promise<void> => {
+  const journal = async (kind: LoggedMessageKind, payload: Buffer, meta: MessageMeta, feedback: Feedback, prices?: PricesLogSummary): Promise<void> => {
     if (!store) return;
     try {
-      await store.logCommand(commandLogEntry({ kind, payload, topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs, answeredAtMs: clock.now(), feedback }));
+      await store.logCommand(
+        commandLogEntry({ kind, payload, topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs, answeredAtMs: clock.now(), feedback, ...(prices ? { prices } : {}) }),
+      );
       if (lastJournalError !== null) logger.info({ file: store.file }, 'command log: entries are stored again');
       lastJournalError = null;
     } catch (err) {
@@ -180,11 +194,27 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       })
       .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a schedule'));
   };
-  const answerPrices = (payload: Buffer): void => {
+  /** Saves the provider's whole series (durable before the answer); a failure is logged once per distinct error. */
+  let lastPricesSaveError: string | null = null;
+  const savePrices = async (): Promise<void> => {
+    const series = cost.pushedPrices.current();
+    if (!store || !series) return;
+    try {
+      await store.savePushedPrices(series);
+      lastPricesSaveError = null;
+    } catch (err) {
+      const msg = errorMessage(err);
+      if (msg !== lastPricesSaveError) logger.error({ err: msg }, 'prices: pushed prices in force but not stored (lost at the next restart)');
+      lastPricesSaveError = msg;
+    }
+  };
+  const answerPrices = (payload: Buffer, meta: MessageMeta): void => {
     void handlePriceMessage(payload, { controller, prices: cost.pushedPrices, onAccepted: () => cost.service.onPricesUpdated() })
       .then(async (outcome) => {
         if (outcome.accepted) logger.info({ prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
         else logger.warn({ code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');
+        // Both writes queued in the same turn share one commit (one fsync).
+        await Promise.all([outcome.accepted ? savePrices() : null, journal('prices', payload, meta, outcome.feedback, outcome.stored)]);
         const l = await (linkPromise as Promise<RemoteLink>);
         await l.publishFeedback(outcome.feedback);
       })

@@ -3,7 +3,7 @@ import type { Feedback } from '../protocol/feedback.ts';
 import type { FieldError } from '../protocol/response-codes.ts';
 
 /**
- * The command log: every live command and schedule message the controller received, with the
+ * The command log: every live command, schedule and price message the controller received, with the
  * response_code it answered and what was executed as a result. An entry is written (durably)
  * before the feedback that answers the message is published.
  */
@@ -11,7 +11,7 @@ import type { FieldError } from '../protocol/response-codes.ts';
 /** At most this much of a payload is kept, bytes (a command is a few hundred; a schedule can be large). */
 export const MAX_LOGGED_PAYLOAD_BYTES = 8 * 1024;
 
-export type LoggedMessageKind = 'command' | 'schedule';
+export type LoggedMessageKind = 'command' | 'schedule' | 'prices';
 
 /** What one component executed after the message was processed (from the feedback's state). */
 export interface ExecutedComponent {
@@ -30,6 +30,14 @@ export interface ExecutedSummary {
   exportLimitW: number | null;
   /** The stored schedule's summary, for schedule messages. */
   schedule?: { slots: number; next_start: number | null; active_until: number | null };
+  /** What an accepted price message stored: its slots, first start and last end, Unix ms. */
+  prices?: PricesLogSummary;
+}
+
+export interface PricesLogSummary {
+  slots: number;
+  fromMs: number;
+  toMs: number;
 }
 
 export interface CommandLogEntry {
@@ -85,7 +93,11 @@ export function commandLogEntry(args: {
   receivedAtMs: number;
   answeredAtMs: number;
   feedback: Feedback;
+  /** For an accepted price message: what it stored. */
+  prices?: PricesLogSummary;
 }): CommandLogEntry {
+  let executed = executedOf(args.feedback);
+  if (args.prices) executed = { ...(executed ?? { components: {}, exportLimitW: null }), prices: args.prices };
   const bytes = typeof args.payload === 'string' ? Buffer.from(args.payload) : args.payload;
   const rt = args.feedback.requestTime;
   return {
@@ -99,7 +111,7 @@ export function commandLogEntry(args: {
     payloadBytes: bytes.length,
     responseCode: args.feedback.data.response_code,
     errors: args.feedback.data.errors ?? [],
-    executed: executedOf(args.feedback),
+    executed,
   };
 }
 

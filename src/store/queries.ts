@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { commandRowOf, type CommandLogRow, type LoggedMessageKind, type RawCommandRow } from './command-log.ts';
 import { latestConfigRevision, type ConfigRevision } from './config-revisions.ts';
 import { dbFileOf, openDatabase } from './open-database.ts';
+import { readPushedPrices, type StoredPushedPrices } from './pushed-prices.ts';
 import { readScheduleRows, type ScheduleRow } from './schedule-rows.ts';
 import { TELEMETRY_COLUMNS, type TelemetryColumn } from './schema.ts';
 import type { TelemetrySample } from './telemetry.ts';
@@ -155,6 +156,11 @@ export class HistoryReader {
 
   config(): ConfigRevision | null {
     return latestConfigRevision(this.db);
+  }
+
+  /** The stored pushed prices and when they were saved; null when none; a StoreError when unreadable. */
+  pushedPrices(): StoredPushedPrices | null {
+    return readPushedPrices(this.db, this.file);
   }
 
   close(): void {

@@ -74,6 +74,47 @@ export const MIGRATIONS: readonly Migration[] = [
       ${telemetryTable('telemetry_15m')}
     `,
   },
+  {
+    version: 2,
+    name: 'pushed prices; command log kind prices',
+    // (a) SQLite cannot alter a CHECK constraint: the command log is rebuilt under the same name
+    // (every row copied with its id, so ids and order survive), and its index re-created. Nothing
+    // references command_log (no foreign keys, views or triggers), so the rename is safe. It all
+    // runs in the migration's transaction: a failure leaves the version-1 table as it was.
+    // (b) The pushed prices as ONE row (id = 1), the series as a JSON array: the provider keeps a
+    // single contiguous series and every accepted message rewrites it whole (a few hundred slots,
+    // ~10 KB), so one row is one atomic write and one read, with no gaps or overlaps to check
+    // between rows; no query ever needs a single slot in SQL. start_ms/slot_ms describe the grid
+    // (slot i starts at start_ms + i·slot_ms), as PriceSeries does.
+    sql: `
+      CREATE TABLE command_log_v2 (
+        id INTEGER PRIMARY KEY,
+        received_at_ms INTEGER NOT NULL,
+        answered_at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('command', 'schedule', 'prices')),
+        topic TEXT NOT NULL,
+        is_retained INTEGER NOT NULL DEFAULT 0,
+        request_time TEXT,
+        payload TEXT NOT NULL,
+        payload_bytes INTEGER NOT NULL,
+        response_code INTEGER NOT NULL,
+        errors_json TEXT,
+        executed_json TEXT
+      );
+      INSERT INTO command_log_v2 (id, received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json)
+        SELECT id, received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json FROM command_log;
+      DROP TABLE command_log;
+      ALTER TABLE command_log_v2 RENAME TO command_log;
+      CREATE INDEX command_log_received ON command_log (received_at_ms);
+      CREATE TABLE pushed_prices (
+        id INTEGER PRIMARY KEY CHECK (id = 1),   -- one series at most
+        start_ms INTEGER NOT NULL,               -- start of the first slot, Unix ms
+        slot_ms INTEGER NOT NULL CHECK (slot_ms > 0),
+        prices_json TEXT NOT NULL,               -- JSON array of EUR/MWh, one per slot
+        saved_at_ms INTEGER NOT NULL             -- controller clock
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import type { PriceSeries } from '../optimizer/prices/price-series.ts';
 import { insertCommand, type CommandLogEntry, type CommandLogRow } from './command-log.ts';
 import { latestConfigRevision, saveConfigRevision, type ConfigRevision, type ConfigSource } from './config-revisions.ts';
+import { readPushedPrices, replacePushedPrices, type StoredPushedPrices } from './pushed-prices.ts';
 import { queryCommands, queryTelemetry, type CommandQuery, type TelemetrySeries } from './queries.ts';
 import { readScheduleRows, replaceScheduleRows, type ScheduleRow } from './schedule-rows.ts';
 import { pruneHistory, writeTelemetryRows, type Retention, type TelemetryRow } from './telemetry.ts';
@@ -13,6 +15,7 @@ import { pruneHistory, writeTelemetryRows, type Retention, type TelemetryRow } f
 export type WriteOp =
   | { op: 'command'; entry: CommandLogEntry }
   | { op: 'schedule'; rows: ScheduleRow[] }
+  | { op: 'prices'; series: PriceSeries; savedAtMs: number }
   | { op: 'telemetry'; rows: TelemetryRow[] }
   | { op: 'config'; savedAtMs: number; source: ConfigSource; sourceDetail: string | null; configJson: string };
 
@@ -20,12 +23,14 @@ export type ReadOp =
   | { op: 'commands'; query: CommandQuery }
   | { op: 'telemetry'; query: { fromMs: number; toMs: number; resolution: '1m' | '15m' } }
   | { op: 'schedule' }
+  | { op: 'prices' }
   | { op: 'config' };
 
 export interface ReadResult {
   commands: CommandLogRow[];
   telemetry: TelemetrySeries;
   schedule: ScheduleRow[];
+  prices: StoredPushedPrices | null;
   config: ConfigRevision | null;
 }
 
@@ -36,6 +41,9 @@ function runWrite(db: Database, op: WriteOp): void {
       return;
     case 'schedule':
       replaceScheduleRows(db, op.rows);
+      return;
+    case 'prices':
+      replacePushedPrices(db, op.series, op.savedAtMs);
       return;
     case 'telemetry':
       writeTelemetryRows(db, op.rows);
@@ -72,6 +80,8 @@ export function runRead(db: Database, op: ReadOp): ReadResult[keyof ReadResult] 
       return queryTelemetry(db, op.query);
     case 'schedule':
       return readScheduleRows(db);
+    case 'prices':
+      return readPushedPrices(db, db.name);
     case 'config':
       return latestConfigRevision(db);
   }

@@ -6,7 +6,9 @@ import { errorMessage } from '../core/errors.ts';
 import type { CycleRecord } from '../control/controller.ts';
 import type { CommandLogEntry, CommandLogRow } from './command-log.ts';
 import type { ConfigRevision, ConfigSource } from './config-revisions.ts';
+import type { PriceSeries } from '../optimizer/prices/price-series.ts';
 import { DB_FILE_NAME, prepareDataDir } from './open-database.ts';
+import type { StoredPushedPrices } from './pushed-prices.ts';
 import { chooseResolution, seriesOfSamples, type CommandQuery, type TelemetryQuery, type TelemetrySeries } from './queries.ts';
 import type { ScheduleRow } from './schedule-rows.ts';
 import type { WriteOp } from './store-ops.ts';
@@ -93,7 +95,7 @@ function isAlive(pid: number): boolean {
  *
  * - Nothing here blocks the control loop: SQLite runs in a worker; the cycle only appends a
  *   sample to memory (`recordCycle`, O(1)); minute averages are written when a minute ends.
- * - Durable writes (`logCommand`, `saveSchedule`, `saveConfig`) resolve once committed with
+ * - Durable writes (`logCommand`, `saveSchedule`, `savePushedPrices`, `saveConfig`) resolve once committed with
  *   `synchronous=FULL` (fsynced): the caller publishes its answer only then. Writes that arrive
  *   together share one transaction (group commit).
  * - A failing write rejects alone; a dead worker makes every later write reject at once (the
@@ -163,6 +165,14 @@ export class Store {
     return this.enqueueDurable({ op: 'schedule', rows });
   }
 
+  /**
+   * Replaces the stored pushed prices (the PushedPriceProvider's whole series); resolves once it
+   * is committed to disk. Rejects on a malformed or empty series (nothing is written).
+   */
+  savePushedPrices(series: PriceSeries): Promise<void> {
+    return this.enqueueDurable({ op: 'prices', series: { startMs: series.startMs, slotMs: series.slotMs, pricesEurPerMwh: [...series.pricesEurPerMwh] }, savedAtMs: this.opts.clock.now() });
+  }
+
   /** Records the site configuration in force as a new revision (unless unchanged). */
   saveConfig(args: { source: ConfigSource; sourceDetail: string | null; config: unknown }): Promise<void> {
     return this.enqueueDurable({ op: 'config', savedAtMs: this.opts.clock.now(), source: args.source, sourceDetail: args.sourceDetail, configJson: JSON.stringify(args.config) });
@@ -194,6 +204,15 @@ export class Store {
 
   loadSchedule(): Promise<ScheduleRow[]> {
     return this.writer.request({ kind: 'read', read: { op: 'schedule' } }) as Promise<ScheduleRow[]>;
+  }
+
+  /**
+   * The stored pushed prices, or null when none were saved. Rejects with a StoreError (`corrupt`)
+   * when the stored row is not a well-formed series (the app logs it and starts without them).
+   */
+  async loadPushedPrices(): Promise<PriceSeries | null> {
+    const stored = (await this.writer.request({ kind: 'read', read: { op: 'prices' } })) as StoredPushedPrices | null;
+    return stored?.series ?? null;
   }
 
   latestConfig(): Promise<ConfigRevision | null> {

@@ -7,7 +7,7 @@ import { consoleIo, EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.t
 import { slotTimeS } from '../schedule-file.ts';
 
 /*
- * `gridpilot log`: the recent commands and schedules the controller received, with the
+ * `gridpilot log`: the recent commands, schedules and price messages the controller received, with the
  * response_code each was answered with and what was executed. Reads the command log from the
  * data directory's SQLite store directly (read-only, safe while the controller runs): the log is
  * local audit data, and the wire protocol has no message to ask for it.
@@ -33,14 +33,35 @@ function short(text: string, max = 100): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+function slotsText(n: number | string, fromMs: number, toMs: number): string {
+  return `${n} price slot${n === 1 ? '' : 's'}, ${iso(fromMs).slice(0, 16)} → ${iso(toMs).slice(0, 16)}`;
+}
+
+/**
+ * A price message: slots, first start and last end. describeRequest takes them from what was
+ * stored when it was accepted (a large message's payload is truncated in the log); for a rejected
+ * one, from the payload as far as it is readable.
+ */
+function describePrices(msg: unknown, payload: string): string {
+  const prices = typeof msg === 'object' && msg !== null ? (msg as { prices?: unknown }).prices : undefined;
+  if (!Array.isArray(prices) || prices.length === 0) return short(payload, 60);
+  const first = prices[0] as { start?: unknown } | null;
+  const last = prices[prices.length - 1] as { end?: unknown } | null;
+  if (typeof first?.start !== 'number' || typeof last?.end !== 'number') return `${prices.length} price slot${prices.length === 1 ? '' : 's'}`;
+  return slotsText(prices.length, first.start * 1000, last.end * 1000);
+}
+
 /** What the message asked for, in one line. */
 function describeRequest(row: CommandLogRow): string {
+  const storedPrices = row.executed?.prices;
+  if (row.kind === 'prices' && storedPrices) return slotsText(storedPrices.slots, storedPrices.fromMs, storedPrices.toMs);
   let msg: unknown;
   try {
     msg = JSON.parse(row.payload);
   } catch {
     return `payload ${short(JSON.stringify(row.payload), 60)}${row.payloadBytes > row.payload.length ? ` (${row.payloadBytes} bytes)` : ''}`;
   }
+  if (row.kind === 'prices') return describePrices(msg, row.payload);
   if (typeof msg !== 'object' || msg === null) return short(row.payload, 60);
   if (row.kind === 'schedule') {
     const m = msg as { mode?: unknown; schedule?: unknown };
@@ -120,12 +141,12 @@ function parseSince(text: string): number {
 export function registerLog(program: Command, run: (action: () => Promise<number>) => Promise<void>, io: CliIo = consoleIo): void {
   program
     .command('log')
-    .summary('print recent commands and schedules with their response codes')
+    .summary('print recent commands, schedules and price messages with their response codes')
     .description("Prints the command log from the controller's data directory (read-only; safe while it runs), newest first:\nwhen, what kind, the response_code it was answered with, what it asked for and what was executed.")
     .addOption(new Option('--data-dir <dir>', "the controller's data directory").default(DEFAULT_DATA_DIR).env('GRIDPILOT_DATA_DIR'))
     .option('-n, --limit <n>', 'most entries', parsePositiveInt, 20)
     .option('--since <time>', 'only entries received since: ISO 8601, Unix seconds, or relative like -1h', parseSince)
-    .addOption(new Option('--kind <kind>', 'only commands or only schedules').choices(['command', 'schedule']))
+    .addOption(new Option('--kind <kind>', 'only commands, only schedules or only price messages').choices(['command', 'schedule', 'prices']))
     .option('--rejected', 'only messages rejected as a whole (response_code ≥ 10)')
     .option('--payload', 'also print each payload (as stored, at most 8 KiB)')
     .option('--json', 'one JSON object per entry and line (for jq)')

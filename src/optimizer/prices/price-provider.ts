@@ -70,6 +70,11 @@ export class PushedPriceProvider implements PriceProvider {
     this.series = mergePriceSeries(isJoined ? [kept, series] : [series]);
   }
 
+  /** The whole series held now (what the store persists), or null before any message. */
+  current(): PriceSeries | null {
+    return this.series;
+  }
+
   readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
     if (!this.series) return Promise.resolve(null);
     const slice = slicePriceSeries(this.series, fromMs, toMs);
