@@ -110,13 +110,20 @@ export class Controller {
     await this.chain.catch(() => undefined);
   }
 
-  onCycle(listener: (r: CycleRecord) => void): void {
+  /** Called after every cycle; returns the function that stops it. */
+  onCycle(listener: (r: CycleRecord) => void): () => void {
     this.cycleListeners.push(listener);
+    return () => {
+      this.cycleListeners = this.cycleListeners.filter((l) => l !== listener);
+    };
   }
 
-  /** Feedback that is not the answer to a command (periodic feedback). */
-  onFeedback(listener: (f: Feedback) => void): void {
+  /** Feedback that is not the answer to a command (periodic feedback); returns the function that stops it. */
+  onFeedback(listener: (f: Feedback) => void): () => void {
     this.feedbackListeners.push(listener);
+    return () => {
+      this.feedbackListeners = this.feedbackListeners.filter((l) => l !== listener);
+    };
   }
 
   lastCycle(): CycleRecord | null {

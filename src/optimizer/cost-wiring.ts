@@ -88,14 +88,17 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     ...(sim ? { evSessions: simulatedEvSessions(sim) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  let unsubscribe: (() => void) | null = null;
   return {
     service,
     pushedPrices: pushed,
     start(controller) {
-      controller.onCycle((record) => service.observe(record));
+      unsubscribe ??= controller.onCycle((record) => service.observe(record));
       service.start();
     },
     async close() {
+      unsubscribe?.();
+      unsubscribe = null;
       await service.stop();
       await planner.close();
     },

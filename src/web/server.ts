@@ -77,8 +77,8 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   const hub = new LiveHub(() => view.current(), deps.liveIntervalMs ?? 500, deps.logger);
   let isClosed = false;
   // Runs inside the control cycle: it must be cheap and never throw. The push itself happens after
-  // the cycle (setImmediate). Controller has no way to unsubscribe: the listener goes quiet once closed.
-  deps.controller.onCycle((record) => {
+  // the cycle (setImmediate). Unsubscribed on close.
+  const stopObserving = deps.controller.onCycle((record) => {
     if (isClosed) return;
     try {
       view.observe(record);
@@ -109,6 +109,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     await app.listen({ host, port: deps.port });
   } catch (err) {
     isClosed = true;
+    stopObserving();
     hub.close();
     await app.close().catch(() => undefined);
     throw new Error(`web server could not listen on ${host}:${deps.port}: ${errorMessage(err)}`, { cause: err });
@@ -122,6 +123,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     close() {
       closing ??= (async () => {
         isClosed = true;
+        stopObserving();
         hub.close();
         await app.close();
       })();

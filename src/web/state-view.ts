@@ -15,7 +15,8 @@ import type { SiteConfig } from '../site/site-config.ts';
 /** The part of the Controller the web layer uses (the real Controller satisfies it). */
 export interface WebController {
   lastCycle(): CycleRecord | null;
-  onCycle(listener: (r: CycleRecord) => void): void;
+  /** Returns the function that stops the listener. */
+  onCycle(listener: (r: CycleRecord) => void): () => void;
   /** The same path as an MQTT command [live §3.3]; never throws. */
   handleCommand(payload: Buffer | string): Promise<CommandOutcome>;
   /** Seconds until the watchdog fires; null when no live command is armed. */

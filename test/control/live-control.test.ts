@@ -120,3 +120,18 @@ describe('live control on the simulated demo site', () => {
     assert.equal((await s.send({})).data.state.storage.executed_policy, 'self_consumption');
   });
 });
+
+describe('cycle listeners', () => {
+  it('onCycle returns the function that stops the listener; the others keep being called', async () => {
+    const s = await site();
+    let a = 0;
+    let b = 0;
+    const stopA = s.controller.onCycle(() => a++);
+    s.controller.onCycle(() => b++);
+    await s.controller.trigger();
+    stopA();
+    await s.controller.trigger();
+    assert.equal(a, 1);
+    assert.equal(b, 2);
+  });
+});
