@@ -1,14 +1,9 @@
-import { keepSocketsUndelayed } from '../protocol/transport.ts';
+import { keepSocketsUndelayed, MQTT_URL_SCHEMES, protocolOptions, type MqttProtocolVersion } from '../protocol/transport.ts';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
-/**
- * MQTT protocol level: 3 = MQTT 3.1 (protocol name `MQIsdp`), 4 = 3.1.1, 5 = 5.0.
- * The original recommends 3.1 for integrators [live §1]: a broker usually drops a forbidden
- * publish silently under 3.1, but may close the connection under 3.1.1 [MQTT-3.3.5-2].
- */
-export type MqttProtocolVersion = 3 | 4 | 5;
+export type { MqttProtocolVersion } from '../protocol/transport.ts';
 
 /** Client certificate / CA files for mqtts:// and wss:// [live §1]. Paths are read at connect. */
 export interface TlsFiles {
@@ -43,16 +38,13 @@ export interface MqttConnectionOptions {
   reconnectPeriodMs?: number;
 }
 
-export function protocolOptions(version: MqttProtocolVersion): { protocolId: 'MQIsdp' | 'MQTT'; protocolVersion: MqttProtocolVersion } {
-  // MQTT 3.1 really is protocol name "MQIsdp", level 3; MQTT.js needs both set.
-  return version === 3 ? { protocolId: 'MQIsdp', protocolVersion: 3 } : { protocolId: 'MQTT', protocolVersion: version };
-}
+export { protocolOptions } from '../protocol/transport.ts';
 
 export function isMqttProtocolVersion(value: unknown): value is MqttProtocolVersion {
   return value === 3 || value === 4 || value === 5;
 }
 
-const SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'];
+const SCHEMES = MQTT_URL_SCHEMES;
 
 /** `host[:port]` → `mqtt://host[:port]`; `ws://host:80` → `ws://host:80/mqtt`. Throws on other schemes. */
 export function normalizeBrokerUrl(raw: string): string {

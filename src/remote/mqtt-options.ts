@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
+import { MQTT_URL_SCHEMES, protocolOptions, type MqttProtocolVersion } from '../protocol/transport.ts';
 
 /**
- * Turns gridpilot's connection settings into MQTT.js options. Shared by the controller's remote
- * link and the integrator SDK, so it imports only `mqtt` (types) and node builtins.
+ * Turns the controller's connection settings into MQTT.js options (the SDK has its own in
+ * client/mqtt-connect.ts; both take the protocol level and URL schemes from protocol/transport.ts).
  */
 
-/** MQTT protocol level: 3 = MQTT 3.1, 4 = 3.1.1, 5 = 5.0. */
-export type MqttProtocolVersion = 3 | 4 | 5;
+export type { MqttProtocolVersion } from '../protocol/transport.ts';
 
 export interface MqttConnectionSettings {
   /** `mqtt://host:1883`, `mqtts://host:8883`, `ws://host:80/mqtt`, `wss://host:443/mqtt` (tcp:// and ssl:// too). */
@@ -27,7 +27,7 @@ export interface MqttConnectionSettings {
   rejectUnauthorized?: boolean | undefined;
 }
 
-const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
+const SCHEMES = new Set(MQTT_URL_SCHEMES);
 
 function readPem(path: string, what: string): Buffer {
   try {
@@ -56,10 +56,7 @@ export function mqttConnectOptions(settings: MqttConnectionSettings): IClientOpt
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
     throw new Error('MQTT client certificate needs both certFile and keyFile');
   }
-  const options: IClientOptions = {
-    protocolId: settings.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
-    protocolVersion: settings.protocolVersion,
-  };
+  const options: IClientOptions = protocolOptions(settings.protocolVersion);
   if (settings.username !== undefined) options.username = settings.username;
   if (settings.password !== undefined) options.password = settings.password;
   if (settings.clientId !== undefined) options.clientId = settings.clientId;
