@@ -311,6 +311,8 @@ export class CostService implements CostPlanSource {
         logger?.warn({ reason }, 'cost: no prices known; the cost policy runs without a plan');
         return;
       }
+      // A forecast may learn from the published prices (PriceInformedPvForecast); only what is known now.
+      this.options.pvForecast.observePrices?.(prices);
       const o = site.optimizer;
       const problem = buildPlanProblem({
         site,

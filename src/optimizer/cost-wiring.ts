@@ -8,7 +8,8 @@ import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SiteConfig } from '../site/site-config.ts';
 import { CostService, type CostServiceLogger, type EvSessionEstimator } from './cost-service.ts';
 import { RecordedLoadHistory } from './forecast/load-forecast.ts';
-import { ClearSkyPvForecast, PersistencePvForecast, WeatherPvForecast, type PvForecast } from './forecast/pv-forecast.ts';
+import { PriceInformedPvForecast } from './forecast/price-informed-pv-forecast.ts';
+import { ClearSkyPvForecast, WeatherPvForecast, type PvForecast } from './forecast/pv-forecast.ts';
 import type { EvSession } from './planner/plan-problem.ts';
 import { PlannerService } from './planner-service.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
@@ -71,7 +72,8 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
   const weather = sim?.world.weather;
   let pvForecast: PvForecast;
   if (weather && site.optimizer.pvForecast === 'weather') pvForecast = new WeatherPvForecast(weather);
-  else if (weather && site.optimizer.pvForecast === 'persistence') pvForecast = new PersistencePvForecast(weather);
+  // 'persistence': the measured past sky with the published prices' midday dip as its prior (docs/backtest.md).
+  else if (weather && site.optimizer.pvForecast === 'persistence') pvForecast = new PriceInformedPvForecast(weather);
   else pvForecast = new ClearSkyPvForecast(0.55);
   // The solver runs in a child process that stops 5 s after each plan: a plan every 15 min costs
   // ~0.5 s to start a fresh one, and the controller's own process stays small (docs/benchmarks.md,

@@ -8,6 +8,7 @@ export * from './prices/tariff.ts';
 export * from './forecast/forecast-request.ts';
 export * from './forecast/pv-forecast.ts';
 export * from './forecast/load-forecast.ts';
+export * from './forecast/price-informed-pv-forecast.ts';
 export * from './planner/plan-problem.ts';
 export * from './planner/site-plan.ts';
 export * from './planner/problem-from-site.ts';

@@ -227,7 +227,11 @@ export const SiteConfigSchema = z.strictObject({
           baseUrl: z.url({ protocol: /^https?$/ }).optional(),
         })
         .optional(),
-      /** PV forecast: 'weather' (the site's weather feed taken as the forecast), 'persistence' (the last 24 h's clear-sky index), 'clear-sky'. Default 'weather'. */
+      /**
+       * PV forecast: 'weather' (the site's weather feed taken as the forecast: a forecast feed in production, the
+       * simulated weather itself in the demo), 'persistence' (the measured past sky, with the published prices'
+       * midday dip as its prior: PriceInformedPvForecast), 'clear-sky'. Default 'weather'.
+       */
       pvForecast: z.enum(['weather', 'persistence', 'clear-sky']).default('weather'),
       /** Weeks of the site's own base-load history the load forecast averages, 1–12. Default 4. */
       loadHistoryWeeks: z.number().int().min(1).max(12).default(4),

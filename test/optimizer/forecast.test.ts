@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LoadProfile } from '../../src/devices/simulated/load-profile.ts';
+import { clearSkyIrradianceWm2 } from '../../src/devices/simulated/clear-sky.ts';
 import type { Weather } from '../../src/devices/simulated/weather.ts';
 import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory } from '../../src/optimizer/forecast/load-forecast.ts';
 import { ClearSkyPvForecast, PersistencePvForecast, WeatherPvForecast } from '../../src/optimizer/forecast/pv-forecast.ts';
@@ -33,6 +34,22 @@ void describe('PV forecasts', () => {
     const sunny = f.forecastAvailableW({ ...system, ratedPowerW: 1e6 }, request);
     const dull = new PersistencePvForecast(weather(50, 0)).forecastAvailableW({ ...system, ratedPowerW: 1e6 }, request);
     assert.ok((sunny[8] ?? 0) > 2 * (dull[8] ?? 0), 'two hours ahead, the persisted sky dominates');
+  });
+
+  void it('persistence relaxes to the climate measured over the last 30 days, and reads nothing before the weather begins', () => {
+    const clearSky = new ClearSkyPvForecast();
+    const far = { ...request, fromMs: ISSUED + 48 * HOUR, slotCount: 8 };
+    const ratio = (f: PersistencePvForecast): number => (f.forecastAvailableW({ ...system, ratedPowerW: 1e6 }, far)[0] ?? 0) / (clearSky.forecastAvailableW({ ...system, ratedPowerW: 1e6 }, far)[0] ?? 1);
+    // A dull month (index 0.2): 48 h ahead the forecast is near 0.2 of clear sky, not the fixed 0.55.
+    const dull = (ms: number): number => clearSkyIrradianceWm2(ms) * 0.2;
+    const w: Weather & { firstMs: number } = { firstMs: ISSUED - 40 * 24 * HOUR, irradianceWm2: (ms) => (ms < ISSUED ? dull(ms) : 1000), temperatureC: () => 15 };
+    assert.ok(Math.abs(ratio(new PersistencePvForecast(w)) - 0.2) < 0.02, `${ratio(new PersistencePvForecast(w))}`);
+    assert.ok(Math.abs(ratio(new PersistencePvForecast(w, { climatologyDays: 0 })) - 0.55) < 0.05);
+    // Weather data that begins 2 days ago: too little for a climate; before it nothing is read (a replayed weather would answer from a later year).
+    const young: Weather & { firstMs: number } = { ...w, firstMs: ISSUED - 2 * 24 * HOUR, irradianceWm2: (ms) => (ms < ISSUED - 2 * 24 * HOUR ? 5000 : dull(ms)) };
+    const f = new PersistencePvForecast(young);
+    assert.equal(f.climatologicalIndexAt(ISSUED), 0.55);
+    assert.ok(f.clearSkyIndexAt(ISSUED, 5 * 24 * HOUR) < 0.25, 'the look-back stops where the weather begins');
   });
 
   void it('the weather forecast (perfect) follows the given irradiance', () => {

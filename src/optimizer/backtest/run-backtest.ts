@@ -9,7 +9,8 @@ import type { Weather } from '../../devices/simulated/weather.ts';
 import type { SiteConfig } from '../../site/site-config.ts';
 import { CostService, syncPlanner, type CostServiceOptions } from '../cost-service.ts';
 import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory } from '../forecast/load-forecast.ts';
-import { PersistencePvForecast, WeatherPvForecast, type PvForecast } from '../forecast/pv-forecast.ts';
+import { PriceInformedPvForecast } from '../forecast/price-informed-pv-forecast.ts';
+import { WeatherPvForecast, type PvForecast } from '../forecast/pv-forecast.ts';
 import { loadSolver } from '../planner/highs-runner.ts';
 import { median, type PlanProblem } from '../planner/plan-problem.ts';
 import { solvePlan } from '../planner/solve-plan.ts';
@@ -25,7 +26,8 @@ import { dayRows, Ledger, type DayLedger } from './ledger.ts';
  * - `no_control`: battery idle (not driven), solar uncurtailed;
  * - `self_consumption`: the local default regime (storage self_consumption, solar feed_in_limitation);
  * - `cost`: the cost policy with honest inputs only: prices as published (no day-ahead price before
- *   13:00 the day before), PersistencePvForecast, HistoryLoadForecast fed by the site's own past;
+ *   13:00 the day before), PriceInformedPvForecast (the measured past weather and the published
+ *   prices), HistoryLoadForecast fed by the site's own past;
  * - `perfect_foresight`: the same planner and executor, told the actual PV and load and every price
  *   48 h ahead: the bound no forecast can beat.
  */
@@ -63,7 +65,7 @@ export interface BacktestOptions {
    * docs/backtest.md): the actual PV, the actual load, or every price 48 h ahead. Default none.
    */
   costPerfect?: { pv?: boolean; load?: boolean; prices?: boolean };
-  /** The `cost` regime's PV forecast. Default: PersistencePvForecast over the actual weather (reads only its past). */
+  /** The `cost` regime's PV forecast. Default: PriceInformedPvForecast over the actual weather (reads only its past) and the prices the regime was shown. */
   costPvForecast?: PvForecast;
   /** Changes every problem before it is solved (experiments; e.g. another terminal value). */
   adjustProblem?: (problem: PlanProblem, regime: Regime) => PlanProblem;
@@ -214,7 +216,7 @@ export async function runRegime(regime: Regime, o: BacktestOptions, tariff: Tari
     });
     const common: Pick<CostServiceOptions, 'site' | 'clock' | 'planner' | 'tariff' | 'temperatureC'> = { site, clock, planner, tariff, temperatureC: (ms) => o.weather.temperatureC(ms) };
     if (regime === 'cost') {
-      // Honest inputs: what was published by then, yesterday's sky, the site's own past load.
+      // Honest inputs: what was published by then, the measured past sky, the site's own past load.
       const history = new RecordedLoadHistory();
       const warmupMs = o.historyWarmupMs ?? 28 * DAY_MS;
       for (let ms = o.fromMs - warmupMs; ms < o.fromMs; ms += cycleMs) history.record(ms, sim.world.baseLoadW(ms));
@@ -222,7 +224,7 @@ export async function runRegime(regime: Regime, o: BacktestOptions, tariff: Tari
       service = new CostService({
         ...common,
         prices: perfect.prices ? new StaticPriceProvider(o.prices) : new StaticPriceProvider(o.prices, { clock }),
-        pvForecast: perfect.pv ? new WeatherPvForecast(o.weather) : (o.costPvForecast ?? new PersistencePvForecast(o.weather)),
+        pvForecast: perfect.pv ? new WeatherPvForecast(o.weather) : (o.costPvForecast ?? new PriceInformedPvForecast(o.weather)),
         history,
         loadForecast: perfect.load
           ? new ActualLoadForecast((ms) => sim.world.baseLoadW(ms))

@@ -2,7 +2,10 @@ import { MS_PER_H } from '../../core/units.ts';
 import { clearSkyIrradianceWm2 } from '../../devices/simulated/clear-sky.ts';
 import { PV_PERFORMANCE_RATIO } from '../../devices/simulated/sim-solar.ts';
 import type { Weather } from '../../devices/simulated/weather.ts';
+import type { PriceSeries } from '../prices/price-series.ts';
 import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
+
+const DAY_MS = 86_400_000;
 
 /** A PV system as the forecast sees it. */
 export interface PvSystem {
@@ -18,6 +21,11 @@ export interface PvSystem {
  */
 export interface PvForecast {
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[];
+  /**
+   * Optional: the spot prices the planner has just read (only what is published by now). A forecast
+   * may learn from them (see PriceInformedPvForecast); the CostService calls this before each plan.
+   */
+  observePrices?(spot: PriceSeries): void;
 }
 
 /** Irradiance (GHI, W/m²) → AC power, the simulator's model: peak × G/1000 × 0.8, at most the rating. */
@@ -62,27 +70,36 @@ export interface PersistencePvForecastOptions {
   lookbackMs?: number;
   /** Climatological clear-sky index the forecast relaxes to, 0–1. Default 0.55 (Belgium). */
   climatologicalIndex?: number;
-  /** e-folding lead time of the blend, ms: weight of persistence = exp(−lead / this). Default 24 h. */
+  /** e-folding lead time of the blend, ms: weight of persistence = exp(−lead / this). Default 12 h. */
   blendTimeMs?: number;
   /**
    * Intraday persistence: the clear-sky index of the last `recentMs` (when the sun was up in it) is
-   * blended into the first hours with weight exp(−lead / recentBlendMs). 0 turns it off. Default 2 h.
+   * blended into the first hours with weight exp(−lead / recentBlendMs). 0 turns it off. Default 30 min.
    */
   recentMs?: number;
-  /** e-folding lead time of the intraday term, ms. Default 3 h. */
+  /** e-folding lead time of the intraday term, ms. Default 6 h. */
   recentBlendMs?: number;
+  /**
+   * Days of past weather whose clear-sky index replaces the fixed `climatologicalIndex` (a seasonal,
+   * local climatology: Σ measured / Σ clear-sky GHI over the last `climatologyDays` whole UTC days
+   * before the forecast is issued; the fixed index until a third of them lie in the weather's past).
+   * 0 = the fixed index. Default 30.
+   */
+  climatologyDays?: number;
 }
 
 /**
  * An honest (no-peeking) forecast for backtests: it reads the actual weather only *before*
  * `issuedAtMs`. The clear-sky index k = Σ measured GHI / Σ clear-sky GHI over the last 24 h is
- * persisted and relaxed toward the climatological index with lead time:
+ * persisted and relaxed toward a climatological index k_clim (measured over the last 30 days; the
+ * fixed 0.55 before that) with lead time; the index of the last 30 min (a nowcast) is blended into
+ * the first hours:
  *
- *     G_forecast(t) = G_clear(t) × (w·k + (1 − w)·k_clim),  w = exp(−(t − issuedAt) / 24 h)
+ *     index = w·k + (1 − w)·k_clim,  w = exp(−lead / 12 h);  index ← r·k_30min + (1 − r)·index,  r = exp(−lead / 6 h)
  *
- * So a sunny yesterday predicts a sunny today, fading to an average day further out. Errors are
- * those of real persistence forecasts (it misses every change in the weather); its skill is a floor
- * that any real forecast service should beat.
+ * So a sunny yesterday predicts a sunny today, fading to a seasonal average day further out. Errors
+ * are those of real persistence forecasts (it misses every change in the weather); its skill is a
+ * floor that any real forecast service should beat.
  */
 export class PersistencePvForecast implements PvForecast {
   private readonly lookbackMs: number;
@@ -90,21 +107,48 @@ export class PersistencePvForecast implements PvForecast {
   private readonly blendTimeMs: number;
   private readonly recentMs: number;
   private readonly recentBlendMs: number;
+  private readonly climatologyDays: number;
+  private readonly climatologyCache = new Map<number, number>();
 
   constructor(
-    private readonly actual: Weather,
+    protected readonly actual: Weather & { firstMs?: number },
     options: PersistencePvForecastOptions = {},
   ) {
     this.lookbackMs = options.lookbackMs ?? 24 * MS_PER_H;
     this.climatologicalIndex = options.climatologicalIndex ?? 0.55;
-    this.blendTimeMs = options.blendTimeMs ?? 24 * MS_PER_H;
-    this.recentMs = options.recentMs ?? 2 * MS_PER_H;
-    this.recentBlendMs = options.recentBlendMs ?? 3 * MS_PER_H;
+    this.blendTimeMs = options.blendTimeMs ?? 12 * MS_PER_H;
+    this.recentMs = options.recentMs ?? 30 * 60_000;
+    this.recentBlendMs = options.recentBlendMs ?? 6 * MS_PER_H;
+    this.climatologyDays = Math.max(0, Math.floor(options.climatologyDays ?? 30));
+  }
+
+  /**
+   * The index the forecast relaxes to at `issuedAtMs`: the fixed climatological index, or (with
+   * `climatologyDays`) the measured index of the whole UTC days before the issue day, once at least
+   * a third of them lie in the weather's past; cached per day.
+   */
+  climatologicalIndexAt(issuedAtMs: number): number {
+    if (this.climatologyDays === 0) return this.climatologicalIndex;
+    const day = Math.floor(issuedAtMs / DAY_MS);
+    const cached = this.climatologyCache.get(day);
+    if (cached !== undefined) return cached;
+    const untilMs = day * DAY_MS;
+    const fromMs = Math.max(untilMs - this.climatologyDays * DAY_MS, this.actual.firstMs ?? -Infinity);
+    let measured = 0;
+    let clear = 0;
+    for (let ms = fromMs + MS_PER_H / 2; ms < untilMs; ms += MS_PER_H) {
+      measured += this.actual.irradianceWm2(ms);
+      clear += clearSkyIrradianceWm2(ms);
+    }
+    const index = untilMs - fromMs >= (this.climatologyDays * DAY_MS) / 3 && clear > 0 ? Math.min(1, measured / clear) : this.climatologicalIndex;
+    if (this.climatologyCache.size > 64) this.climatologyCache.clear();
+    this.climatologyCache.set(day, index);
+    return index;
   }
 
   /** Clear-sky index persisted at `issuedAtMs`: measured / clear-sky GHI over the look-back, 0–1.2; the climatological index if the sun did not shine. */
   clearSkyIndexAt(issuedAtMs: number, lookbackMs = this.lookbackMs): number {
-    return this.indexOver(issuedAtMs, lookbackMs, 1) ?? this.climatologicalIndex;
+    return this.indexOver(issuedAtMs, lookbackMs, 1) ?? this.climatologicalIndexAt(issuedAtMs);
   }
 
   /** Measured / clear-sky GHI over the `lookbackMs` before `issuedAtMs` (≤ 1.2), or null when the clear sky gave less than `minWh` per m². */
@@ -112,22 +156,48 @@ export class PersistencePvForecast implements PvForecast {
     let measured = 0;
     let clear = 0;
     const stepMs = 15 * 60_000;
+    // Only the weather's past: before its first instant a replayed weather would answer from a later year.
+    const firstMs = this.actual.firstMs ?? -Infinity;
     for (let ms = issuedAtMs - lookbackMs + stepMs / 2; ms < issuedAtMs; ms += stepMs) {
+      if (ms < firstMs) continue;
       measured += this.actual.irradianceWm2(ms);
       clear += clearSkyIrradianceWm2(ms);
     }
     return (clear * stepMs) / MS_PER_H > minWhPerM2 ? Math.min(1.2, measured / clear) : null;
   }
 
+  /**
+   * A better prior than the climatology for the slot around `ms`, as known at `issuedAtMs`, 0–1.2, or
+   * null for none (subclasses; see PriceInformedPvForecast). Persistence is blended onto it.
+   */
+  protected expectedIndexAt(ms: number, issuedAtMs: number): number | null {
+    void ms;
+    void issuedAtMs;
+    return null;
+  }
+
+  /** Measured / clear-sky GHI over [fromMs, toMs) (hourly), or null when the weather does not cover it or the sun gave nothing. */
+  protected measuredIndexOver(fromMs: number, toMs: number): number | null {
+    if (fromMs < (this.actual.firstMs ?? -Infinity)) return null;
+    let measured = 0;
+    let clear = 0;
+    for (let ms = fromMs + MS_PER_H / 2; ms < toMs; ms += MS_PER_H) {
+      measured += this.actual.irradianceWm2(ms);
+      clear += clearSkyIrradianceWm2(ms);
+    }
+    return clear > 0 ? measured / clear : null;
+  }
+
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[] {
     const k = this.clearSkyIndexAt(request.issuedAtMs);
+    const climatology = this.climatologicalIndexAt(request.issuedAtMs);
     // The sun must have given at least ~50 Wh/m² of clear sky in the recent window for its index to mean anything.
     const recent = this.recentMs > 0 ? this.indexOver(request.issuedAtMs, this.recentMs, 50) : null;
     return Array.from({ length: request.slotCount }, (_, i) => {
       const from = slotStartMs(request, i);
       const lead = Math.max(0, from + request.slotMs / 2 - request.issuedAtMs);
       const w = Math.exp(-lead / this.blendTimeMs);
-      let index = w * k + (1 - w) * this.climatologicalIndex;
+      let index = w * k + (1 - w) * (this.expectedIndexAt(from + request.slotMs / 2, request.issuedAtMs) ?? climatology);
       if (recent !== null) {
         const r = Math.exp(-lead / this.recentBlendMs);
         index = r * recent + (1 - r) * index;
