@@ -1,9 +1,11 @@
 import { Option, type Command } from 'commander';
 import { GridpilotClient, normalizeBrokerUrl, type GridpilotClientOptions, type MqttProtocolVersion } from '../client/index.ts';
+import type { Feedback } from '../protocol/feedback.ts';
 import type { TopicPrefixes } from '../protocol/topics.ts';
 import { DEMO_SERIAL } from '../site/demo-site.ts';
 import { collect, parseMqttVersion } from './arg-parsers.ts';
-import { UsageError, errorText, type CliIo } from './io.ts';
+import { formatFeedback, isRejected } from './format-feedback.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError, errorText, type CliIo } from './io.ts';
 
 export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
 /** The contract's example serial, which the demo site uses [live §3]. */
@@ -87,5 +89,31 @@ export async function connectClient(flags: ConnectionFlags, io: CliIo): Promise<
   } catch (err) {
     io.err(`error: ${errorText(err)}`);
     return null;
+  }
+}
+
+/**
+ * The shape of every "send one message, print its feedback" command: connects, announces what goes
+ * where on stderr (unless --json), sends, prints the feedback (or its JSON), closes. Exit 0 when the
+ * answer accepts it (response_code < 10), 1 when rejected, on timeout or without a broker.
+ */
+export async function sendAndPrintFeedback(
+  flags: ConnectionFlags & { json?: boolean | undefined },
+  io: CliIo,
+  announce: (client: GridpilotClient) => string,
+  send: (client: GridpilotClient) => Promise<Feedback>,
+): Promise<number> {
+  const client = await connectClient(flags, io);
+  if (!client) return EXIT_FAILURE;
+  try {
+    if (!flags.json) io.err(announce(client));
+    const feedback = await send(client);
+    io.out(flags.json ? JSON.stringify(feedback) : formatFeedback(feedback));
+    return isRejected(feedback) ? EXIT_FAILURE : EXIT_OK;
+  } catch (err) {
+    io.err(`error: ${errorText(err)}`);
+    return EXIT_FAILURE;
+  } finally {
+    await client.close({ force: true });
   }
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
 import { FeedbackSchema, type Feedback } from '../../src/protocol/feedback.ts';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
+import { publishForFeedback, startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { tempDir, until, writeDemoConfig } from '../helpers/schedule-peer.ts';
 
 // The `cost` policy wired into the real app: prices pushed by the integrator over MQTT (the app's
@@ -24,15 +24,8 @@ function priceMessage(nowS: number, cheap: number): { time: number; currency: 'E
   };
 }
 
-async function pushPrices(t: AppUnderTest, payload: string, requestTime: number | null): Promise<Feedback> {
-  const from = t.integrator.received.length;
-  await t.integrator.client.publishAsync(t.app.info.topics.prices, payload, { qos: 1 });
-  const m = await t.integrator.waitFor(
-    (r) => r.topic === t.app.info.topics.feedback && t.integrator.received.indexOf(r) >= from && (requestTime === null || (r.json as Feedback).requestTime === requestTime),
-    8000,
-    'price feedback',
-  );
-  return m.json as Feedback;
+function pushPrices(t: AppUnderTest, payload: string, requestTime: number | null): Promise<Feedback> {
+  return publishForFeedback(t, t.app.info.topics.prices, payload, requestTime, 'price feedback');
 }
 
 describe('cost in the app: prices pushed over MQTT, plan in feedback and over HTTP', () => {

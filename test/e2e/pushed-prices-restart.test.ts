@@ -10,7 +10,7 @@ import type { PriceSeries } from '../../src/optimizer/prices/price-series.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import type { CommandLogRow } from '../../src/store/command-log.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
+import { publishForFeedback, startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { tempDir, until, writeDemoConfig } from '../helpers/schedule-peer.ts';
 
 // Pushed prices survive a restart: the real app (embedded broker, store worker, planner) takes a
@@ -38,15 +38,8 @@ function priceMessage(nowS: number, time: number): PriceMessage {
   };
 }
 
-async function pushPrices(t: AppUnderTest, payload: string, requestTime: number | null): Promise<Feedback> {
-  const from = t.integrator.received.length;
-  await t.integrator.client.publishAsync(t.app.info.topics.prices, payload, { qos: 1 });
-  const m = await t.integrator.waitFor(
-    (r) => r.topic === t.app.info.topics.feedback && t.integrator.received.indexOf(r) >= from && (requestTime === null || (r.json as Feedback).requestTime === requestTime),
-    8000,
-    'price feedback',
-  );
-  return m.json as Feedback;
+function pushPrices(t: AppUnderTest, payload: string, requestTime: number | null): Promise<Feedback> {
+  return publishForFeedback(t, t.app.info.topics.prices, payload, requestTime, 'price feedback');
 }
 
 const isSolved = (x: CostPlanExplanation): boolean => x.status === 'optimal' || x.status === 'time_limit';

@@ -39,3 +39,18 @@ export async function startAppUnderTest(opts: AppOptions & { clientProtocol?: Pr
     },
   };
 }
+
+/**
+ * Publishes `payload` on `topic` and resolves with the next feedback after it whose `requestTime`
+ * is `requestTime` (any feedback when null: for payloads without a readable time).
+ */
+export async function publishForFeedback(t: AppUnderTest, topic: string, payload: string | Buffer, requestTime: unknown, what = 'feedback'): Promise<Feedback> {
+  const from = t.integrator.received.length;
+  await t.integrator.client.publishAsync(topic, payload, { qos: 1 });
+  const m = await t.integrator.waitFor(
+    (r) => r.topic === t.app.info.topics.feedback && t.integrator.received.indexOf(r) >= from && (requestTime === null || (r.json as Feedback).requestTime === requestTime),
+    8000,
+    what,
+  );
+  return m.json as Feedback;
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
-import type { AppUnderTest } from './app-harness.ts';
+import { publishForFeedback, type AppUnderTest } from './app-harness.ts';
 
 /** A temporary directory removed by the returned `remove()`. */
 export function tempDir(prefix = 'gp-'): { path: string; remove(): void } {
@@ -30,14 +30,7 @@ export async function publishSchedule(t: AppUnderTest, body: Record<string, unkn
   const time = body.time ?? t.app.clock.now() - seq; // ms, unique, never in the future
   const message = { extraTags: { nodeId: t.app.info.siteNodeId }, ...body, time };
   const payload = typeof body.raw === 'string' ? body.raw : JSON.stringify(message);
-  const from = t.integrator.received.length;
-  await t.integrator.client.publishAsync(t.app.info.topics.schedule, payload, { qos: 1 });
-  const m = await t.integrator.waitFor(
-    (r) => r.topic === t.app.info.topics.feedback && t.integrator.received.indexOf(r) >= from && (typeof body.raw === 'string' || (r.json as Feedback).requestTime === time),
-    8000,
-    'schedule feedback',
-  );
-  return m.json as Feedback;
+  return publishForFeedback(t, t.app.info.topics.schedule, payload, typeof body.raw === 'string' ? null : time, 'schedule feedback');
 }
 
 /** Waits (real time, bounded) until `check` holds: lets queued cycles run after a fake-clock jump. */

@@ -4,9 +4,8 @@ import { GridpilotError } from '../../core/errors.ts';
 import { loadPriceFile } from '../../optimizer/prices/price-file.ts';
 import { priceSeriesEndMs, slicePriceSeries } from '../../optimizer/prices/price-series.ts';
 import { parsePositiveNumber } from '../arg-parsers.ts';
-import { addConnectionOptions, connectClient, type ConnectionFlags } from '../connection-options.ts';
-import { formatFeedback, isRejected } from '../format-feedback.ts';
-import { consoleIo, EXIT_FAILURE, EXIT_OK, UsageError, errorText, type CliIo } from '../io.ts';
+import { addConnectionOptions, sendAndPrintFeedback, type ConnectionFlags } from '../connection-options.ts';
+import { consoleIo, UsageError, errorText, type CliIo } from '../io.ts';
 import { slotTimeS } from '../schedule-file.ts';
 
 /*
@@ -54,21 +53,15 @@ export function priceSlotsFromFile(file: string, flags: Pick<PricesSendFlags, 'f
 /** Sends the prices; exit 0 when stored, 1 when rejected, on timeout or without broker, 2 on a bad file or arguments. */
 export async function runPricesSend(file: string, flags: PricesSendFlags, io: CliIo, nowMs = Date.now()): Promise<number> {
   const slots = priceSlotsFromFile(file, flags, nowMs);
-  const client = await connectClient(flags, io);
-  if (!client) return EXIT_FAILURE;
-  try {
-    const first = slots[0];
-    const last = slots[slots.length - 1];
-    if (!flags.json && first && last) io.err(`→ ${client.topics.prices}: ${slots.length} slots ${new Date(first.start * 1000).toISOString()} … ${new Date(last.end * 1000).toISOString()}${flags.retain ? ' (retained)' : ''}`);
-    const feedback = await client.sendPrices(slots, { timeoutMs: flags.timeout * 1000, retain: flags.retain ?? false });
-    io.out(flags.json ? JSON.stringify(feedback) : formatFeedback(feedback));
-    return isRejected(feedback) ? EXIT_FAILURE : EXIT_OK;
-  } catch (err) {
-    io.err(`error: ${errorText(err)}`);
-    return EXIT_FAILURE;
-  } finally {
-    await client.close({ force: true });
-  }
+  const first = slots[0];
+  const last = slots[slots.length - 1];
+  const span = first && last ? `${slots.length} slots ${new Date(first.start * 1000).toISOString()} … ${new Date(last.end * 1000).toISOString()}` : 'no slot';
+  return sendAndPrintFeedback(
+    flags,
+    io,
+    (client) => `→ ${client.topics.prices}: ${span}${flags.retain ? ' (retained)' : ''}`,
+    (client) => client.sendPrices(slots, { timeoutMs: flags.timeout * 1000, retain: flags.retain ?? false }),
+  );
 }
 
 /** Registers `gridpilot prices send`. */

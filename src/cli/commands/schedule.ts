@@ -5,8 +5,7 @@ import type { Feedback } from '../../protocol/feedback.ts';
 import { DEFAULT_DATA_DIR } from '../../store/paths.ts';
 import type { ScheduleRow } from '../../store/schedule-rows.ts';
 import { parsePositiveNumber } from '../arg-parsers.ts';
-import { addConnectionOptions, connectClient, type ConnectionFlags } from '../connection-options.ts';
-import { formatFeedback, isRejected } from '../format-feedback.ts';
+import { addConnectionOptions, connectClient, sendAndPrintFeedback, type ConnectionFlags } from '../connection-options.ts';
 import { consoleIo, EXIT_FAILURE, EXIT_OK, UsageError, errorText, type CliIo } from '../io.ts';
 import { readScheduleFile } from '../schedule-file.ts';
 
@@ -31,20 +30,13 @@ export interface ScheduleShowFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-async function sendAndPrint(input: ScheduleInput, flags: ScheduleSendFlags, io: CliIo, what: string): Promise<number> {
-  const client = await connectClient(flags, io);
-  if (!client) return EXIT_FAILURE;
-  try {
-    if (!flags.json) io.err(`→ ${client.topics.schedule}: ${what}`);
-    const feedback = await client.sendSchedule(input, { timeoutMs: flags.timeout * 1000 });
-    io.out(flags.json ? JSON.stringify(feedback) : formatFeedback(feedback));
-    return isRejected(feedback) ? EXIT_FAILURE : EXIT_OK;
-  } catch (err) {
-    io.err(`error: ${errorText(err)}`);
-    return EXIT_FAILURE;
-  } finally {
-    await client.close({ force: true });
-  }
+function sendAndPrint(input: ScheduleInput, flags: ScheduleSendFlags, io: CliIo, what: string): Promise<number> {
+  return sendAndPrintFeedback(
+    flags,
+    io,
+    (client) => `→ ${client.topics.schedule}: ${what}`,
+    (client) => client.sendSchedule(input, { timeoutMs: flags.timeout * 1000 }),
+  );
 }
 
 /** Sends a schedule file; exit 0 when stored (response_code < 10), 1 when rejected, on timeout or without broker. */

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { parsePositiveNumber } from '../arg-parsers.ts';
-import { addConnectionOptions, connectClient, type ConnectionFlags } from '../connection-options.ts';
-import { formatFeedback, isRejected } from '../format-feedback.ts';
-import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
+import { addConnectionOptions, sendAndPrintFeedback, type ConnectionFlags } from '../connection-options.ts';
+import type { CliIo } from '../io.ts';
 import { describeFields, parseSendArgs, SEND_CONTROLS_HELP } from '../parse-send-args.ts';
 
 export interface SendFlags extends ConnectionFlags {
@@ -19,19 +18,12 @@ export interface SendFlags extends ConnectionFlags {
  */
 export async function runSend(controls: readonly string[], flags: SendFlags, io: CliIo): Promise<number> {
   const fields = parseSendArgs(controls);
-  const client = await connectClient(flags, io);
-  if (!client) return EXIT_FAILURE;
-  try {
-    if (!flags.json) io.err(`→ ${client.topics.command}: ${describeFields(fields)}`);
-    const feedback = await client.send(fields, { timeoutMs: flags.timeout * 1000 });
-    io.out(flags.json ? JSON.stringify(feedback) : formatFeedback(feedback));
-    return isRejected(feedback) ? EXIT_FAILURE : EXIT_OK;
-  } catch (err) {
-    io.err(`error: ${errorText(err)}`);
-    return EXIT_FAILURE;
-  } finally {
-    await client.close({ force: true });
-  }
+  return sendAndPrintFeedback(
+    flags,
+    io,
+    (client) => `→ ${client.topics.command}: ${describeFields(fields)}`,
+    (client) => client.send(fields, { timeoutMs: flags.timeout * 1000 }),
+  );
 }
 
 export function registerSend(program: Command, run: (action: () => Promise<number>) => Promise<void>, io: CliIo): void {
