@@ -266,21 +266,28 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   const httpPort = opts.httpPort === undefined ? 8080 : opts.httpPort;
   let web: WebServer | null = null;
+  let stopped = false;
+  /** Stops everything in the reverse order of start; idempotent. */
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await web?.close();
+    await schedules.close();
+    await cost.close();
+    await controller.stop();
+    await link.close();
+    await broker?.close();
+    await store?.close();
+  };
   if (httpPort !== null) {
     try {
       web = await startWebServer({ controller, site, info, sim, clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
     } catch (err) {
-      await schedules.close();
-      await cost.close();
-      await controller.stop();
-      await link.close();
-      await broker?.close();
-      await store?.close();
+      await stop();
       throw err;
     }
     info.httpUrl = web.url;
   }
-  let stopped = false;
   return {
     info,
     site,
@@ -293,16 +300,6 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     store,
     schedules,
     cost,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await web?.close();
-      await schedules.close();
-      await cost.close();
-      await controller.stop();
-      await link.close();
-      await broker?.close();
-      await store?.close();
-    },
+    stop,
   };
 }

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import DatabaseConstructor from 'better-sqlite3';
 import { FakeClock } from '../../src/core/clock.ts';
 import { insertCommand, type CommandLogEntry } from '../../src/store/command-log.ts';
@@ -10,20 +8,13 @@ import { HistoryReader } from '../../src/store/queries.ts';
 import { MIGRATIONS } from '../../src/store/schema.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { Store } from '../../src/store/store.ts';
+import { tempDirMaker } from '../helpers/temp-dirs.ts';
 
 // Migration 2 (command log kind 'prices', the pushed_prices table) on a real version-1 database,
 // and savePushedPrices / loadPushedPrices on real SQLite.
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'gp-prices-store-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirMaker('gp-prices-store-');
 
 function entry(i: number, over: Partial<CommandLogEntry> = {}): CommandLogEntry {
   return {

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import DatabaseConstructor from 'better-sqlite3';
 import { FakeClock } from '../../src/core/clock.ts';
 import type { CommandLogEntry } from '../../src/store/command-log.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { Store } from '../../src/store/store.ts';
+import { tempDirMaker } from '../helpers/temp-dirs.ts';
 import type { TelemetrySample } from '../../src/store/telemetry.ts';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'gp-store-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirMaker('gp-store-');
 
 function entry(i: number, over: Partial<CommandLogEntry> = {}): CommandLogEntry {
   return {
