@@ -61,7 +61,7 @@ export interface CostServiceOptions {
   /** Longest wait for one plan, ms. Default site.optimizer.planTimeoutMs. */
   planTimeoutMs?: number;
   /** Extra inputs passed to buildPlanProblem as they are (e.g. a price forecast beyond the published prices). */
-  planInputs?: Pick<PlanInputs, 'heatPumpEnergyPerDayWh' | 'relayRunPerDayS' | 'heating' | 'priceForecast' | 'terminalValue' | 'surplusValue'>;
+  planInputs?: Pick<PlanInputs, 'heatPumpEnergyPerDayWh' | 'relayRunPerDayS' | 'heating' | 'priceForecast' | 'terminalValue' | 'surplusValue' | 'pvScenarios'>;
   logger?: CostServiceLogger;
 }
 

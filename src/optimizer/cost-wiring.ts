@@ -89,6 +89,8 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     ...(weather ? { temperatureC: (ms: number) => weather.temperatureC(ms) } : {}),
     ...(sim ? { evSessions: simulatedEvSessions(sim) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    // The honest forecast comes with scenarios from its own past errors: plans hedge the first slot (docs/backtest.md).
+    ...(pvForecast instanceof PriceInformedPvForecast ? { planInputs: { pvScenarios: true } } : {}),
   });
   let unsubscribe: (() => void) | null = null;
   return {

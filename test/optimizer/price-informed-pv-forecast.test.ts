@@ -81,6 +81,24 @@ void describe('PriceInformedPvForecast', () => {
     assert.deepEqual(unseen.forecastAvailableW(system, { ...request, fromMs: dayStart(DAY0 + 30), slotCount: 24 }), new PersistencePvForecast(weather, { blendTimeMs: 6 * HOUR }).forecastAvailableW(system, { ...request, fromMs: dayStart(DAY0 + 30), slotCount: 24 }));
   });
 
+  void it('offers three scenarios around its point forecast, spread by its own past residuals (none without a spread)', () => {
+    // The dip tells sunny from dull, but not exactly how sunny: ± up to 0.1 of index the prices do not show.
+    const noisy: Weather & { firstMs: number } = { ...weather, irradianceWm2: (ms) => weather.irradianceWm2(ms) * (1 + (((toBrusselsTime(ms).localDayIndex * 7) % 5) - 2) * 0.1) };
+    const f = new PriceInformedPvForecast(noisy, { minFitDays: 6 });
+    f.observePrices(prices(DAY0, 31));
+    const issuedAtMs = dayStart(DAY0 + 30) - 10 * HOUR;
+    const request = { issuedAtMs, fromMs: Math.floor(issuedAtMs / HOUR) * HOUR, slotMs: HOUR, slotCount: 34 };
+    const scenarios = f.forecastScenarios(system, request);
+    assert.deepEqual(scenarios.map((sc) => sc.weight), [0.25, 0.5, 0.25]);
+    assert.deepEqual(scenarios[1]?.availableW, f.forecastAvailableW(system, request));
+    const kwh = scenarios.map((sc) => sc.availableW.reduce((a, w) => a + w, 0) / 1000);
+    assert.ok((kwh[0] ?? 0) < (kwh[1] ?? 0) - 1 && (kwh[1] ?? 0) < (kwh[2] ?? 0) - 1, `low < mid < high: ${kwh.join(', ')}`);
+    // A perfectly predictable history has no spread: one scenario, the point forecast.
+    const exact = new PriceInformedPvForecast(weather, { minFitDays: 6 });
+    exact.observePrices(prices(DAY0, 31));
+    assert.equal(exact.forecastScenarios(system, request).length, 1);
+  });
+
   void it('without enough history it is the persistence forecast', () => {
     const f = new PriceInformedPvForecast(weather);
     f.observePrices(prices(DAY0, 5));

@@ -56,7 +56,7 @@ export interface BacktestOptions {
   regimes?: readonly Regime[];
   /** History of the site's base load before the period the load forecast may use, ms. Default 28 days. */
   historyWarmupMs?: number;
-  /** Extra planner inputs of the `cost` regime (e.g. a price forecast beyond the published prices). */
+  /** Extra planner inputs of the `cost` regime (e.g. a price forecast beyond the published prices). Default `{ pvScenarios: true }` (what is given here is merged over it; `pvScenarios: false` plans the point forecast only). */
   costPlanInputs?: CostServiceOptions['planInputs'];
   /** Extra planner inputs of the `perfect_foresight` regime. */
   perfectPlanInputs?: CostServiceOptions['planInputs'];
@@ -230,7 +230,8 @@ export async function runRegime(regime: Regime, o: BacktestOptions, tariff: Tari
           ? new ActualLoadForecast((ms) => sim.world.baseLoadW(ms))
           : new HistoryLoadForecast(history, new ProfileLoadForecast(new LoadProfile({ annualLoadKWh: site.simulation.annualLoadKWh })), { weeks: site.optimizer.loadHistoryWeeks }),
         replanIntervalMs,
-        ...(o.costPlanInputs ? { planInputs: o.costPlanInputs } : {}),
+        // Forecast-robust plan (PV scenarios sharing slot 0) over the forecast's own past residuals: 93.0 % vs 90.2 % capture in 2024 (docs/backtest.md).
+        planInputs: { pvScenarios: true, ...o.costPlanInputs },
       });
     } else {
       service = new CostService({

@@ -1,7 +1,8 @@
 import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
 import type { Weather } from '../../devices/simulated/weather.ts';
 import { priceAtEurPerMwh, type PriceSeries } from '../prices/price-series.ts';
-import { PersistencePvForecast, type PersistencePvForecastOptions } from './pv-forecast.ts';
+import type { ForecastRequest } from './forecast-request.ts';
+import { PersistencePvForecast, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
 
 /** Options of {@link PriceInformedPvForecast}: those of the persistence forecast (but blendTimeMs defaults to 6 h: the price prior is the better one), plus the fit. */
 export interface PriceInformedPvForecastOptions extends PersistencePvForecastOptions {
@@ -9,6 +10,12 @@ export interface PriceInformedPvForecastOptions extends PersistencePvForecastOpt
   fitDays?: number;
   /** Fewest past days with both a price dip and a measured index before the fit is used, ≥ 3. Default 14. */
   minFitDays?: number;
+  /**
+   * Scenarios of {@link PriceInformedPvForecast.forecastScenarios}: the prior's index shifted by
+   * ± `scenarioZ` × the standard deviation of the fit's residuals over the past days (weights
+   * 1/4, 1/2, 1/4: with z = √2 the three points have the residuals' mean and variance). Default √2.
+   */
+  scenarioZ?: number;
 }
 
 /** Hours (local, [from, to)) of the midday window and the two shoulders of the price dip. */
@@ -59,7 +66,8 @@ export function middayPriceDipEurPerMwh(spot: PriceSeries, localDayIndex: number
 export class PriceInformedPvForecast extends PersistencePvForecast {
   private readonly dips = new Map<number, number>();
   private readonly measured = new Map<number, number | null>();
-  private fit: { day: number; line: { a: number; b: number } | null } | null = null;
+  private fit: { day: number; line: { a: number; b: number } | null; residualSd: number } | null = null;
+  private readonly scenarioZ: number;
   private readonly fitDays: number;
   private readonly minFitDays: number;
 
@@ -67,6 +75,25 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
     super(actual, { blendTimeMs: 6 * 3_600_000, ...options });
     this.fitDays = Math.max(7, Math.floor(options.fitDays ?? 60));
     this.minFitDays = Math.max(3, Math.floor(options.minFitDays ?? 14));
+    this.scenarioZ = Math.max(0, options.scenarioZ ?? Math.SQRT2);
+  }
+
+  /**
+   * Three weighted scenarios (low, the point forecast, high): the prior's daily clear-sky index
+   * shifted by ∓ scenarioZ × the standard deviation of the fit's residuals on past days (or of the
+   * measured index when there is no fit yet), weights 1/4, 1/2, 1/4. Only the point forecast when
+   * there is no history to measure a spread on.
+   */
+  forecastScenarios(system: PvSystem, request: ForecastRequest): PvForecastScenario[] {
+    const mid = this.forecastAvailableW(system, request);
+    this.lineAt(request.issuedAtMs);
+    const spread = (this.fit?.residualSd ?? 0) * this.scenarioZ;
+    if (!(spread > 1e-3)) return [{ weight: 1, availableW: mid }];
+    return [
+      { weight: 0.25, availableW: this.forecastShiftedW(system, request, -spread) },
+      { weight: 0.5, availableW: mid },
+      { weight: 0.25, availableW: this.forecastShiftedW(system, request, spread) },
+    ];
   }
 
   /** Remembers the midday dip of every local day the prices cover whole. */
@@ -115,7 +142,12 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
       const b = sxx > 0 ? Math.min(0, sxy / sxx) : 0;
       line = { a: my - b * mx, b };
     }
-    this.fit = { day: today, line };
+    let residualSd = 0;
+    if (ys.length >= 3) {
+      const fitted = (i: number): number => (line ? line.a + line.b * (xs[i] ?? 0) : ys.reduce((s, y) => s + y, 0) / ys.length);
+      residualSd = Math.sqrt(ys.reduce((s, y, i) => s + (y - fitted(i)) ** 2, 0) / (ys.length - (line ? 2 : 1)));
+    }
+    this.fit = { day: today, line, residualSd };
     if (this.measured.size > 2 * this.fitDays) for (const day of this.measured.keys()) if (day < today - this.fitDays) this.measured.delete(day);
     return line;
   }

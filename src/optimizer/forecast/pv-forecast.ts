@@ -26,6 +26,17 @@ export interface PvForecast {
    * may learn from them (see PriceInformedPvForecast); the CostService calls this before each plan.
    */
   observePrices?(spot: PriceSeries): void;
+  /**
+   * Optional: a few weighted PV scenarios (weights summing to 1, one of them the point forecast
+   * `forecastAvailableW` gives), estimated from past data only, for a forecast-robust plan.
+   */
+  forecastScenarios?(system: PvSystem, request: ForecastRequest): PvForecastScenario[];
+}
+
+/** One scenario of {@link PvForecast.forecastScenarios}. */
+export interface PvForecastScenario {
+  weight: number;
+  availableW: number[];
 }
 
 /** Irradiance (GHI, W/m²) → AC power, the simulator's model: peak × G/1000 × 0.8, at most the rating. */
@@ -189,6 +200,15 @@ export class PersistencePvForecast implements PvForecast {
   }
 
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[] {
+    return this.forecastShiftedW(system, request, 0);
+  }
+
+  /**
+   * The forecast with the prior's clear-sky index shifted by `priorShift` (scenarios: the prior's
+   * error, weighted by the prior's share of the blend, so the near term that persistence and the
+   * nowcast know stays put), index kept in [0, 1.2].
+   */
+  protected forecastShiftedW(system: PvSystem, request: ForecastRequest, priorShift: number): number[] {
     const k = this.clearSkyIndexAt(request.issuedAtMs);
     const climatology = this.climatologicalIndexAt(request.issuedAtMs);
     // The sun must have given at least ~50 Wh/m² of clear sky in the recent window for its index to mean anything.
@@ -197,11 +217,15 @@ export class PersistencePvForecast implements PvForecast {
       const from = slotStartMs(request, i);
       const lead = Math.max(0, from + request.slotMs / 2 - request.issuedAtMs);
       const w = Math.exp(-lead / this.blendTimeMs);
-      let index = w * k + (1 - w) * (this.expectedIndexAt(from + request.slotMs / 2, request.issuedAtMs) ?? climatology);
+      const prior = this.expectedIndexAt(from + request.slotMs / 2, request.issuedAtMs) ?? climatology;
+      let index = w * k + (1 - w) * prior;
+      let priorWeight = 1 - w;
       if (recent !== null) {
         const r = Math.exp(-lead / this.recentBlendMs);
         index = r * recent + (1 - r) * index;
+        priorWeight *= 1 - r;
       }
+      if (priorShift !== 0) index = Math.min(1.2, Math.max(0, index + priorShift * priorWeight));
       return meanOver((ms) => pvPowerFromIrradianceW(system, clearSkyIrradianceWm2(ms) * index), from, request.slotMs);
     });
   }

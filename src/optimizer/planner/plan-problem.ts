@@ -36,6 +36,22 @@ export interface PlanProblem {
   shortfallPenaltyEurPerKwh?: number;
   /** Penalty for each kWh over the import or export limit (only when nothing else can avoid it), EUR/kWh. Default 10. */
   limitPenaltyEurPerKwh?: number;
+  /**
+   * Optional PV scenarios for a forecast-robust plan (two-stage stochastic MPC): each gives every
+   * solar array's available power per slot (same shape as `solar[i].availableW`) and a weight (> 0).
+   * When there are ≥ 2 and the site has no on/off assets and no EVs (a pure LP), the planner solves
+   * one copy of the site per scenario with slot 0's battery decisions shared, minimising the weighted
+   * cost; the plan reported is the one of the scenario that follows `solar` (the point forecast).
+   * Ignored otherwise.
+   */
+  pvScenarios?: PvScenario[];
+}
+
+/** One PV scenario of {@link PlanProblem.pvScenarios}. */
+export interface PvScenario {
+  weight: number;
+  /** Per solar array (same order as `solar`), W per slot. */
+  solarAvailableW: number[][];
 }
 
 /** A battery (one storage device). */
@@ -189,6 +205,11 @@ export function assertPlanProblem(p: PlanProblem): void {
   p.solar.forEach((s, i) => {
     id(s.nodeId, `solar[${i}]`);
     perSlot(`solar[${i}].availableW`, s.availableW);
+  });
+  (p.pvScenarios ?? []).forEach((sc, k) => {
+    if (!(sc.weight > 0 && Number.isFinite(sc.weight))) fail(`pvScenarios[${k}].weight`, `must be > 0, got ${sc.weight}`);
+    if (sc.solarAvailableW.length !== p.solar.length) fail(`pvScenarios[${k}].solarAvailableW`, `has ${sc.solarAvailableW.length} arrays, solar has ${p.solar.length}`);
+    sc.solarAvailableW.forEach((a, i) => perSlot(`pvScenarios[${k}].solarAvailableW[${i}]`, a));
   });
   p.onOff.forEach((a, i) => {
     id(a.nodeId, `onOff[${i}]`);

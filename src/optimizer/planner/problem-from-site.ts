@@ -5,7 +5,7 @@ import type { LoadForecast } from '../forecast/load-forecast.ts';
 import type { PvForecast } from '../forecast/pv-forecast.ts';
 import { priceAtEurPerMwh, priceSeriesEndMs, resamplePriceSeries, slicePriceSeries, type PriceSeries } from '../prices/price-series.ts';
 import { applyTariff, BELGIAN_DYNAMIC_TARIFF, type Tariff } from '../prices/tariff.ts';
-import { median, type EnergyNeed, type EvSession, type PlanProblem, type TerminalTier } from './plan-problem.ts';
+import { median, type EnergyNeed, type EvSession, type PlanProblem, type PvScenario, type TerminalTier } from './plan-problem.ts';
 
 /** What the executor knows about the site now (from its snapshot and its own counters). */
 export interface SitePlanState {
@@ -57,6 +57,12 @@ export interface PlanInputs {
   terminalValue?: 'flat' | 'tiered';
   /** Value of the stored energy beyond that need, per kWh stored: 'export' = median export price × η, 'mid' = the mean of the median import and export prices × η. Default 'mid'. */
   surplusValue?: 'export' | 'mid';
+  /**
+   * Plan robustly against the PV forecast (two-stage stochastic MPC, see PlanProblem.pvScenarios):
+   * when true and the PV forecast offers `forecastScenarios`, the problem carries its scenarios (the
+   * planner uses them only on sites without on/off assets or EVs). Default false.
+   */
+  pvScenarios?: boolean;
 }
 
 /** Forecasts spot prices for slots after the known ones. Replaceable. */
@@ -183,6 +189,18 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
     ];
   };
 
+  const solarDevices = devicesOf(site, 'solar');
+  const systemOf = (d: (typeof solarDevices)[number]) => ({ ratedPowerW: d.ratedPowerW, ...(d.peakPowerW ? { peakPowerW: d.peakPowerW } : {}) });
+  let pvScenarios: PvScenario[] | undefined;
+  const scenariosOf = inputs.pvForecast.forecastScenarios?.bind(inputs.pvForecast);
+  if (inputs.pvScenarios && scenariosOf && solarDevices.length > 0) {
+    const perArray = solarDevices.map((d) => scenariosOf(systemOf(d), request));
+    const count = perArray[0]?.length ?? 0;
+    if (count >= 2 && perArray.every((a) => a.length === count)) {
+      pvScenarios = Array.from({ length: count }, (_, k) => ({ weight: perArray[0]?.[k]?.weight ?? 0, solarAvailableW: perArray.map((a) => a[k]?.availableW ?? []) }));
+    }
+  }
+
   return {
     startMs,
     slotMs,
@@ -218,6 +236,7 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
       canPause: d.allowZeroCurrent,
       sessions: (state.evSessions?.[d.nodeId] ?? []).filter((s) => s.untilMs > startMs && s.fromMs < endMs),
     })),
+    ...(pvScenarios ? { pvScenarios } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { assemblePlan, fallbackPlan } from './assemble-plan.ts';
+import type { LpData } from './lp-builder.ts';
 import { runHighs, type Highs, type RunOutcome } from './highs-runner.ts';
 import { cheapestOnOffSeries } from './on-off-dp.ts';
 import { assertPlanProblem, slotCountOf, windowSlots, type PlanProblem } from './plan-problem.ts';
@@ -97,6 +98,10 @@ function solveMilp(highs: Highs, p: PlanProblem, strategy: 'milp-tight' | 'milp-
 function solveDecomposed(highs: Highs, p: PlanProblem, deadline: number, now: () => number, gap: number, improveUntil: number): Solved | null {
   if (p.onOff.length === 0 && p.evs.length === 0) {
     // Nothing discrete: the model is one LP (plus lazy exclusivity), solved exactly.
+    if ((p.pvScenarios?.length ?? 0) >= 2) {
+      const robust = solveScenarios(highs, p, deadline, now);
+      if (robust) return robust;
+    }
     const only = solveFixed(highs, p, [], [], deadline, now);
     return only ? { schedule: only.schedule, status: 'optimal', objective: only.objective, bound: only.objective } : null;
   }
@@ -148,6 +153,110 @@ function solveDecomposed(highs: Highs, p: PlanProblem, deadline: number, now: ()
   // A heuristic proves nothing by itself: it counts as optimal only when within the gap of the LP bound.
   const isWithinGap = best.objective - bound <= gap * Math.abs(best.objective) + 1e-9;
   return { schedule: best.schedule, status: isWithinGap ? 'optimal' : 'time_limit', objective: best.objective, bound: Math.min(bound, best.objective) };
+}
+
+/**
+ * Two-stage stochastic plan over `p.pvScenarios` (pure LP sites only): one copy of the site model per
+ * PV scenario in one block-diagonal LP, the objective the probability-weighted sum of their costs,
+ * and slot 0's battery decisions (charge and discharge of every battery: what the executor applies)
+ * shared by all copies (non-anticipativity). The rest of each copy adapts to its own sun. Returns
+ * the plan of the scenario that follows the point forecast (`p.solar`, else the heaviest), with
+ * slot 0 the shared decision; null when the solver fails or slot 0 would charge and discharge at
+ * once (then the caller plans the point forecast alone, with its exclusivity repair).
+ */
+function solveScenarios(highs: Highs, p: PlanProblem, deadline: number, now: () => number): Solved | null {
+  const scenarios = p.pvScenarios ?? [];
+  const total = scenarios.reduce((s, sc) => s + sc.weight, 0);
+  if (!(total > 0)) return null;
+  const options: SiteModelOptions = { onOff: 'relaxed', ev: 'relaxed' };
+  const problems = scenarios.map((sc) => ({ ...p, solar: p.solar.map((s, i) => ({ ...s, availableW: sc.solarAvailableW[i] ?? s.availableW })) }));
+  const models = problems.map((q) => buildSiteModel(q, options));
+  const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, t) => Math.abs(x - (b[t] ?? 0)) < 1e-6);
+  let report = scenarios.findIndex((sc) => sc.solarAvailableW.every((a, i) => same(a, p.solar[i]?.availableW ?? [])));
+  if (report < 0) report = scenarios.reduce((best, sc, k) => (sc.weight > (scenarios[best]?.weight ?? 0) ? k : best), 0);
+  // Block-diagonal merge, costs weighted by probability.
+  const colOffsets: number[] = [];
+  const rowOffsets: number[] = [];
+  let numCols = 0;
+  let numRows = 0;
+  for (const m of models) {
+    colOffsets.push(numCols);
+    rowOffsets.push(numRows);
+    numCols += m.lp.numCols;
+    numRows += m.lp.numRows;
+  }
+  const first = models[0];
+  if (!first) return null;
+  const links: Array<[number, number]> = []; // pairs of merged columns that must be equal
+  models.forEach((m, k) => {
+    if (k === 0) return;
+    first.charge.forEach((ch, i) => {
+      links.push([(ch[0] ?? 0) + (colOffsets[0] ?? 0), (m.charge[i]?.[0] ?? 0) + (colOffsets[k] ?? 0)]);
+      links.push([(first.discharge[i]?.[0] ?? 0) + (colOffsets[0] ?? 0), (m.discharge[i]?.[0] ?? 0) + (colOffsets[k] ?? 0)]);
+    });
+  });
+  const colCost = new Float64Array(numCols);
+  const colLower = new Float64Array(numCols);
+  const colUpper = new Float64Array(numCols);
+  const rowLower = new Float64Array(numRows + links.length);
+  const rowUpper = new Float64Array(numRows + links.length);
+  const nnz = models.reduce((s, m) => s + m.lp.matrix.indices.length, 0) + 2 * links.length;
+  const starts = new Int32Array(numRows + links.length + 1);
+  const indices = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  let at = 0;
+  let offset = 0;
+  models.forEach((m, k) => {
+    const w = (scenarios[k]?.weight ?? 0) / total;
+    const c0 = colOffsets[k] ?? 0;
+    const r0 = rowOffsets[k] ?? 0;
+    const lp = m.lp;
+    for (let j = 0; j < lp.numCols; j++) {
+      colCost[c0 + j] = w * (lp.colCost[j] ?? 0);
+      colLower[c0 + j] = lp.colLower[j] ?? 0;
+      colUpper[c0 + j] = lp.colUpper[j] ?? 0;
+    }
+    for (let r = 0; r < lp.numRows; r++) {
+      rowLower[r0 + r] = lp.rowLower[r] ?? 0;
+      rowUpper[r0 + r] = lp.rowUpper[r] ?? 0;
+      starts[r0 + r] = at;
+      for (let e = lp.matrix.starts[r] ?? 0; e < (lp.matrix.starts[r + 1] ?? 0); e++) {
+        indices[at] = c0 + (lp.matrix.indices[e] ?? 0);
+        values[at] = lp.matrix.values[e] ?? 0;
+        at++;
+      }
+    }
+    offset += w * m.offset;
+  });
+  links.forEach(([a, b], l) => {
+    starts[numRows + l] = at;
+    indices[at] = a;
+    values[at++] = 1;
+    indices[at] = b;
+    values[at++] = -1;
+  });
+  starts[numRows + links.length] = at;
+  const merged: LpData = {
+    numCols,
+    numRows: numRows + links.length,
+    colCost,
+    colLower,
+    colUpper,
+    rowLower,
+    rowUpper,
+    matrix: { format: 'csr', numRows: numRows + links.length, numCols, starts, indices, values },
+  };
+  const run = runHighs(highs, merged, { timeLimitS: remainingS(deadline, now) });
+  if (run.status === 'none') return null;
+  const m = models[report];
+  const q = problems[report];
+  if (!m || !q) return null;
+  const c0 = colOffsets[report] ?? 0;
+  const x = run.colValue.subarray(c0, c0 + m.lp.numCols);
+  if (simultaneousSlots(m, x).some((slots) => slots.includes(0))) return null;
+  const schedule = scheduleFromSolution(q, m, x, options);
+  const objective = run.objective + offset;
+  return { schedule, status: run.status === 'optimal' ? 'optimal' : 'time_limit', objective, bound: objective };
 }
 
 /**
