@@ -190,6 +190,8 @@ describe('Plan page in a real browser (Debian chromium)', () => {
       await tab.clock.runFor(30_000);
       await until(() => calls === 3, 'another after 60 s');
       await tab.click('.tabs a[data-page=status]');
+      // The page switch runs on hashchange, a task after the click: let it hide the Plan page first.
+      await tab.waitForSelector('#page-plan', { state: 'hidden' });
       await tab.clock.runFor(120_000);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(calls, 3, 'no reloads while another page is shown');

@@ -50,6 +50,12 @@ export interface SiteModel {
 
 /** Cost per kWh through a battery that breaks ties against pointless cycling, EUR/kWh. */
 const TIE_BREAK_EUR_PER_KWH = 1e-4;
+/**
+ * Among plans of equal cost, charge early: a charge cost rising from 0 to this over the horizon,
+ * EUR/kWh. Stored energy cannot be lost to a forecast error, energy planned for later can (clouds
+ * in the afternoon). Full-year backtest: 148.38 → 147.53 EUR (the same with 1e-3; docs/backtest.md).
+ */
+const EARLY_CHARGE_EUR_PER_KWH = 1e-4;
 
 export function buildSiteModel(p: PlanProblem, options: SiteModelOptions): SiteModel {
   const n = slotCountOf(p);
@@ -99,7 +105,7 @@ export function buildSiteModel(p: PlanProblem, options: SiteModelOptions): SiteM
     const dis: number[] = [];
     const en: number[] = [];
     for (let t = 0; t < n; t++) {
-      ch.push(lp.addCol(0, kw(b.maxChargeW), wear));
+      ch.push(lp.addCol(0, kw(b.maxChargeW), wear + EARLY_CHARGE_EUR_PER_KWH * (t / n) * h));
       dis.push(lp.addCol(0, kw(b.maxDischargeW), wear));
       en.push(lp.addCol(eMin, eMax, 0));
       const prev = en[t - 1];
