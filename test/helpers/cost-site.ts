@@ -13,6 +13,7 @@ import { StaticPriceProvider } from '../../src/optimizer/prices/price-provider.t
 import type { PriceSeries } from '../../src/optimizer/prices/price-series.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import type { SiteConfigInput } from '../../src/site/config-schema.ts';
+import { scenarioDriver } from './scenario.ts';
 import { resolveSiteConfig, type SiteConfig } from '../../src/site/site-config.ts';
 
 export const HOUR_MS = 3_600_000;
@@ -91,33 +92,13 @@ export async function startCostSite(o: CostSiteOptions): Promise<CostSite> {
   controller.onCycle((r) => service.observe(r));
   service.start();
   await service.idle();
-  const cycle = async (): Promise<CycleRecord> => {
-    clock.advance(site.control.cycleMs);
-    await service.idle();
-    await controller.trigger();
-    const r = controller.lastCycle();
-    if (!r) throw new Error('no cycle ran');
-    return r;
-  };
   return {
     clock,
     site,
     sim,
     controller,
     service,
-    cycle,
-    async run(ms, each) {
-      const end = clock.now() + ms;
-      while (clock.now() < end) {
-        const r = await cycle();
-        each?.(r);
-      }
-    },
-    async send(fields) {
-      const out = await controller.handleCommand(JSON.stringify({ extraTags: { nodeId: site.siteNodeId }, time: Math.floor(clock.now() / 1000), fields }));
-      return out.feedback;
-    },
-    gridW: () => sim.gridMeter.snapshot().powerW,
+    ...scenarioDriver({ clock, site, sim, controller }, () => service.idle()),
     storageW: () => sim.gridMeter.snapshot().storageW,
     socPct: () => [...sim.storage.values()][0]?.snapshot().socPct ?? NaN,
     async stop() {

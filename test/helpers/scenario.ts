@@ -29,18 +29,27 @@ export function startScenario(config: SiteConfigInput, startMs: number, simOptio
   const site = resolveSiteConfig(config);
   const sim = createSimulatedSite(site, clock, simOptions);
   const controller = new Controller(site, sim, clock);
+  return { clock, site, sim, controller, ...scenarioDriver({ clock, site, sim, controller }) };
+}
+
+/**
+ * Drives a controller cycle by cycle on its fake clock: `cycle`, `run`, `send`, `gridW`.
+ * `beforeTrigger` runs after the clock moved and before the cycle (e.g. waiting for a re-plan).
+ */
+export function scenarioDriver(
+  s: Pick<Scenario, 'clock' | 'site' | 'sim' | 'controller'>,
+  beforeTrigger?: () => Promise<void>,
+): Pick<Scenario, 'cycle' | 'run' | 'send' | 'gridW'> {
+  const { clock, site, sim, controller } = s;
   const cycle = async (): Promise<CycleRecord> => {
     clock.advance(site.control.cycleMs);
+    await beforeTrigger?.();
     await controller.trigger();
     const r = controller.lastCycle();
     if (!r) throw new Error('no cycle ran');
     return r;
   };
   return {
-    clock,
-    site,
-    sim,
-    controller,
     cycle,
     async run(ms, each) {
       const end = clock.now() + ms;
