@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
 import { startWebServer, type WebServer } from '../../src/web/server.ts';
 import { infoFor, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
+import { until } from '../helpers/schedule-peer.ts';
 import { watchPageProblems } from './web-harness.ts';
 
 /** Debian's chromium (scripts/install-system-deps.sh); never a downloaded browser. */
@@ -19,15 +20,6 @@ async function waitForText(page: Page, selector: string, match: (text: string) =
     if (match(text)) return text;
     if (Date.now() > deadline) throw new Error(`${selector} still shows "${text}" after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Polls `ok` every 20 ms; rejects after timeoutMs. */
-async function until(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -186,9 +178,14 @@ describe('Plan page in a real browser (Debian chromium)', () => {
       await tab.waitForSelector('[data-test=plan-svg]');
       assert.equal(calls, 1, 'loaded once on opening');
       await tab.clock.runFor(30_000);
-      await until(() => calls === 2, 'a reload after 30 s');
+      // The server counts a request before the page has its answer; a load still in flight absorbs
+      // the next tick (one load at a time), so wait until the page is done before moving the clock.
+      const loaded = (): Promise<unknown> => tab.waitForSelector('[data-test=plan-refresh]:not([aria-busy])');
+      await until(() => calls === 2, 'a reload after 30 s', 5000);
+      await loaded();
       await tab.clock.runFor(30_000);
-      await until(() => calls === 3, 'another after 60 s');
+      await until(() => calls === 3, 'another after 60 s', 5000);
+      await loaded();
       await tab.click('.tabs a[data-page=status]');
       // The page switch runs on hashchange, a task after the click: let it hide the Plan page first.
       await tab.waitForSelector('#page-plan', { state: 'hidden' });
@@ -196,7 +193,7 @@ describe('Plan page in a real browser (Debian chromium)', () => {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(calls, 3, 'no reloads while another page is shown');
       await tab.click('.tabs a[data-page=plan]');
-      await until(() => calls === 4, 'a reload on coming back');
+      await until(() => calls === 4, 'a reload on coming back', 5000);
     } finally {
       await context.close();
     }
