@@ -67,6 +67,27 @@ void describe('planner: PV scenarios (two-stage stochastic plan)', () => {
     assert.equal(slot0W(withScenarios), slot0W(without));
   });
 
+  void it('shares every night slot: nothing observed before sunrise tells the scenarios apart, so the cheap hours are decided once', async () => {
+    // Two cheap night hours (the second cheaper), then dear; the sun starts at slot 2 (sunny) or 5 (cloudy).
+    const sunny = Array.from({ length: N }, (_, t) => (t >= 2 ? 3000 : 0));
+    const cloudy = Array.from({ length: N }, (_, t) => (t >= 5 ? 3000 : 0));
+    const scenarios = [
+      { weight: 0.5, solarAvailableW: [sunny] },
+      { weight: 0.5, solarAvailableW: [cloudy] },
+    ];
+    const prices = Array.from({ length: N }, (_, t) => (t === 0 ? 0.11 : t === 1 ? 0.1 : 0.3));
+    const reports = await Promise.all(
+      [sunny, cloudy].map((pv) => plan(night({ importPriceEurPerKwh: prices, solar: [{ nodeId: 'pv', availableW: pv }], pvScenarios: scenarios }))),
+    );
+    const nightW = (r: (typeof reports)[number]): number[] => r.slots.slice(0, 2).map((s) => s.storage[0]?.powerW ?? NaN);
+    const [sunnyPlan, cloudyPlan] = reports.map(nightW) as [number[], number[]];
+    // Were only slot 0 shared, the cloudy copy would buy at slot 1 and the sunny one not: a plan that waits for news the night never brings.
+    sunnyPlan.forEach((w, t) => assert.ok(Math.abs(w - (cloudyPlan[t] ?? NaN)) < 1, `slot ${t}: ${w} W (sunny) vs ${cloudyPlan[t]} W (cloudy)`));
+    // The hedge is bought in the cheaper hour: what the cloudy morning (slots 2–4) needs.
+    const need = (3 * 500) / 0.95 / 0.95;
+    assert.ok(Math.abs((sunnyPlan[1] ?? 0) - need) < 50 && Math.abs(sunnyPlan[0] ?? 0) < 50, `night: ${sunnyPlan.join(', ')} W`);
+  });
+
   void it('rejects malformed scenarios', async () => {
     await assert.rejects(plan(night({ pvScenarios: [{ weight: 0, solarAvailableW: [pvSunny] }, { weight: 1, solarAvailableW: [pvCloudy] }] })), /weight/);
     await assert.rejects(plan(night({ pvScenarios: [{ weight: 1, solarAvailableW: [] }, { weight: 1, solarAvailableW: [pvCloudy] }] })), /arrays/);

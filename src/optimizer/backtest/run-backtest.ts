@@ -69,6 +69,8 @@ export interface BacktestOptions {
   costPvForecast?: PvForecast;
   /** Changes every problem before it is solved (experiments; e.g. another terminal value). */
   adjustProblem?: (problem: PlanProblem, regime: Regime) => PlanProblem;
+  /** Called after every control step with the grid meter's reading (traces). */
+  onStep?: (regime: Regime, atMs: number, step: { gridW: number; storageW: number; socPct: number; pvW: number }) => void;
   /** Called about once per simulated day. */
   onProgress?: (regime: Regime, doneFraction: number) => void;
 }
@@ -276,6 +278,7 @@ export async function runRegime(regime: Regime, o: BacktestOptions, tariff: Tari
       availableWh += (x.availablePowerW * cycleMs) / 3_600_000;
     }
     throughputWh += (Math.abs(meter.storageW) * cycleMs) / 3_600_000;
+    if (o.onStep) o.onStep(regime, nowMs, { gridW: meter.powerW, storageW: meter.storageW, socPct: batteries[0]?.snapshot().socPct ?? 0, pvW: inverters.reduce((s, inv) => s + inv.snapshot().powerW, 0) });
     clock.advance(cycleMs);
     if (service) await service.idle();
     if (o.onProgress && (k + 1) % progressEvery === 0) o.onProgress(regime, (k + 1) / steps);

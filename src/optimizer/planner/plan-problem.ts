@@ -40,8 +40,8 @@ export interface PlanProblem {
    * Optional PV scenarios for a forecast-robust plan (two-stage stochastic MPC): each gives every
    * solar array's available power per slot (same shape as `solar[i].availableW`) and a weight (> 0).
    * When there are ≥ 2 and the site has no on/off assets and no EVs (a pure LP), the planner solves
-   * one copy of the site per scenario with slot 0's battery decisions shared, minimising the weighted
-   * cost; the plan reported is the one of the scenario that follows `solar` (the point forecast).
+   * one copy of the site per scenario with the battery decisions of slot 0 and of every slot before
+   * the scenarios' PV first differs shared (at night: the whole night), minimising the weighted cost; the plan reported is the one of the scenario that follows `solar` (the point forecast).
    * Ignored otherwise.
    */
   pvScenarios?: PvScenario[];

@@ -2,7 +2,7 @@ import { assemblePlan, fallbackPlan } from './assemble-plan.ts';
 import type { LpData } from './lp-builder.ts';
 import { runHighs, type Highs, type RunOutcome } from './highs-runner.ts';
 import { cheapestOnOffSeries } from './on-off-dp.ts';
-import { assertPlanProblem, slotCountOf, windowSlots, type PlanProblem } from './plan-problem.ts';
+import { assertPlanProblem, slotCountOf, windowSlots, type PlanProblem, type PvScenario } from './plan-problem.ts';
 import type { Schedule } from './schedule.ts';
 import { buildSiteModel, scheduleFromSolution, type SiteModel, type SiteModelOptions } from './site-model.ts';
 import type { PlanStrategy, SitePlan } from './site-plan.ts';
@@ -158,10 +158,11 @@ function solveDecomposed(highs: Highs, p: PlanProblem, deadline: number, now: ()
 /**
  * Two-stage stochastic plan over `p.pvScenarios` (pure LP sites only): one copy of the site model per
  * PV scenario in one block-diagonal LP, the objective the probability-weighted sum of their costs,
- * and slot 0's battery decisions (charge and discharge of every battery: what the executor applies)
- * shared by all copies (non-anticipativity). The rest of each copy adapts to its own sun. Returns
- * the plan of the scenario that follows the point forecast (`p.solar`, else the heaviest), with
- * slot 0 the shared decision; null when the solver fails or slot 0 would charge and discharge at
+ * and the battery decisions (charge and discharge of every battery) of slot 0, what the executor
+ * applies, and of every slot before the scenarios' PV differs ({@link sharedSlotCount}) shared by
+ * all copies (non-anticipativity). The rest of each copy adapts to its own sun. Returns the plan of
+ * the scenario that follows the point forecast (`p.solar`, else the heaviest), with the shared
+ * slots the shared decisions; null when the solver fails or slot 0 would charge and discharge at
  * once (then the caller plans the point forecast alone, with its exclusivity repair).
  */
 function solveScenarios(highs: Highs, p: PlanProblem, deadline: number, now: () => number): Solved | null {
@@ -187,12 +188,15 @@ function solveScenarios(highs: Highs, p: PlanProblem, deadline: number, now: () 
   }
   const first = models[0];
   if (!first) return null;
+  const shared = sharedSlotCount(scenarios, slotCountOf(p));
   const links: Array<[number, number]> = []; // pairs of merged columns that must be equal
   models.forEach((m, k) => {
     if (k === 0) return;
     first.charge.forEach((ch, i) => {
-      links.push([(ch[0] ?? 0) + (colOffsets[0] ?? 0), (m.charge[i]?.[0] ?? 0) + (colOffsets[k] ?? 0)]);
-      links.push([(first.discharge[i]?.[0] ?? 0) + (colOffsets[0] ?? 0), (m.discharge[i]?.[0] ?? 0) + (colOffsets[k] ?? 0)]);
+      for (let t = 0; t < shared; t++) {
+        links.push([(ch[t] ?? 0) + (colOffsets[0] ?? 0), (m.charge[i]?.[t] ?? 0) + (colOffsets[k] ?? 0)]);
+        links.push([(first.discharge[i]?.[t] ?? 0) + (colOffsets[0] ?? 0), (m.discharge[i]?.[t] ?? 0) + (colOffsets[k] ?? 0)]);
+      }
     });
   });
   const colCost = new Float64Array(numCols);
@@ -257,6 +261,21 @@ function solveScenarios(highs: Highs, p: PlanProblem, deadline: number, now: () 
   const schedule = scheduleFromSolution(q, m, x, options);
   const objective = run.objective + offset;
   return { schedule, status: run.status === 'optimal' ? 'optimal' : 'time_limit', objective, bound: objective };
+}
+
+/**
+ * Slots whose battery decisions every scenario must share (non-anticipativity): slot 0, and every
+ * slot before the scenarios' PV first differs (by more than 1 W), since until then nothing observed
+ * tells them apart: at night the whole night, whose cheap hours pass before the sun says which day it is.
+ */
+function sharedSlotCount(scenarios: readonly PvScenario[], n: number): number {
+  const first = scenarios[0];
+  if (!first) return 1;
+  for (let t = 0; t < n; t++) {
+    const differs = scenarios.some((sc) => sc.solarAvailableW.some((a, i) => Math.abs((a[t] ?? 0) - (first.solarAvailableW[i]?.[t] ?? 0)) > 1));
+    if (differs) return Math.max(1, t);
+  }
+  return Math.max(1, n);
 }
 
 /**
