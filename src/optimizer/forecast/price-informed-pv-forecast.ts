@@ -81,18 +81,21 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
   /**
    * Three weighted scenarios (low, the point forecast, high): the prior's daily clear-sky index
    * shifted by ∓ scenarioZ × the standard deviation of the fit's residuals on past days (or of the
-   * measured index when there is no fit yet), weights 1/4, 1/2, 1/4. Only the point forecast when
-   * there is no history to measure a spread on.
+   * measured index when there is no fit yet), times the prior's share of each slot's blend (the near
+   * term that persistence and the nowcast know stays put); weights 1/4, 1/2, 1/4. Only the point
+   * forecast when there is no history to measure a spread on.
    */
   forecastScenarios(system: PvSystem, request: ForecastRequest): PvForecastScenario[] {
-    const mid = this.forecastAvailableW(system, request);
+    const { index, priorWeight } = this.indexPath(request);
+    const mid = this.powerFromIndex(system, request, index);
     this.lineAt(request.issuedAtMs);
     const spread = (this.fit?.residualSd ?? 0) * this.scenarioZ;
     if (!(spread > 1e-3)) return [{ weight: 1, availableW: mid }];
+    const shifted = (sign: number): number[] => this.powerFromIndex(system, request, index.map((x, i) => x + sign * spread * (priorWeight[i] ?? 0)));
     return [
-      { weight: 0.25, availableW: this.forecastShiftedW(system, request, -spread) },
+      { weight: 0.25, availableW: shifted(-1) },
       { weight: 0.5, availableW: mid },
-      { weight: 0.25, availableW: this.forecastShiftedW(system, request, spread) },
+      { weight: 0.25, availableW: shifted(1) },
     ];
   }
 

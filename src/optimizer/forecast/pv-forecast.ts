@@ -200,33 +200,43 @@ export class PersistencePvForecast implements PvForecast {
   }
 
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[] {
-    return this.forecastShiftedW(system, request, 0);
+    return this.powerFromIndex(system, request, this.indexPath(request).index);
   }
 
   /**
-   * The forecast with the prior's clear-sky index shifted by `priorShift` (scenarios: the prior's
-   * error, weighted by the prior's share of the blend, so the near term that persistence and the
-   * nowcast know stays put), index kept in [0, 1.2].
+   * The forecast's clear-sky index per slot of the request (0–1.2) and the share of it the prior
+   * holds (1 − the persistence and nowcast weights): what the forecast and its scenarios are built from.
    */
-  protected forecastShiftedW(system: PvSystem, request: ForecastRequest, priorShift: number): number[] {
+  protected indexPath(request: ForecastRequest): { index: number[]; priorWeight: number[] } {
     const k = this.clearSkyIndexAt(request.issuedAtMs);
     const climatology = this.climatologicalIndexAt(request.issuedAtMs);
     // The sun must have given at least ~50 Wh/m² of clear sky in the recent window for its index to mean anything.
     const recent = this.recentMs > 0 ? this.indexOver(request.issuedAtMs, this.recentMs, 50) : null;
-    return Array.from({ length: request.slotCount }, (_, i) => {
+    const index: number[] = [];
+    const priorWeight: number[] = [];
+    for (let i = 0; i < request.slotCount; i++) {
       const from = slotStartMs(request, i);
       const lead = Math.max(0, from + request.slotMs / 2 - request.issuedAtMs);
       const w = Math.exp(-lead / this.blendTimeMs);
       const prior = this.expectedIndexAt(from + request.slotMs / 2, request.issuedAtMs) ?? climatology;
-      let index = w * k + (1 - w) * prior;
-      let priorWeight = 1 - w;
+      let x = w * k + (1 - w) * prior;
+      let share = 1 - w;
       if (recent !== null) {
         const r = Math.exp(-lead / this.recentBlendMs);
-        index = r * recent + (1 - r) * index;
-        priorWeight *= 1 - r;
+        x = r * recent + (1 - r) * x;
+        share *= 1 - r;
       }
-      if (priorShift !== 0) index = Math.min(1.2, Math.max(0, index + priorShift * priorWeight));
-      return meanOver((ms) => pvPowerFromIrradianceW(system, clearSkyIrradianceWm2(ms) * index), from, request.slotMs);
+      index.push(x);
+      priorWeight.push(share);
+    }
+    return { index, priorWeight };
+  }
+
+  /** Available power per slot for a clear-sky index per slot (kept in [0, 1.2]). */
+  protected powerFromIndex(system: PvSystem, request: ForecastRequest, index: readonly number[]): number[] {
+    return index.map((x, i) => {
+      const k = Math.min(1.2, Math.max(0, x));
+      return meanOver((ms) => pvPowerFromIrradianceW(system, clearSkyIrradianceWm2(ms) * k), slotStartMs(request, i), request.slotMs);
     });
   }
 }
