@@ -6,7 +6,7 @@ import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes
 import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { BrokerAccessControl, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
 import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
-import { silentLogger, type BrokerLogger } from './logger.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
 
 /**
  * The embedded MQTT broker: aedes 1.x behind TCP, WebSocket (path /mqtt), TLS and secure WebSocket
@@ -50,7 +50,7 @@ export interface EmbeddedBrokerOptions {
    * does for 3.1 and 3.1.1). `disconnect`: the connection is closed [MQTT-3.3.5-2].
    */
   deniedPublish?: 'drop' | 'disconnect' | undefined;
-  logger?: BrokerLogger | undefined;
+  logger?: Logger | undefined;
 }
 
 export interface EmbeddedBroker {

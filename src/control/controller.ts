@@ -16,6 +16,7 @@ import { RunTimeGuard } from './run-time-guard.ts';
 import { arbitrate, type Resolution } from './signals.ts';
 import { readSnapshot, type SiteDevices, type SiteSnapshot } from './snapshot.ts';
 import { writePlan } from './write-plan.ts';
+import type { Logger } from '../core/logger.ts';
 
 /** A lower-priority control source (the stored schedule) [live §3.3 rule 8]. */
 export interface ScheduleSource {
@@ -24,11 +25,7 @@ export interface ScheduleSource {
   summary(nowMs: number): ScheduleSummary;
 }
 
-export interface ControllerLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type ControllerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** What each cycle produced, for telemetry and the UI. */
 export interface CycleRecord {

@@ -20,6 +20,7 @@ import { planSlotAt, type SitePlan } from './planner/site-plan.ts';
 import type { PlanCallOptions } from './planner-service.ts';
 import type { PriceProvider } from './prices/price-provider.ts';
 import type { Tariff } from './prices/tariff.ts';
+import type { Logger } from '../core/logger.ts';
 
 /** Anything that turns a problem into a plan: the PlannerService (worker thread), or a synchronous solver for backtests. */
 export interface Planner {
@@ -32,10 +33,7 @@ export type LoadRecorder = LoadHistory & { record(ms: number, baseLoadW: number)
 /** What is known about the car at a charger: the sessions to plan (a plugged-in car has fromMs ≤ now). */
 export type EvSessionEstimator = (input: { nodeId: string; reading: EvChargerReading | undefined; nowMs: number; chargedThisSessionWh: number }) => EvSession[];
 
-export interface CostServiceLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type CostServiceLogger = Pick<Logger, 'info' | 'warn'>;
 
 /** Options of {@link CostService}. Defaults come from `site.optimizer`. */
 export interface CostServiceOptions {

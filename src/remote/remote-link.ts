@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.ts';
 import { definedPrefixes, topicsFor, type SiteTopics, type TopicPrefixesInput } from '../protocol/topics.ts';
 import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
 import { mqttConnectOptions, type MqttConnectionSettings } from './mqtt-options.ts';
+import type { Logger } from '../core/logger.ts';
 
 export type { TopicPrefixesInput } from '../protocol/topics.ts';
 
@@ -15,13 +16,8 @@ export type { TopicPrefixesInput } from '../protocol/topics.ts';
  * without a broker it keeps retrying in the background while the local regime runs.
  */
 
-/** The slice of a pino logger the link uses; pino's `Logger` fits it as is. */
-export interface RemoteLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The logger the link uses. */
+export type RemoteLogger = Logger;
 
 export interface MessageMeta {
   topic: string;

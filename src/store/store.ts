@@ -15,12 +15,9 @@ import type { WriteOp } from './store-ops.ts';
 import { StoreError } from './store-error.ts';
 import { DEFAULT_RETENTION, sampleOf, TelemetryBuffer, type Retention, type TelemetryRow, type TelemetrySample } from './telemetry.ts';
 import { WorkerClient } from './worker-client.ts';
+import type { Logger } from '../core/logger.ts';
 
-export interface StoreLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type StoreLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface StoreOptions {
   /** The data directory; created if missing. The database is `<dataDir>/gridpilot.db`. */

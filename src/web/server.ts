@@ -12,13 +12,10 @@ import { registerApiRoutes, type PlanExplainer } from './api-routes.ts';
 import { describeFrameworkError, HttpError, parseJsonBody, type ErrorBody } from './http-errors.ts';
 import { LiveHub } from './live-hub.ts';
 import { LiveStateView, type WebController } from './state-view.ts';
+import type { Logger } from '../core/logger.ts';
 
 /** Where the server logs (pino's child loggers fit). */
-export interface WebLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type WebLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface WebServerDeps {
   /** The running controller (the real `Controller` fits). */
