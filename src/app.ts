@@ -93,7 +93,7 @@ function loadSiteWithSource(opts: AppOptions, stored?: { source: ConfigSource; c
 /** Opens the data directory's store; a clear StoreError (which file, what to do) when it cannot. */
 async function openStoreFor(opts: AppOptions, clock: Clock, logger: Logger): Promise<Store | null> {
   if (opts.dataDir === undefined) return null;
-  const store = await Store.open({ dataDir: opts.dataDir, clock, logger: logger.child({ part: 'store' }) });
+  const store = await Store.open({ dataDir: opts.dataDir, clock, logger: logger.child({ part: 'store' }), deferPruning: true });
   logger.info({ file: store.file }, 'store: open');
   return store;
 }
@@ -112,6 +112,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const loaded = loadSiteWithSource(opts, await store?.latestConfig());
     site = loaded.site;
     await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
+    // Pruning waited for the site's retention (`history`), which may come from the store itself.
+    store?.setRetention(site.history);
     sim = createSimulatedSite(site, clock);
     schedules = new ScheduleStore({ clock, persist: store ? (rows) => store.saveSchedule(rows) : null });
     cost = createCostWiring(site, { clock, sim, logger: logger.child({ part: 'cost' }) });

@@ -252,6 +252,17 @@ export const SiteConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** How long the store keeps history (in the data directory's database; pruned every 6 h). */
+  history: z
+    .strictObject({
+      /** 1-minute averages (the web charts' day and week views), days. Default 90. */
+      minuteDays: z.number().int().min(1).max(3650).default(90),
+      /** 15-minute averages (month and year views), days. Default 730 (2 years). */
+      quarterDays: z.number().int().min(1).max(36500).default(730),
+      /** Command log (every command, answer and pushed price message), days. Default 90. */
+      commandLogDays: z.number().int().min(1).max(3650).default(90),
+    })
+    .prefault({}),
   /** The simulated world the simulated devices live in. */
   simulation: z
     .strictObject({

@@ -12,6 +12,7 @@ import type { StoredPushedPrices } from './pushed-prices.ts';
 import { chooseResolution, seriesOfSamples, type CommandQuery, type TelemetryQuery, type TelemetrySeries } from './queries.ts';
 import type { ScheduleRow } from './schedule-rows.ts';
 import type { WriteOp } from './store-ops.ts';
+import { GridpilotError } from '../core/errors.ts';
 import { StoreError } from './store-error.ts';
 import { DEFAULT_RETENTION, sampleOf, TelemetryBuffer, type Retention, type TelemetryRow, type TelemetrySample } from './telemetry.ts';
 import { WorkerClient } from './worker-client.ts';
@@ -31,6 +32,12 @@ export interface StoreOptions {
   recentCapacity?: number;
   /** How often old history is pruned, ms of clock time. Default 6 h (and once at open). */
   pruneEveryMs?: number;
+  /**
+   * Do not prune until {@link Store.setRetention} is called: for a caller that learns the retention
+   * after opening (the site config may be stored in this database), so nothing is pruned by the
+   * default first. Default false.
+   */
+  deferPruning?: boolean;
 }
 
 /** Writes per transaction at most (a burst larger than this takes several). */
@@ -104,7 +111,8 @@ export class Store {
   private readonly writer: WorkerClient;
   private reader: WorkerClient | null = null;
   private readonly telemetry: TelemetryBuffer;
-  private readonly retention: Retention;
+  private retention: Retention;
+  private isPruning = false;
   private queue: QueuedWrite[] = [];
   private isFlushScheduled = false;
   private flushing: Promise<void> | null = null;
@@ -146,7 +154,7 @@ export class Store {
       throw err;
     }
     const store = new Store(opts, dir, writer, release);
-    store.schedulePrune(0);
+    if (!opts.deferPruning) store.startPruning();
     return store;
   }
 
@@ -235,6 +243,29 @@ export class Store {
     }
     if (resolution === 'cycle') return seriesOfSamples(this.telemetry.recent(q.fromMs, q.toMs));
     return (await this.readerWorker().request({ kind: 'read', read: { op: 'telemetry', query: { fromMs: q.fromMs, toMs: q.toMs, resolution } } })) as TelemetrySeries;
+  }
+
+  /**
+   * Sets the history retention (over the defaults) and starts pruning if it waited for it
+   * (`deferPruning`). Throws a GridpilotError (nothing changed) for a period that is not a whole number of days ≥ 1.
+   */
+  setRetention(retention: Partial<Retention>): void {
+    for (const [key, days] of Object.entries(retention)) {
+      if (days !== undefined && !(Number.isInteger(days) && days >= 1)) throw new GridpilotError(`${key} must be a whole number of days ≥ 1, got ${String(days)}`, 'store retention');
+    }
+    this.retention = { ...DEFAULT_RETENTION, ...retention };
+    this.startPruning();
+  }
+
+  /** The retention in force. */
+  currentRetention(): Retention {
+    return { ...this.retention };
+  }
+
+  private startPruning(): void {
+    if (this.isPruning) return;
+    this.isPruning = true;
+    this.schedulePrune(0);
   }
 
   /** Deletes history older than the retention now. */

@@ -24,6 +24,7 @@ describe('site configuration', () => {
     assert.equal(site.defaults.storage, 'self_consumption');
     assert.equal(hardImportLimitW(site), Math.min(25_000, 40 * 230 * 3));
     assert.equal(hardExportLimitW(site), 20_000);
+    assert.deepEqual(site.history, { minuteDays: 90, quarterDays: 730, commandLogDays: 90 });
   });
 
   const bad: Array<[string, (c: Record<string, unknown>) => void, RegExp]> = [
@@ -38,6 +39,8 @@ describe('site configuration', () => {
     ['an unknown group', (c) => (c.devices as unknown[]).push({ group: 'windmill' }), /devices\[6\]/],
     ['a fallback timeout of zero', (c) => (c.remoteSignal = { fallbackTimeoutS: 0 }), /remoteSignal\.fallbackTimeoutS/],
     ['a serial with a slash', (c) => (c.serial = 'a/b'), /serial/],
+    ['a history kept zero days', (c) => (c.history = { minuteDays: 0 }), /history\.minuteDays/],
+    ['a history of half days', (c) => (c.history = { commandLogDays: 1.5 }), /history\.commandLogDays/],
     ['EV min current above max', (c) => Object.assign((c.devices as Array<Record<string, unknown>>)[5]!, { minCurrentA: 20, maxCurrentA: 16 }), /minCurrentA/],
   ];
   for (const [name, mutate, pattern] of bad) {

@@ -51,4 +51,31 @@ describe('the app with a data directory', () => {
     assert.equal(app.info.serial, 'GP0000000000000042');
     await app.stop();
   });
+
+  it('keeps history as long as the stored configuration says, and prunes nothing by the default first', async () => {
+    const clock = new FakeClock(T0);
+    const day = 86_400_000;
+    const store = await Store.open({ dataDir: dir.path, clock, deferPruning: true });
+    await store.saveConfig({ source: 'api', sourceDetail: 'web UI', config: { ...demoSiteConfig(), history: { commandLogDays: 365 } } });
+    // A command 100 days old: past the default 90 days, within the site's 365.
+    await store.logCommand({
+      receivedAtMs: T0 - 100 * day,
+      answeredAtMs: T0 - 100 * day + 5,
+      kind: 'command',
+      topic: 't',
+      isRetained: false,
+      requestTime: null,
+      payload: '{}',
+      payloadBytes: 2,
+      responseCode: 10,
+      errors: [],
+      executed: null,
+    });
+    await store.close();
+    const app = await startApp({ ...opts, clock, dataDir: dir.path });
+    assert.deepEqual(app.store?.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365 });
+    assert.deepEqual(await app.store?.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 0 });
+    assert.equal((await app.store?.queryCommands())?.length, 1);
+    await app.stop();
+  });
 });

@@ -133,6 +133,29 @@ describe('the store', () => {
     await store.close();
   });
 
+  it('with deferPruning waits for the site\'s retention before pruning anything, and refuses a bad one', async () => {
+    const dir = tempDir();
+    const clock = new FakeClock(T0);
+    const day = 86_400_000;
+    const store = await Store.open({ dataDir: dir, clock, deferPruning: true });
+    // 100 days old: past the default 90 days, within the site's 365.
+    await store.logCommand(entry(0, { receivedAtMs: T0 - 100 * day }));
+    await store.flush();
+    clock.advance(7 * 3_600_000); // past the 6 h pruning period: nothing runs yet
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await store.queryCommands()).length, 1);
+    assert.throws(() => store.setRetention({ commandLogDays: 0 }), /commandLogDays must be a whole number of days ≥ 1, got 0/);
+    assert.equal(store.currentRetention().commandLogDays, 90, 'a refused retention changes nothing');
+    store.setRetention({ commandLogDays: 365 });
+    assert.deepEqual(store.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365 });
+    assert.deepEqual(await store.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 0 });
+    // A shorter one: what it no longer keeps goes.
+    store.setRetention({ commandLogDays: 30 });
+    assert.deepEqual(await store.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 1 });
+    assert.equal((await store.queryCommands()).length, 0);
+    await store.close();
+  });
+
   it('keeps config revisions, adding one only when the config changes', async () => {
     const dir = tempDir();
     const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0) });
