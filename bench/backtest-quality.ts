@@ -9,7 +9,7 @@
 // the closing value. The quarter table compares bill + wear per quarter (the stored-energy term is a
 // whole-period correction, applied in the year's row only).
 //
-// Run: npx tsx bench/backtest-quality.ts [--from 2024-01-01] [--to 2024-12-31]   (~9 min for the year
+// Run: npx tsx bench/backtest-quality.ts [--from 2024-01-01] [--to 2024-12-31]   (~11 min for the year
 // on a 2-core box; `npm run bench` skips it unless named: `npm run bench -- backtest`)
 import { parseArgs } from 'node:util';
 import { fmt, printHeader, printTable } from './lib/report.ts';
