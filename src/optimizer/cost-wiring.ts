@@ -89,7 +89,7 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     ...(weather ? { temperatureC: (ms: number) => weather.temperatureC(ms) } : {}),
     ...(sim ? { evSessions: simulatedEvSessions(sim) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
-    // The honest forecast comes with scenarios from its own past errors: plans hedge the first slot (docs/backtest.md).
+    // The honest forecast comes with scenarios from its own past errors: plans hedge every decision made before the sun tells them apart (docs/backtest.md).
     ...(pvForecast instanceof PriceInformedPvForecast ? { planInputs: { pvScenarios: true } } : {}),
   });
   let unsubscribe: (() => void) | null = null;
