@@ -77,6 +77,22 @@ for (const scenario of SCENARIOS) {
 }
 printTable(['problem', 'strategy', 'p50 ms', 'p90 ms', 'speed-up vs naive (p50)', 'gap p50', 'gap p90', 'cost vs best p50', 'cost vs best max', 'saving vs self-consumption p50, EUR', 'not proven (time limit / heuristic)'], rows);
 
+// Forecast-robust plans (PlanProblem.pvScenarios, the `persistence` forecast's default): battery only,
+// three PV scenarios (the forecast × 0.6, × 1, × 1.4: equal at night, so the night is shared) against
+// the point forecast alone, the same problems in this process.
+{
+  const base = dates.map((d) => benchProblem('battery-only', d, 96));
+  const withScenarios = base.map((p) => ({ ...p, pvScenarios: [0.6, 1, 1.4].map((k, i) => ({ weight: i === 1 ? 0.5 : 0.25, solarAvailableW: p.solar.map((s) => s.availableW.map((w) => w * k)) })) }));
+  for (const p of [base[0], withScenarios[0]]) if (p) solvePlan(highs, p);
+  const point = base.map((p) => solvePlan(highs, p).solveMs);
+  const robust = withScenarios.map((p) => solvePlan(highs, p).solveMs);
+  console.log('');
+  printTable(
+    ['problem', 'plans', 'point forecast p50 ms', 'p90 ms', '3 PV scenarios p50 ms', 'p90 ms', 'scenarios / point (p50)'],
+    [['battery only, 96 × 15 min', String(base.length), fmt(quantile(point, 0.5), 1), fmt(quantile(point, 0.9), 1), fmt(quantile(robust, 0.5), 1), fmt(quantile(robust, 0.9), 1), ratio(quantile(robust, 0.5) / quantile(point, 0.5))]],
+  );
+}
+
 // The worker round trip the controller pays (PlannerService: post, solve, answer), default strategy.
 const service = new PlannerService();
 try {
