@@ -32,6 +32,8 @@ export interface StoreOptions {
   recentCapacity?: number;
   /** How often old history is pruned, ms of clock time. Default 6 h (and once at open). */
   pruneEveryMs?: number;
+  /** Wait before restarting a dead database worker, ms (doubling up to 60 s while it fails). Default 1000. */
+  restartDelayMs?: number;
   /**
    * Do not prune until {@link Store.setRetention} is called: for a caller that learns the retention
    * after opening (the site config may be stored in this database), so nothing is pruned by the
@@ -108,7 +110,8 @@ function isAlive(pid: number): boolean {
 export class Store {
   readonly dataDir: string;
   readonly file: string;
-  private readonly writer: WorkerClient;
+  private writer: WorkerClient;
+  private restartTimer: NodeJS.Timeout | null = null;
   private reader: WorkerClient | null = null;
   private readonly telemetry: TelemetryBuffer;
   private retention: Retention;
@@ -130,11 +133,9 @@ export class Store {
     this.dataDir = dir;
     this.file = join(dir, DB_FILE_NAME);
     this.writer = writer;
+    this.watchWriter(writer);
     this.retention = { ...DEFAULT_RETENTION, ...opts.retention };
     this.telemetry = new TelemetryBuffer({ ...(opts.recentCapacity !== undefined ? { recentCapacity: opts.recentCapacity } : {}), onMinute: (row) => this.enqueueTelemetry(row) });
-    writer.onDeath((err) => {
-      if (!this.isClosed) opts.logger?.error({ err: err.message, file: this.file }, 'store: the database worker stopped; nothing more is persisted until restart');
-    });
   }
 
   /**
@@ -289,9 +290,55 @@ export class Store {
     await this.flush();
     this.isClosed = true;
     this.cancelPrune?.();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     await this.reader?.close();
     await this.writer.close();
     this.releaseLock();
+  }
+
+  /**
+   * A dead database worker (a crash in SQLite, an out-of-memory kill of the thread) is restarted:
+   * after `restartDelayMs`, doubling up to a minute while it keeps failing. Writes while it is down
+   * are refused (their callers log it); nothing already committed is lost.
+   */
+  private watchWriter(writer: WorkerClient): void {
+    writer.onDeath((err) => {
+      if (this.isClosed) return;
+      this.opts.logger?.error({ err: err.message, file: this.file }, 'store: the database worker stopped; restarting it');
+      this.scheduleRestart(this.opts.restartDelayMs ?? 1000);
+    });
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    if (this.isClosed || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.restartWriter(delayMs);
+    }, delayMs);
+    this.restartTimer.unref();
+  }
+
+  private async restartWriter(lastDelayMs: number): Promise<void> {
+    if (this.isClosed) return;
+    const writer = new WorkerClient('store worker');
+    try {
+      await writer.request({ kind: 'open', file: this.file, role: 'writer' });
+    } catch (err) {
+      await writer.close();
+      const next = Math.min(60_000, lastDelayMs * 2);
+      this.opts.logger?.error({ err: errorMessage(err), file: this.file, retryInMs: next }, 'store: the database worker could not restart');
+      this.scheduleRestart(next);
+      return;
+    }
+    if (this.isClosed) {
+      await writer.close();
+      return;
+    }
+    this.writer = writer;
+    this.watchWriter(writer);
+    this.opts.logger?.info({ file: this.file }, 'store: the database worker restarted; writes are persisted again');
+    this.scheduleFlush();
   }
 
   private readerWorker(): WorkerClient {

@@ -9,6 +9,8 @@ import { HistoryReader } from '../../src/store/queries.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDirMaker } from '../helpers/temp-dirs.ts';
+import { until } from '../helpers/schedule-peer.ts';
+import type { Worker } from 'node:worker_threads';
 import type { TelemetrySample } from '../../src/store/telemetry.ts';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -153,6 +155,21 @@ describe('the store', () => {
     store.setRetention({ commandLogDays: 30 });
     assert.deepEqual(await store.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 1 });
     assert.equal((await store.queryCommands()).length, 0);
+    await store.close();
+  });
+
+  it('restarts a dead database worker: what was committed stays, writes are persisted again', async () => {
+    const dir = tempDir();
+    const logs: string[] = [];
+    const logger = { info: (_: object, msg?: string) => logs.push(msg ?? ''), warn: () => undefined, error: (_: object, msg?: string) => logs.push(msg ?? '') };
+    const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0), logger, restartDelayMs: 20 });
+    await store.logCommand(entry(1));
+    // Fault injection: the worker thread dies under the store (as a crash in SQLite would end it).
+    await (store as unknown as { writer: { worker: Worker } }).writer.worker.terminate();
+    await until(() => logs.some((m) => m.includes('restarted')), 'the worker restart');
+    assert.ok(logs.some((m) => m.includes('stopped; restarting')), logs.join(' | '));
+    await store.logCommand(entry(2));
+    assert.deepEqual((await store.queryCommands()).map((r) => r.payload), ['{"i":2}', '{"i":1}']);
     await store.close();
   });
 
