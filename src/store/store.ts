@@ -112,6 +112,8 @@ export class Store {
   readonly file: string;
   private writer: WorkerClient;
   private restartTimer: NodeJS.Timeout | null = null;
+  /** Last restart of the writer (wall time) and the delay before it: a worker that dies soon after a restart waits longer. */
+  private lastRestart: { atMs: number; delayMs: number } | null = null;
   private reader: WorkerClient | null = null;
   private readonly telemetry: TelemetryBuffer;
   private retention: Retention;
@@ -299,14 +301,18 @@ export class Store {
 
   /**
    * A dead database worker (a crash in SQLite, an out-of-memory kill of the thread) is restarted:
-   * after `restartDelayMs`, doubling up to a minute while it keeps failing. Writes while it is down
+   * after `restartDelayMs`, doubling up to a minute while it keeps failing to open or dies again
+   * within a minute of its restart. Writes while it is down
    * are refused (their callers log it); nothing already committed is lost.
    */
   private watchWriter(writer: WorkerClient): void {
     writer.onDeath((err) => {
       if (this.isClosed) return;
-      this.opts.logger?.error({ err: err.message, file: this.file }, 'store: the database worker stopped; restarting it');
-      this.scheduleRestart(this.opts.restartDelayMs ?? 1000);
+      const base = this.opts.restartDelayMs ?? 1000;
+      // Died within a minute of its restart: a crash loop, back off instead of restarting every second.
+      const delayMs = this.lastRestart && Date.now() - this.lastRestart.atMs < 60_000 ? Math.min(60_000, this.lastRestart.delayMs * 2) : base;
+      this.opts.logger?.error({ err: err.message, file: this.file, restartInMs: delayMs }, 'store: the database worker stopped; restarting it');
+      this.scheduleRestart(delayMs);
     });
   }
 
@@ -336,6 +342,7 @@ export class Store {
       return;
     }
     this.writer = writer;
+    this.lastRestart = { atMs: Date.now(), delayMs: lastDelayMs };
     this.watchWriter(writer);
     this.opts.logger?.info({ file: this.file }, 'store: the database worker restarted; writes are persisted again');
     this.scheduleFlush();

@@ -161,7 +161,15 @@ describe('the store', () => {
   it('restarts a dead database worker: what was committed stays, writes are persisted again', async () => {
     const dir = tempDir();
     const logs: string[] = [];
-    const logger = { info: (_: object, msg?: string) => logs.push(msg ?? ''), warn: () => undefined, error: (_: object, msg?: string) => logs.push(msg ?? '') };
+    const delays: number[] = [];
+    const logger = {
+      info: (_: object, msg?: string) => logs.push(msg ?? ''),
+      warn: () => undefined,
+      error: (obj: { restartInMs?: number }, msg?: string) => {
+        logs.push(msg ?? '');
+        if (obj.restartInMs !== undefined) delays.push(obj.restartInMs);
+      },
+    };
     const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0), logger, restartDelayMs: 20 });
     await store.logCommand(entry(1));
     // Fault injection: the worker thread dies under the store (as a crash in SQLite would end it).
@@ -170,6 +178,12 @@ describe('the store', () => {
     assert.ok(logs.some((m) => m.includes('stopped; restarting')), logs.join(' | '));
     await store.logCommand(entry(2));
     assert.deepEqual((await store.queryCommands()).map((r) => r.payload), ['{"i":2}', '{"i":1}']);
+    // Dying again within a minute of the restart is a crash loop: the next restart waits twice as long.
+    await (store as unknown as { writer: { worker: Worker } }).writer.worker.terminate();
+    await until(() => logs.filter((m) => m.includes('restarted')).length === 2, 'the second restart');
+    assert.deepEqual(delays, [20, 40]);
+    await store.logCommand(entry(3));
+    assert.equal((await store.queryCommands()).length, 3);
     await store.close();
   });
 
