@@ -145,13 +145,8 @@ export class PersistencePvForecast implements PvForecast {
     if (cached !== undefined) return cached;
     const untilMs = day * DAY_MS;
     const fromMs = Math.max(untilMs - this.climatologyDays * DAY_MS, this.actual.firstMs ?? -Infinity);
-    let measured = 0;
-    let clear = 0;
-    for (let ms = fromMs + MS_PER_H / 2; ms < untilMs; ms += MS_PER_H) {
-      measured += this.actual.irradianceWm2(ms);
-      clear += clearSkyIrradianceWm2(ms);
-    }
-    const index = untilMs - fromMs >= (this.climatologyDays * DAY_MS) / 3 && clear > 0 ? Math.min(1, measured / clear) : this.climatologicalIndex;
+    const measured = untilMs - fromMs >= (this.climatologyDays * DAY_MS) / 3 ? this.measuredIndexOver(fromMs, untilMs) : null;
+    const index = measured === null ? this.climatologicalIndex : Math.min(1, measured);
     if (this.climatologyCache.size > 64) this.climatologyCache.clear();
     this.climatologyCache.set(day, index);
     return index;
