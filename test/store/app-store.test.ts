@@ -6,6 +6,7 @@ import { demoSiteConfig } from '../../src/site/demo-site.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
 import { Store } from '../../src/store/store.ts';
 import { handleScheduleMessage } from '../../src/schedule/schedule-handler.ts';
+import { commandLogEntries } from '../helpers/command-log-entry.ts';
 import { tempDir } from '../helpers/schedule-peer.ts';
 
 const T0 = Date.UTC(2025, 5, 2, 11, 0, 0);
@@ -58,19 +59,7 @@ describe('the app with a data directory', () => {
     const store = await Store.open({ dataDir: dir.path, clock, deferPruning: true });
     await store.saveConfig({ source: 'api', sourceDetail: 'web UI', config: { ...demoSiteConfig(), history: { commandLogDays: 365 } } });
     // A command 100 days old: past the default 90 days, within the site's 365.
-    await store.logCommand({
-      receivedAtMs: T0 - 100 * day,
-      answeredAtMs: T0 - 100 * day + 5,
-      kind: 'command',
-      topic: 't',
-      isRetained: false,
-      requestTime: null,
-      payload: '{}',
-      payloadBytes: 2,
-      responseCode: 10,
-      errors: [],
-      executed: null,
-    });
+    await store.logCommand(commandLogEntries(T0 - 100 * day)(0));
     await store.close();
     const app = await startApp({ ...opts, clock, dataDir: dir.path });
     assert.deepEqual(app.store?.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365 });

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import DatabaseConstructor from 'better-sqlite3';
 import { FakeClock } from '../../src/core/clock.ts';
-import type { CommandLogEntry } from '../../src/store/command-log.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { Store } from '../../src/store/store.ts';
+import { commandLogEntries } from '../helpers/command-log-entry.ts';
 import { tempDirMaker } from '../helpers/temp-dirs.ts';
 import { until } from '../helpers/schedule-peer.ts';
 import type { Worker } from 'node:worker_threads';
@@ -16,22 +16,7 @@ import type { TelemetrySample } from '../../src/store/telemetry.ts';
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const tempDir = tempDirMaker('gp-store-');
 
-function entry(i: number, over: Partial<CommandLogEntry> = {}): CommandLogEntry {
-  return {
-    receivedAtMs: T0 + i * 1000,
-    answeredAtMs: T0 + i * 1000 + 5,
-    kind: 'command',
-    topic: 'standard1/rp_one_s/remoteControlMetrics/SN',
-    isRetained: false,
-    requestTime: T0 / 1000 + i,
-    payload: `{"i":${i}}`,
-    payloadBytes: 8,
-    responseCode: 0,
-    errors: [],
-    executed: { components: { storage: { policy: 'setpoint', executedW: 1000 * i, activeSignal: 'remote' } }, exportLimitW: 10_000 },
-    ...over,
-  };
-}
+const entry = commandLogEntries(T0);
 
 function sample(atMs: number, gridW: number, socPct: number | null = 50): TelemetrySample {
   return { atMs, gridW, solarW: 1000, storageW: -500, socPct, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 400, exportLimitW: 10_000, importLimitW: 17_000 };
