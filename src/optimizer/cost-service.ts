@@ -309,6 +309,8 @@ export class CostService implements CostPlanSource {
         logger?.warn({ reason }, 'cost: no prices known; the cost policy runs without a plan');
         return;
       }
+      // A weather service's forecast is fetched when due (it never throws; a failure keeps the last one).
+      await this.options.pvForecast.update?.(nowMs);
       // A forecast may learn from the published prices (PriceInformedPvForecast); only what is known now.
       this.options.pvForecast.observePrices?.(prices);
       const o = site.optimizer;

@@ -5,11 +5,14 @@ import type { Clock } from '../core/clock.ts';
 import { GridpilotError } from '../core/errors.ts';
 import type { Controller } from '../control/controller.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
+import type { Weather } from '../devices/simulated/weather.ts';
 import type { SiteConfig } from '../site/site-config.ts';
 import { CostService, type CostServiceLogger, type EvSessionEstimator } from './cost-service.ts';
 import { RecordedLoadHistory } from './forecast/load-forecast.ts';
 import { PriceInformedPvForecast } from './forecast/price-informed-pv-forecast.ts';
+import { fetchOpenMeteoForecast } from './forecast/open-meteo.ts';
 import { ClearSkyPvForecast, WeatherPvForecast, type PvForecast } from './forecast/pv-forecast.ts';
+import { WeatherServicePvForecast } from './forecast/weather-service-pv-forecast.ts';
 import type { EvSession } from './planner/plan-problem.ts';
 import { PlannerService } from './planner-service.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
@@ -63,6 +66,30 @@ export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: Pr
   return { provider: new OverlayPriceProvider(base, pushed), pushed };
 }
 
+/**
+ * The PV forecast named by `optimizer.pvForecast`. 'open-meteo' falls back to the honest
+ * persistence forecast (simulated sites) or the clear sky × 0.55 at the site's place for the slots
+ * the service does not cover and while it cannot be reached.
+ */
+export function pvForecastFor(site: SiteConfig, weather: Weather | undefined, logger?: CostServiceLogger): PvForecast {
+  const o = site.optimizer;
+  if (o.pvForecast === 'open-meteo') {
+    const om = o.openMeteo;
+    if (!om) throw new GridpilotError('pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude', 'optimizer.openMeteo');
+    return new WeatherServicePvForecast({
+      fetchForecast: (signal) =>
+        fetchOpenMeteoForecast({ fetch: (url, init) => fetch(url, init), latitudeDeg: om.latitude, longitudeDeg: om.longitude, signal, ...(om.baseUrl ? { baseUrl: om.baseUrl } : {}) }),
+      fallback: weather ? new PriceInformedPvForecast(weather) : new ClearSkyPvForecast(0.55, { latDeg: om.latitude, lonDeg: om.longitude }),
+      refreshIntervalMs: om.refreshMin * 60_000,
+      ...(logger ? { logger } : {}),
+    });
+  }
+  if (weather && o.pvForecast === 'weather') return new WeatherPvForecast(weather);
+  // 'persistence': the measured past sky with the published prices' midday dip as its prior (docs/backtest.md).
+  if (weather && o.pvForecast === 'persistence') return new PriceInformedPvForecast(weather);
+  return new ClearSkyPvForecast(0.55);
+}
+
 /** Builds the CostService (with a PlannerService worker) from the site config. */
 export function createCostWiring(site: SiteConfig, options: CostWiringOptions): CostWiring {
   const { clock, sim } = options;
@@ -70,11 +97,7 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
   const pushed = configured?.pushed ?? new PushedPriceProvider();
   const provider = configured?.provider ?? new OverlayPriceProvider(options.prices as PriceProvider, pushed);
   const weather = sim?.world.weather;
-  let pvForecast: PvForecast;
-  if (weather && site.optimizer.pvForecast === 'weather') pvForecast = new WeatherPvForecast(weather);
-  // 'persistence': the measured past sky with the published prices' midday dip as its prior (docs/backtest.md).
-  else if (weather && site.optimizer.pvForecast === 'persistence') pvForecast = new PriceInformedPvForecast(weather);
-  else pvForecast = new ClearSkyPvForecast(0.55);
+  const pvForecast = pvForecastFor(site, weather, options.logger);
   // The solver runs in a child process that stops 5 s after each plan: a plan every 15 min costs
   // ~0.5 s to start a fresh one, and the controller's own process stays small (docs/benchmarks.md,
   // idle footprint). Its timeout is wall time (the solver's), whatever the simulated clock's speed.

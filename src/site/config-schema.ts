@@ -228,11 +228,26 @@ export const SiteConfigSchema = z.strictObject({
         })
         .optional(),
       /**
-       * PV forecast: 'weather' (the site's weather feed taken as the forecast: a forecast feed in production, the
-       * simulated weather itself in the demo), 'persistence' (the measured past sky, with the published prices'
-       * midday dip as its prior: PriceInformedPvForecast), 'clear-sky'. Default 'weather'.
+       * PV forecast: 'open-meteo' (the Open-Meteo weather service's irradiance forecast for the place in `openMeteo`:
+       * the one for a real site), 'weather' (the simulated site's weather taken as the forecast: a perfect forecast,
+       * for demos), 'persistence' (the measured past sky, with the published prices' midday dip as its prior:
+       * PriceInformedPvForecast), 'clear-sky'. Without a simulated weather, 'weather' and 'persistence' fall back to
+       * 'clear-sky' × 0.55. Default 'weather'.
        */
-      pvForecast: z.enum(['weather', 'persistence', 'clear-sky']).default('weather'),
+      pvForecast: z.enum(['weather', 'persistence', 'clear-sky', 'open-meteo']).default('weather'),
+      /** The Open-Meteo forecast API (pvForecast: 'open-meteo'): where the panels are. Free, no key. */
+      openMeteo: z
+        .strictObject({
+          /** Latitude of the site, degrees north, −90…90. */
+          latitude: z.number().min(-90).max(90),
+          /** Longitude of the site, degrees east, −180…180. */
+          longitude: z.number().min(-180).max(180),
+          /** Fetch a new forecast this often, min, 15–1440. Default 60. */
+          refreshMin: z.number().int().min(15).max(1440).default(60),
+          /** API URL. Default https://api.open-meteo.com/v1/forecast (a self-hosted Open-Meteo or a commercial endpoint may replace it). */
+          baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+        })
+        .optional(),
       /** Weeks of the site's own base-load history the load forecast averages, 1–12. Default 4. */
       loadHistoryWeeks: z.number().int().min(1).max(12).default(4),
       /** The supply contract: spot (EUR/MWh) → EUR/kWh paid and earned. Defaults: a Belgian dynamic contract. */

@@ -49,6 +49,7 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     if (policy === 'setpoint') problems.push(`  defaults.${component}: "setpoint" needs a setpoint and cannot be a local default`);
   }
   if (cfg.optimizer.prices === 'entsoe' && !cfg.optimizer.entsoe) problems.push('  optimizer.entsoe: prices "entsoe" needs optimizer.entsoe.securityToken');
+  if (cfg.optimizer.pvForecast === 'open-meteo' && !cfg.optimizer.openMeteo) problems.push('  optimizer.openMeteo: pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude');
   const siteNodeId = cfg.siteNodeId ?? siteNodeIdFor(cfg.serial);
   if (seen.has(siteNodeId)) problems.push(`  siteNodeId: "${siteNodeId}" is also a device nodeId`);
   if (included !== 'all') {

@@ -1,5 +1,5 @@
 import { MS_PER_H } from '../../core/units.ts';
-import { clearSkyIrradianceWm2 } from '../../devices/simulated/clear-sky.ts';
+import { BELGIUM_LOCATION, clearSkyIrradianceWm2, type GeoLocation } from '../../devices/simulated/clear-sky.ts';
 import { PV_PERFORMANCE_RATIO } from '../../devices/simulated/sim-solar.ts';
 import type { Weather } from '../../devices/simulated/weather.ts';
 import type { PriceSeries } from '../prices/price-series.ts';
@@ -31,6 +31,11 @@ export interface PvForecast {
    * `forecastAvailableW` gives), estimated from past data only, for a forecast-robust plan.
    */
   forecastScenarios?(system: PvSystem, request: ForecastRequest): PvForecastScenario[];
+  /**
+   * Optional: fetch what is due (a weather service's new forecast); true when the forecast changed.
+   * The CostService awaits it before each plan. Must not throw: a failure keeps the last forecast.
+   */
+  update?(nowMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** One scenario of {@link PvForecast.forecastScenarios}. */
@@ -64,14 +69,17 @@ export class WeatherPvForecast implements PvForecast {
 }
 
 /**
- * Clear-sky irradiance (Haurwitz, Brussels) × `clearSkyIndex`: the fallback when no weather is known.
- * Index 1 = cloudless; the Belgian yearly mean of measured/clear-sky GHI is about 0.55.
+ * Clear-sky irradiance (Haurwitz; Brussels unless told the place) × `clearSkyIndex`: the fallback
+ * when no weather is known. Index 1 = cloudless; the Belgian yearly mean of measured/clear-sky GHI is about 0.55.
  */
 export class ClearSkyPvForecast implements PvForecast {
-  constructor(private readonly clearSkyIndex = 1) {}
+  constructor(
+    private readonly clearSkyIndex = 1,
+    private readonly location: GeoLocation = BELGIUM_LOCATION,
+  ) {}
 
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[] {
-    return forecastFrom((ms) => clearSkyIrradianceWm2(ms) * this.clearSkyIndex, system, request);
+    return forecastFrom((ms) => clearSkyIrradianceWm2(ms, this.location) * this.clearSkyIndex, system, request);
   }
 }
 
