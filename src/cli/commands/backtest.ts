@@ -4,6 +4,7 @@ import { GridpilotError } from '../../core/errors.ts';
 import { loadWeather } from '../../devices/simulated/weather.ts';
 import { backtestJson, backtestTable } from '../../optimizer/backtest/report.ts';
 import { localPeriod, REGIMES, runBacktest, type Regime } from '../../optimizer/backtest/run-backtest.ts';
+import { ArchivedNwpPvForecast, loadForecastArchive } from '../../optimizer/forecast/forecast-archive.ts';
 import { loadBundledPrices, loadPriceFile } from '../../optimizer/prices/price-file.ts';
 import { loadSiteConfigFile } from '../../site/site-config.ts';
 import { parsePositiveNumber } from '../arg-parsers.ts';
@@ -23,6 +24,8 @@ export interface BacktestFlags {
   prices?: string;
   /** Hourly weather CSV; default the bundled Belgian weather. */
   weather?: string;
+  /** Archived weather forecasts (Open-Meteo Previous Runs CSV) for the cost regime's PV forecast; default the price-informed persistence forecast. */
+  pvForecast?: string;
   /** Local dates YYYY-MM-DD, inclusive. */
   from: string;
   to: string;
@@ -60,6 +63,7 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
     const site = loadSiteConfigFile(siteSource);
     const prices = flags.prices ? loadPriceFile(flags.prices) : loadBundledPrices();
     const weather = loadWeather(flags.weather ?? 'bundled');
+    const costPvForecast = flags.pvForecast ? new ArchivedNwpPvForecast(weather, loadForecastArchive(flags.pvForecast)) : undefined;
     const tariff = site.optimizer.tariff;
     let lastReported = '';
     const result = await runBacktest({
@@ -71,6 +75,7 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
       cycleMs: flags.cycleS * 1000,
       replanIntervalMs: flags.replanMin * 60_000,
       ...(flags.regimes ? { regimes: flags.regimes } : {}),
+      ...(costPvForecast ? { costPvForecast } : {}),
       onProgress: (regime, done) => {
         if (flags.quiet) return;
         // Every ~10 % of the period, and once at the end of each regime.
@@ -79,7 +84,14 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
         lastReported = step;
       },
     });
-    const meta = { site, siteSource, pricesSource: flags.prices ?? 'bundled (data/be-day-ahead-prices-2024-2025.csv)', weatherSource: flags.weather ?? 'bundled (data/be-weather-hourly-2024-2025.csv)', tariff };
+    const meta = {
+      site,
+      siteSource,
+      pricesSource: flags.prices ?? 'bundled (data/be-day-ahead-prices-2024-2025.csv)',
+      weatherSource: flags.weather ?? 'bundled (data/be-weather-hourly-2024-2025.csv)',
+      pvForecastSource: flags.pvForecast ? `archived forecasts ${flags.pvForecast}` : 'price-informed persistence',
+      tariff,
+    };
     if (flags.json) io.out(JSON.stringify(backtestJson(result, meta)));
     else for (const line of backtestTable(result, meta)) io.out(line);
     return EXIT_OK;
@@ -106,6 +118,7 @@ export function registerBacktest(program: Command, run: (action: () => Promise<n
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (inclusive)')
     .option('--prices <file>', 'day-ahead prices, CSV (datetime_utc,date,hour,minute,price_eur_mwh) or JSON; default the bundled Belgian prices')
     .option('--weather <csv>', 'hourly weather CSV (date, shortwave_radiation, temperature_2m); default the bundled Belgian weather')
+    .option('--pv-forecast <csv>', "archived weather forecasts for cost's PV forecast (Open-Meteo Previous Runs CSV: shortwave_radiation_previous_day1, _day2 …); default the price-informed persistence forecast")
     .option('--site <config>', 'site config (YAML/JSON): solar and storage; default data/reference-site.yaml')
     .option('--json', 'print one JSON object instead of the table')
     .option('--cycle-s <s>', 'control cycle of the replay, s (1–60)', parsePositiveNumber, 60)

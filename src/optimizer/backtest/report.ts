@@ -10,6 +10,8 @@ export interface BacktestMeta {
   siteSource: string;
   pricesSource: string;
   weatherSource: string;
+  /** The cost regime's PV forecast. */
+  pvForecastSource: string;
   tariff: Tariff;
 }
 
@@ -41,7 +43,7 @@ export function backtestJson(result: BacktestResult, meta: BacktestMeta): Record
     closing_value_eur_per_kwh: Math.round(result.closingValueEurPerKwh * 10_000) / 10_000,
     wall_s: r1(result.wallMs / 1000),
     site: siteSummary(meta.site),
-    sources: { site: meta.siteSource, prices: meta.pricesSource, weather: meta.weatherSource },
+    sources: { site: meta.siteSource, prices: meta.pricesSource, weather: meta.weatherSource, cost_pv_forecast: meta.pvForecastSource },
     tariff: meta.tariff,
     regimes: Object.fromEntries(
       REGIMES.flatMap((name) => {
@@ -87,7 +89,7 @@ export function backtestTable(result: BacktestResult, meta: BacktestMeta): strin
   const t = meta.tariff;
   const lines: string[] = [
     `Backtest ${localDate(result.fromMs)} … ${localDate(result.toMs - 1)} (${result.days} days): ${siteSummary(meta.site)}`,
-    `site ${meta.siteSource} · prices ${meta.pricesSource} · weather ${meta.weatherSource} · cycle ${result.cycleMs / 1000} s · cost re-plans every ${result.replanIntervalMs / 60_000} min`,
+    `site ${meta.siteSource} · prices ${meta.pricesSource} · weather ${meta.weatherSource} · cost's PV forecast ${meta.pvForecastSource} · cycle ${result.cycleMs / 1000} s · cost re-plans every ${result.replanIntervalMs / 60_000} min`,
     `tariff: import ${t.offtakeSpotFactor}×spot + ${t.offtakeAdderEurPerKwh} EUR/kWh, export ${t.injectionSpotFactor}×spot − ${t.injectionFeeEurPerKwh} EUR/kWh, ${t.fixedFeesEurPerDay} EUR/day; battery wear ${meta.site.optimizer.batteryWearEurPerKwh} EUR/kWh in and out`,
     '',
   ];

@@ -2,7 +2,7 @@ import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated
 import type { Weather } from '../../devices/simulated/weather.ts';
 import { priceAtEurPerMwh, type PriceSeries } from '../prices/price-series.ts';
 import type { ForecastRequest } from './forecast-request.ts';
-import { PersistencePvForecast, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
+import { PersistencePvForecast, threeScenarios, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
 
 /** Options of {@link PriceInformedPvForecast}: those of the persistence forecast (but blendTimeMs defaults to 6 h: the price prior is the better one), plus the fit. */
 export interface PriceInformedPvForecastOptions extends PersistencePvForecastOptions {
@@ -87,16 +87,8 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
    */
   forecastScenarios(system: PvSystem, request: ForecastRequest): PvForecastScenario[] {
     const { index, priorWeight } = this.indexPath(request);
-    const mid = this.powerFromIndex(system, request, index);
     this.lineAt(request.issuedAtMs);
-    const spread = (this.fit?.residualSd ?? 0) * this.scenarioZ;
-    if (!(spread > 1e-3)) return [{ weight: 1, availableW: mid }];
-    const shifted = (sign: number): number[] => this.powerFromIndex(system, request, index.map((x, i) => x + sign * spread * (priorWeight[i] ?? 0)));
-    return [
-      { weight: 0.25, availableW: shifted(-1) },
-      { weight: 0.5, availableW: mid },
-      { weight: 0.25, availableW: shifted(1) },
-    ];
+    return threeScenarios(index, priorWeight, (this.fit?.residualSd ?? 0) * this.scenarioZ, (path) => this.powerFromIndex(system, request, path));
   }
 
   /** Remembers the midday dip of every local day the prices cover whole. */

@@ -44,6 +44,23 @@ export interface PvForecastScenario {
   availableW: number[];
 }
 
+/**
+ * Three weighted scenarios around a clear-sky index path: the path shifted by ∓ `spread` × each
+ * slot's `priorWeight` (the share of the index the day-ahead prior holds; the near term that the
+ * nowcast knows stays put), weights 1/4, 1/2, 1/4 (with spread = √2 σ they have the mean and variance
+ * of an error of standard deviation σ). Only the point forecast when `spread` is ~0.
+ */
+export function threeScenarios(index: readonly number[], priorWeight: readonly number[], spread: number, power: (index: readonly number[]) => number[]): PvForecastScenario[] {
+  const mid = power(index);
+  if (!(spread > 1e-3)) return [{ weight: 1, availableW: mid }];
+  const shifted = (sign: number): number[] => power(index.map((x, i) => x + sign * spread * (priorWeight[i] ?? 0)));
+  return [
+    { weight: 0.25, availableW: shifted(-1) },
+    { weight: 0.5, availableW: mid },
+    { weight: 0.25, availableW: shifted(1) },
+  ];
+}
+
 /** Irradiance (GHI, W/m²) → AC power, the simulator's model: peak × G/1000 × 0.8, at most the rating. */
 export function pvPowerFromIrradianceW(system: PvSystem, irradianceWm2: number): number {
   const peak = system.peakPowerW ?? system.ratedPowerW;
