@@ -242,6 +242,11 @@ export const SiteConfigSchema = z.strictObject({
           latitude: z.number().min(-90).max(90),
           /** Longitude of the site, degrees east, −180…180. */
           longitude: z.number().min(-180).max(180),
+          /**
+           * The panels' plane: the forecast is then the irradiance on it (Open-Meteo's global_tilted_irradiance) instead
+           * of the horizontal GHI. Tilt from horizontal 0–90°, azimuth 0 south, −90 east, 90 west, ±180 north.
+           */
+          panels: z.strictObject({ tiltDeg: z.number().min(0).max(90), azimuthDeg: z.number().min(-180).max(180) }).optional(),
           /** Fetch a new forecast this often, min, 15–1440. Default 60. */
           refreshMin: z.number().int().min(15).max(1440).default(60),
           /** API URL. Default https://api.open-meteo.com/v1/forecast (a self-hosted Open-Meteo or a commercial endpoint may replace it). */

@@ -116,6 +116,22 @@ void describe('Open-Meteo forecast: over HTTP', () => {
     assert.equal(url.searchParams.get('timeformat'), 'unixtime');
   });
 
+  void it('with the panels\' tilt and azimuth it asks for (and reads) the irradiance on their plane', async () => {
+    const f = fixture();
+    service.answer = { status: 200, body: JSON.stringify({ ...f, hourly: { time: f.hourly.time, global_tilted_irradiance: f.hourly.shortwave_radiation.map((v) => (v === null ? null : v * 1.1)) } }) };
+    const forecast = await fetchOpenMeteoForecast({ fetch, latitudeDeg: 50.85, longitudeDeg: 4.35, baseUrl: service.url, panels: { tiltDeg: 35, azimuthDeg: -20 } });
+    const url = service.requests.at(-1)!;
+    assert.equal(url.searchParams.get('hourly'), 'global_tilted_irradiance');
+    assert.equal(url.searchParams.get('minutely_15'), 'global_tilted_irradiance');
+    assert.equal(url.searchParams.get('tilt'), '35');
+    assert.equal(url.searchParams.get('azimuth'), '-20');
+    const noon = Date.parse('2024-06-01T11:00Z');
+    assert.ok(Math.abs((forecastIrradianceOver(forecast, noon, noon + HOUR) ?? NaN) - valueStampedAt('2024-06-01T12:00Z') * 1.1) < 1e-9);
+    // An answer without the variable asked for is refused.
+    service.answer = { status: 200, body: fixtureText };
+    await assert.rejects(fetchOpenMeteoForecast({ fetch, latitudeDeg: 50.85, longitudeDeg: 4.35, baseUrl: service.url, panels: { tiltDeg: 35, azimuthDeg: -20 } }), /hourly: global_tilted_irradiance is missing/);
+  });
+
   void it('turns an HTTP error into a message with the status and the API reason', async () => {
     service.answer = { status: 400, body: JSON.stringify({ error: true, reason: 'Cannot initialize WeatherVariable from invalid String value shortwave' }) };
     await assert.rejects(fetchOpenMeteoForecast({ fetch, latitudeDeg: 50.85, longitudeDeg: 4.35, baseUrl: service.url }), /Open-Meteo 127\.0\.0\.1:\d+: HTTP 400: Cannot initialize/);
@@ -203,6 +219,7 @@ void describe('Open-Meteo forecast: configuration', () => {
     assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 91, longitude: 4 } } }), /optimizer\.openMeteo\.latitude/);
     assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 50, longitude: 4, refreshMin: 1 } } }), /optimizer\.openMeteo\.refreshMin/);
     assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 50, longitude: 4, baseUrl: 'ftp://x' } } }), /optimizer\.openMeteo\.baseUrl/);
+    assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 50, longitude: 4, panels: { tiltDeg: 95, azimuthDeg: 0 } } } }), /optimizer\.openMeteo\.panels\.tiltDeg/);
     const ok = resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 50.85, longitude: 4.35 } } });
     assert.equal(ok.optimizer.openMeteo?.refreshMin, 60);
   });

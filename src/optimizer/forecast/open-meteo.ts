@@ -3,7 +3,8 @@ import { GridpilotError } from '../../core/errors.ts';
 
 /**
  * Open-Meteo weather forecast API (https://open-meteo.com/en/docs): global horizontal irradiance
- * (`shortwave_radiation`, W/m²) of the best numerical weather models for a place, free, no key.
+ * (`shortwave_radiation`, W/m²) of the best numerical weather models for a place, free, no key; or,
+ * given the panels' tilt and azimuth, the irradiance on their plane (`global_tilted_irradiance`).
  *
  *     GET {baseUrl}?latitude=50.85&longitude=4.35&hourly=shortwave_radiation
  *         &minutely_15=shortwave_radiation&past_days=1&forecast_days=3&timeformat=unixtime&timezone=GMT
@@ -30,9 +31,14 @@ export interface IrradianceForecast {
   series: IrradianceSeries[];
 }
 
+/** The irradiance variable asked for: GHI, or the irradiance on the panels' plane (with `tilt` and `azimuth`). */
+export type OpenMeteoIrradianceVariable = 'shortwave_radiation' | 'global_tilted_irradiance';
+
+const Values = z.array(z.number().finite().nullable());
 const Block = z.object({
   time: z.array(z.number().int().positive()).min(1, 'has no times'),
-  shortwave_radiation: z.array(z.number().finite().nullable()),
+  shortwave_radiation: Values.optional(),
+  global_tilted_irradiance: Values.optional(),
 });
 
 const Body = z.object({
@@ -42,20 +48,22 @@ const Body = z.object({
   minutely_15_units: z.object({ time: z.string().optional() }).optional(),
 });
 
-function seriesFrom(block: z.infer<typeof Block>, stepMs: number, where: string): IrradianceSeries {
-  const { time, shortwave_radiation: values } = block;
-  if (values.length !== time.length) throw new GridpilotError(`shortwave_radiation has ${values.length} values for ${time.length} times`, where);
+function seriesFrom(block: z.infer<typeof Block>, variable: OpenMeteoIrradianceVariable, stepMs: number, where: string): IrradianceSeries {
+  const { time } = block;
+  const values = block[variable];
+  if (!values) throw new GridpilotError(`${variable} is missing`, where);
+  if (values.length !== time.length) throw new GridpilotError(`${variable} has ${values.length} values for ${time.length} times`, where);
   time.forEach((t, i) => {
     if (i > 0 && t * 1000 - (time[i - 1] ?? 0) * 1000 !== stepMs) throw new GridpilotError(`time[${i}] is not ${stepMs / 60_000} min after time[${i - 1}] (expected unixtime seconds on equal steps)`, where);
   });
   values.forEach((v, i) => {
-    if (v !== null && (v < 0 || v > 1500)) throw new GridpilotError(`shortwave_radiation[${i}] = ${v} W/m² is outside 0…1500`, where);
+    if (v !== null && (v < 0 || v > 1500)) throw new GridpilotError(`${variable}[${i}] = ${v} W/m² is outside 0…1500`, where);
   });
   return { startMs: (time[0] ?? 0) * 1000 - stepMs, stepMs, valuesWm2: values.map((v) => (v === null ? Number.NaN : v)) };
 }
 
-/** Checks and reads an Open-Meteo forecast answer (the parsed JSON); `source` names it in errors. */
-export function parseOpenMeteoForecast(body: unknown, source = 'Open-Meteo'): IrradianceForecast {
+/** Checks and reads an Open-Meteo forecast answer (the parsed JSON) of `variable`; `source` names it in errors. */
+export function parseOpenMeteoForecast(body: unknown, source = 'Open-Meteo', variable: OpenMeteoIrradianceVariable = 'shortwave_radiation'): IrradianceForecast {
   if (typeof body === 'object' && body !== null && (body as { error?: unknown }).error === true) {
     throw new GridpilotError(`Open-Meteo refused the request: ${String((body as { reason?: unknown }).reason ?? 'no reason given')}`, source);
   }
@@ -70,9 +78,9 @@ export function parseOpenMeteoForecast(body: unknown, source = 'Open-Meteo'): Ir
     if (unit !== undefined && unit !== 'unixtime') throw new GridpilotError(`${key}.time is "${unit}"; ask with timeformat=unixtime`, source);
   }
   const series: IrradianceSeries[] = [];
-  if (b.minutely_15) series.push(seriesFrom(b.minutely_15, 900_000, `${source}: minutely_15`));
-  if (b.hourly) series.push(seriesFrom(b.hourly, 3_600_000, `${source}: hourly`));
-  if (series.length === 0) throw new GridpilotError('the answer holds neither hourly nor minutely_15 shortwave_radiation', source);
+  if (b.minutely_15) series.push(seriesFrom(b.minutely_15, variable, 900_000, `${source}: minutely_15`));
+  if (b.hourly) series.push(seriesFrom(b.hourly, variable, 3_600_000, `${source}: hourly`));
+  if (series.length === 0) throw new GridpilotError(`the answer holds neither hourly nor minutely_15 ${variable}`, source);
   return { series };
 }
 
@@ -104,16 +112,33 @@ export interface OpenMeteoFetchOptions {
   longitudeDeg: number;
   /** Default {@link OPEN_METEO_FORECAST_URL}. */
   baseUrl?: string;
+  /** The panels' plane: with it the forecast is the irradiance on the panels (`global_tilted_irradiance`), without it GHI. */
+  panels?: PanelPlane;
   signal?: AbortSignal;
 }
 
-/** The request URL: GHI hourly and per 15 min, yesterday to the day after tomorrow, Unix seconds. */
-export function openMeteoForecastUrl(o: Pick<OpenMeteoFetchOptions, 'latitudeDeg' | 'longitudeDeg' | 'baseUrl'>): string {
+/** Orientation of the panels. */
+export interface PanelPlane {
+  /** Tilt from horizontal, degrees, 0–90. */
+  tiltDeg: number;
+  /** Azimuth, degrees: 0 south, −90 east, 90 west, ±180 north (Open-Meteo's convention). */
+  azimuthDeg: number;
+}
+
+const irradianceVariable = (panels: PanelPlane | undefined): OpenMeteoIrradianceVariable => (panels ? 'global_tilted_irradiance' : 'shortwave_radiation');
+
+/** The request URL: GHI (or the irradiance on the panels) hourly and per 15 min, yesterday to the day after tomorrow, Unix seconds. */
+export function openMeteoForecastUrl(o: Pick<OpenMeteoFetchOptions, 'latitudeDeg' | 'longitudeDeg' | 'baseUrl' | 'panels'>): string {
   const url = new URL(o.baseUrl ?? OPEN_METEO_FORECAST_URL);
+  const variable = irradianceVariable(o.panels);
   url.searchParams.set('latitude', String(o.latitudeDeg));
   url.searchParams.set('longitude', String(o.longitudeDeg));
-  url.searchParams.set('hourly', 'shortwave_radiation');
-  url.searchParams.set('minutely_15', 'shortwave_radiation');
+  url.searchParams.set('hourly', variable);
+  url.searchParams.set('minutely_15', variable);
+  if (o.panels) {
+    url.searchParams.set('tilt', String(o.panels.tiltDeg));
+    url.searchParams.set('azimuth', String(o.panels.azimuthDeg));
+  }
   url.searchParams.set('past_days', '1');
   url.searchParams.set('forecast_days', '3');
   url.searchParams.set('timeformat', 'unixtime');
@@ -137,5 +162,5 @@ export async function fetchOpenMeteoForecast(o: OpenMeteoFetchOptions): Promise<
     const reason = typeof body === 'object' && body !== null ? (body as { reason?: unknown }).reason : undefined;
     throw new GridpilotError(`HTTP ${res.status}${reason !== undefined ? `: ${String(reason)}` : ''}`, source);
   }
-  return parseOpenMeteoForecast(body, source);
+  return parseOpenMeteoForecast(body, source, irradianceVariable(o.panels));
 }
