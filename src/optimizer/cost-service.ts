@@ -13,7 +13,7 @@ import { LoadProfile } from '../devices/simulated/load-profile.ts';
 import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../devices/simulated/local-time.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
 import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory, type LoadForecast, type LoadHistory } from './forecast/load-forecast.ts';
-import type { PvForecast } from './forecast/pv-forecast.ts';
+import type { PvForecast, PvForecastStatus } from './forecast/pv-forecast.ts';
 import type { EvSession, PlanProblem } from './planner/plan-problem.ts';
 import { buildPlanProblem, type PlanInputs, type SitePlanState } from './planner/problem-from-site.ts';
 import { planSlotAt, type SitePlan } from './planner/site-plan.ts';
@@ -77,6 +77,8 @@ export interface CostPlanExplanation {
   savingsByDay: Array<{ day: string; fromMs: number; savingEur: number }>;
   /** The plan: every slot, every asset, a reason per asset; null without one. */
   plan: SitePlan | null;
+  /** How the PV forecast's service is doing (weather-service forecasts only). */
+  pvForecast?: PvForecastStatus;
 }
 
 const SLOT_MS = 900_000;
@@ -266,6 +268,7 @@ export class CostService implements CostPlanSource {
       expectedSavingTodayEur: view.expectedSavingTodayEur,
       savingsByDay: [...byDay.values()],
       plan: this.plan,
+      ...(this.options.pvForecast.status ? { pvForecast: this.options.pvForecast.status() } : {}),
     };
   }
 

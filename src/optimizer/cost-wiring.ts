@@ -77,6 +77,7 @@ export function pvForecastFor(site: SiteConfig, weather: Weather | undefined, lo
     const om = o.openMeteo;
     if (!om) throw new GridpilotError('pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude', 'optimizer.openMeteo');
     return new WeatherServicePvForecast({
+      source: 'Open-Meteo',
       fetchForecast: (signal) =>
         fetchOpenMeteoForecast({ fetch: (url, init) => fetch(url, init), latitudeDeg: om.latitude, longitudeDeg: om.longitude, signal, ...(om.baseUrl ? { baseUrl: om.baseUrl } : {}), ...(om.panels ? { panels: om.panels } : {}) }),
       fallback: weather ? new PriceInformedPvForecast(weather) : new ClearSkyPvForecast(0.55, { latDeg: om.latitude, lonDeg: om.longitude }),

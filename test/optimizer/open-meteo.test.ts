@@ -204,6 +204,7 @@ void describe('Open-Meteo forecast: over HTTP', () => {
     await cost.idle();
     await cost.stop();
     assert.equal(service.requests.length, before + 1);
+    assert.deepEqual(cost.explanation().pvForecast, { source: 'Open-Meteo', fetchedAtMs: nowMs, lastError: null }, 'the plan API says where the PV forecast comes from');
     const plan = cost.currentPlan();
     assert.ok(plan && plan.status !== 'fallback', plan?.fallbackReason);
     const slot = plan.slots.find((s) => s.startMs === Date.parse('2024-06-01T11:00Z'));

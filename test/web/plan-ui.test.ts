@@ -161,6 +161,23 @@ describe('Plan page in a real browser (Debian chromium)', () => {
     assert.deepEqual(unexpected(), []);
   });
 
+  it("says where the PV forecast comes from, and when its service fails, what it uses instead", async () => {
+    const real = p.cs.service.explanation();
+    const fetchedAtMs = Date.UTC(2024, 5, 3, 7, 5); // 09:05 Brussels
+    const failing = await serverWith({ explanation: () => ({ ...real, pvForecast: { source: 'Open-Meteo', fetchedAtMs, lastError: 'Open-Meteo api.open-meteo.com: HTTP 502' } }) });
+    await page.goto(`${failing.url}/#plan`);
+    const text = await waitForText(page, '[data-test=plan-pv-forecast]', (t) => t.length > 0);
+    assert.match(text, /^Open-Meteo failed: Open-Meteo api\.open-meteo\.com: HTTP 502; using the forecast fetched Mon 3 Jun 09:05 \(\d+ min ago\)$/);
+    const fine = await serverWith({ explanation: () => ({ ...real, pvForecast: { source: 'Open-Meteo', fetchedAtMs, lastError: null } }) });
+    await page.goto(`${fine.url}/#plan`);
+    assert.match(await waitForText(page, '[data-test=plan-pv-forecast]', (t) => t.startsWith('Open-Meteo, fetched')), /^Open-Meteo, fetched Mon 3 Jun 09:05/);
+    // The simulated site's forecast has no service: no such line.
+    await page.goto(`${p.web.url}/#plan`);
+    await waitForText(page, '[data-test=plan-planned]', (t) => t.length > 0);
+    assert.equal(await page.locator('[data-test=plan-pv-forecast]').count(), 0);
+    assert.deepEqual(unexpected(), []);
+  });
+
   it('reloads every 30 s while the Plan page is shown, and not on other pages', async () => {
     let calls = 0;
     const real = p.cs.service.explanation();

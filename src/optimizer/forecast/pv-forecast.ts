@@ -36,6 +36,17 @@ export interface PvForecast {
    * The CostService awaits it before each plan. Must not throw: a failure keeps the last forecast.
    */
   update?(nowMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Optional: how a forecast fed by a service is doing (shown with the plan, GET /api/plan). */
+  status?(): PvForecastStatus;
+}
+
+/** {@link PvForecast.status}: the service, when its forecast in use was fetched, and its last failure. */
+export interface PvForecastStatus {
+  source: string;
+  /** Unix ms; null before the first success (the fallback answers). */
+  fetchedAtMs: number | null;
+  /** The last failure's message, cleared by a success. */
+  lastError: string | null;
 }
 
 /** One scenario of {@link PvForecast.forecastScenarios}. */

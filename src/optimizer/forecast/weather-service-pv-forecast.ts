@@ -4,10 +4,12 @@ import type { PriceSeries } from '../prices/price-series.ts';
 import type { ForecastRequest } from './forecast-request.ts';
 import { slotStartMs } from './forecast-request.ts';
 import { forecastIrradianceOver, type IrradianceForecast } from './open-meteo.ts';
-import { pvPowerFromIrradianceW, type PvForecast, type PvSystem } from './pv-forecast.ts';
+import { pvPowerFromIrradianceW, type PvForecast, type PvForecastStatus, type PvSystem } from './pv-forecast.ts';
 
 /** Options of {@link WeatherServicePvForecast}. */
 export interface WeatherServicePvForecastOptions {
+  /** The service's name in the status, e.g. "Open-Meteo". */
+  source?: string;
   /** Fetches a fresh irradiance forecast (e.g. `fetchOpenMeteoForecast`); may throw. */
   fetchForecast: (signal: AbortSignal) => Promise<IrradianceForecast>;
   /** Answers for the slots the service's forecast does not cover, and for all of them until it has one. */
@@ -21,14 +23,6 @@ export interface WeatherServicePvForecastOptions {
   /** Longest wait for one answer, ms. Default 10 s. */
   fetchTimeoutMs?: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
-}
-
-/** What the forecast knows of its service, for the log and the API. */
-export interface WeatherServiceStatus {
-  /** When the forecast in use was fetched, Unix ms; null before the first success. */
-  fetchedAtMs: number | null;
-  /** The last failure's message, cleared by a success. */
-  lastError: string | null;
 }
 
 /**
@@ -47,8 +41,8 @@ export class WeatherServicePvForecast implements PvForecast {
 
   constructor(private readonly options: WeatherServicePvForecastOptions) {}
 
-  status(): WeatherServiceStatus {
-    return { fetchedAtMs: this.fetchedAtMs, lastError: this.lastError };
+  status(): PvForecastStatus {
+    return { source: this.options.source ?? 'weather service', fetchedAtMs: this.fetchedAtMs, lastError: this.lastError };
   }
 
   /** Fetches a new forecast when one is due; true when a new forecast was taken. Never throws. */

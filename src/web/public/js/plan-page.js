@@ -68,6 +68,13 @@ export function statusWords(x) {
   }
 }
 
+/** The PV forecast's service in words: when its forecast was fetched, or why it is not used. */
+export function pvForecastWords(f, nowMs) {
+  const fetched = f.fetchedAtMs === null ? null : `${fmtDay(f.fetchedAtMs)} ${fmtTime(f.fetchedAtMs)} (${relative(f.fetchedAtMs, nowMs)})`;
+  if (f.lastError === null) return fetched ? `${f.source}, fetched ${fetched}` : `${f.source}: not fetched yet`;
+  return `${f.source} failed: ${f.lastError}; ${fetched ? `using the forecast fetched ${fetched}` : 'using the fallback forecast'}`;
+}
+
 /** Relative time in words from the controller's now: "2 min ago", "in 13 min". */
 function relative(ms, nowMs) {
   const min = Math.round((ms - nowMs) / 60_000);
@@ -325,6 +332,7 @@ export function createPlanPage(doc) {
         'plan-saving-days',
       );
     }
+    if (x.pvForecast) fact('PV forecast', pvForecastWords(x.pvForecast, x.nowMs), 'plan-pv-forecast');
     const p = x.plan;
     if (p && p.slots.length) {
       const end = p.slots[p.slots.length - 1].startMs + p.slotMs;
