@@ -127,8 +127,10 @@ export interface ArchivedNwpPvForecastOptions extends PersistencePvForecastOptio
 /**
  * An honest PV forecast from archived weather forecasts (backtests): each hour's clear-sky index is
  * the archived GHI as published by the issue time ÷ the clear sky, used as the prior of the
- * persistence forecast (only the 30-min nowcast is blended on top: the 24-h persistence is off,
- * a weather model knows better); hours the archive does not cover fall back to the climatology. Its
+ * persistence forecast; only the 30-min nowcast is blended on top, by the learned intraday blend
+ * (how far to trust the weather model against the sky of the last 30 min, per lead, from its own
+ * past 60 days), and the 24-h persistence is off: a weather model knows better. Hours the archive
+ * does not cover fall back to the climatology. Its
  * scenarios spread by the archive's own past errors (measured vs day-1 daily index, last 60 days).
  */
 export class ArchivedNwpPvForecast extends PersistencePvForecast {
@@ -141,7 +143,7 @@ export class ArchivedNwpPvForecast extends PersistencePvForecast {
     private readonly archive: ForecastArchive,
     options: ArchivedNwpPvForecastOptions = {},
   ) {
-    super(actual, { blendTimeMs: 1, ...options });
+    super(actual, { blendTimeMs: 1, intradayBlend: 'learned', ...options });
     this.delayMs = options.publicationDelayMs ?? ARCHIVE_PUBLICATION_DELAY_MS;
     this.scenarioZ = Math.max(0, options.scenarioZ ?? Math.SQRT2);
   }

@@ -3,9 +3,15 @@ import { BELGIUM_LOCATION, clearSkyIrradianceWm2, type GeoLocation } from '../..
 import { PV_PERFORMANCE_RATIO } from '../../devices/simulated/sim-solar.ts';
 import type { Weather } from '../../devices/simulated/weather.ts';
 import type { PriceSeries } from '../prices/price-series.ts';
+import { toBrusselsTime } from '../../devices/simulated/local-time.ts';
 import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
+import { BLEND_LEADS_H, blendAt, fitIntradayBlend, sampleIntradayBlend, type BlendFit } from './intraday-blend.ts';
 
 const DAY_MS = 86_400_000;
+/** The sun must have given at least this much clear sky, Wh/m², in the recent window for its index to mean anything. */
+const RECENT_MIN_WH = 50;
+/** The learned blend's last lead hour ends here (after the issue time). */
+const LEARNED_UNTIL_MS = ((BLEND_LEADS_H[BLEND_LEADS_H.length - 1] ?? 0) + 1) * MS_PER_H;
 
 /** A PV system as the forecast sees it. */
 export interface PvSystem {
@@ -133,6 +139,15 @@ export interface PersistencePvForecastOptions {
    * 0 = the fixed index. Default 30.
    */
   climatologyDays?: number;
+  /**
+   * How the nowcast meets the prior in the first 9 h: 'fixed' (the exponential blends above) or
+   * 'learned' (index = c + p × prior + r × nowcast with (c, p, r) per lead fitted on the last
+   * `learnedBlendDays` days of the forecast's own past: intraday-blend.ts; the fixed blend until
+   * there are enough cases). Default 'fixed'.
+   */
+  intradayBlend?: 'fixed' | 'learned';
+  /** Days the learned blend is fitted on. Default 60. */
+  learnedBlendDays?: number;
 }
 
 /**
@@ -156,6 +171,9 @@ export class PersistencePvForecast implements PvForecast {
   private readonly recentBlendMs: number;
   private readonly climatologyDays: number;
   private readonly climatologyCache = new Map<number, number>();
+  private readonly intradayBlend: 'fixed' | 'learned';
+  private readonly learnedBlendDays: number;
+  private blendFit: { day: number; fit: BlendFit | null } | null = null;
 
   constructor(
     protected readonly actual: Weather & { firstMs?: number },
@@ -167,6 +185,8 @@ export class PersistencePvForecast implements PvForecast {
     this.recentMs = options.recentMs ?? 30 * 60_000;
     this.recentBlendMs = options.recentBlendMs ?? 6 * MS_PER_H;
     this.climatologyDays = Math.max(0, Math.floor(options.climatologyDays ?? 30));
+    this.intradayBlend = options.intradayBlend ?? 'fixed';
+    this.learnedBlendDays = Math.max(7, Math.floor(options.learnedBlendDays ?? 60));
   }
 
   /**
@@ -195,17 +215,41 @@ export class PersistencePvForecast implements PvForecast {
 
   /** Measured / clear-sky GHI over the `lookbackMs` before `issuedAtMs` (≤ 1.2), or null when the clear sky gave less than `minWh` per m². */
   private indexOver(issuedAtMs: number, lookbackMs: number, minWhPerM2: number): number | null {
+    const sky = this.skyOver(issuedAtMs - lookbackMs, issuedAtMs);
+    return sky.clearWh > minWhPerM2 ? sky.index : null;
+  }
+
+  /** Measured / clear-sky GHI (≤ 1.2) and the clear-sky energy, Wh/m², over [fromMs, toMs) in 15-min steps; only the weather's past is read. */
+  private skyOver(fromMs: number, toMs: number): { index: number; clearWh: number } {
     let measured = 0;
     let clear = 0;
     const stepMs = 15 * 60_000;
     // Only the weather's past: before its first instant a replayed weather would answer from a later year.
     const firstMs = this.actual.firstMs ?? -Infinity;
-    for (let ms = issuedAtMs - lookbackMs + stepMs / 2; ms < issuedAtMs; ms += stepMs) {
+    for (let ms = fromMs + stepMs / 2; ms < toMs; ms += stepMs) {
       if (ms < firstMs) continue;
       measured += this.actual.irradianceWm2(ms);
       clear += clearSkyIrradianceWm2(ms);
     }
-    return (clear * stepMs) / MS_PER_H > minWhPerM2 ? Math.min(1.2, measured / clear) : null;
+    return { index: clear > 0 ? Math.min(1.2, measured / clear) : 0, clearWh: (clear * stepMs) / MS_PER_H };
+  }
+
+  /** The learned intraday blend for the local day of `issuedAtMs` (fitted once a day on the days before it), or null. */
+  private learnedBlendAt(issuedAtMs: number): BlendFit | null {
+    const day = toBrusselsTime(issuedAtMs).localDayIndex;
+    if (this.blendFit?.day === day) return this.blendFit.fit;
+    const observations = sampleIntradayBlend(
+      {
+        recentAt: (t) => this.indexOver(t, this.recentMs, RECENT_MIN_WH),
+        priorAt: (ms, t) => this.expectedIndexAt(ms, t) ?? this.climatologicalIndexAt(t),
+        skyOver: (from, to) => (from < (this.actual.firstMs ?? -Infinity) ? null : this.skyOver(from, to)),
+      },
+      day,
+      this.learnedBlendDays,
+    );
+    const fit = fitIntradayBlend(observations);
+    this.blendFit = { day, fit };
+    return fit;
   }
 
   /**
@@ -241,8 +285,8 @@ export class PersistencePvForecast implements PvForecast {
   protected indexPath(request: ForecastRequest): { index: number[]; priorWeight: number[] } {
     const k = this.clearSkyIndexAt(request.issuedAtMs);
     const climatology = this.climatologicalIndexAt(request.issuedAtMs);
-    // The sun must have given at least ~50 Wh/m² of clear sky in the recent window for its index to mean anything.
-    const recent = this.recentMs > 0 ? this.indexOver(request.issuedAtMs, this.recentMs, 50) : null;
+    const recent = this.recentMs > 0 ? this.indexOver(request.issuedAtMs, this.recentMs, RECENT_MIN_WH) : null;
+    const learned = recent !== null && this.intradayBlend === 'learned' ? this.learnedBlendAt(request.issuedAtMs) : null;
     const index: number[] = [];
     const priorWeight: number[] = [];
     for (let i = 0; i < request.slotCount; i++) {
@@ -256,6 +300,14 @@ export class PersistencePvForecast implements PvForecast {
         const r = Math.exp(-lead / this.recentBlendMs);
         x = r * recent + (1 - r) * x;
         share *= 1 - r;
+      }
+      const coefficients = learned ? blendAt(learned, lead) : null;
+      if (recent !== null && coefficients) {
+        // Faded into the path above over the last hour of the learned leads.
+        const [c, p, r] = coefficients;
+        const fade = Math.min(1, Math.max(0, (LEARNED_UNTIL_MS - lead) / MS_PER_H));
+        x = fade * Math.min(1.2, Math.max(0, c + p * prior + r * recent)) + (1 - fade) * x;
+        share = fade * Math.min(1, Math.max(0, p)) + (1 - fade) * share;
       }
       index.push(x);
       priorWeight.push(share);
