@@ -125,6 +125,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       const stats = schedules.summary(clock.now());
       if (stats.slots > 0) logger.info({ slots: stats.slots, activeUntil: stats.active_until, nextStart: stats.next_start }, 'schedule: loaded from the store');
       controller.onCycle((record) => store.recordCycle(record));
+      // The load forecast's history survives a restart: the stored 15-min base load of the weeks it averages.
+      try {
+        const nowMs = clock.now();
+        const past = await store.queryTelemetry({ fromMs: nowMs - site.optimizer.loadHistoryWeeks * 7 * 86_400_000, toMs: nowMs, resolution: '15m' });
+        const seeded = cost.seedLoadHistory({ atMs: past.atMs, samples: past.samples, baseLoadW: past.values.base_load_w });
+        if (seeded > 0) logger.info({ quarters: seeded, fromMs: past.atMs[0] }, 'cost: load history loaded from the store');
+      } catch (err) {
+        logger.warn({ err: errorMessage(err) }, 'cost: stored load history not read; the load forecast starts from the standard profile');
+      }
       // Pushed prices survive a restart: the last saved series, before the cost service plans.
       // An unreadable row is logged and ignored (the next accepted message replaces it).
       try {

@@ -28,6 +28,11 @@ export interface CostWiring {
   start(controller: Controller): void;
   /** Stops planning and the planner's worker thread. */
   close(): Promise<void>;
+  /**
+   * Seeds the load forecast's history with stored averages (the store's 15-min telemetry after a
+   * restart): bucket starts, cycles per bucket, base load W (null = none). Call before `start`.
+   */
+  seedLoadHistory(history: { atMs: readonly number[]; samples: readonly number[]; baseLoadW: ReadonlyArray<number | null> }): number;
 }
 
 export interface CostWiringOptions {
@@ -103,13 +108,15 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
   // ~0.5 s to start a fresh one, and the controller's own process stays small (docs/benchmarks.md,
   // idle footprint). Its timeout is wall time (the solver's), whatever the simulated clock's speed.
   const planner = new PlannerService({ idleTimeoutMs: 5000, isolation: 'process' });
+  // The weeks the load forecast averages, and a day more.
+  const loadHistory = new RecordedLoadHistory({ maxAgeMs: (site.optimizer.loadHistoryWeeks * 7 + 1) * 86_400_000 });
   const service = new CostService({
     site,
     clock,
     prices: provider,
     planner,
     pvForecast,
-    history: new RecordedLoadHistory(),
+    history: loadHistory,
     ...(weather ? { temperatureC: (ms: number) => weather.temperatureC(ms) } : {}),
     ...(sim ? { evSessions: simulatedEvSessions(sim) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -123,6 +130,17 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     start(controller) {
       unsubscribe ??= controller.onCycle((record) => service.observe(record));
       service.start();
+    },
+    seedLoadHistory({ atMs, samples, baseLoadW }) {
+      let seeded = 0;
+      atMs.forEach((at, i) => {
+        const w = baseLoadW[i];
+        const n = samples[i] ?? 0;
+        if (w === null || w === undefined || !Number.isFinite(w) || !(n > 0)) return;
+        loadHistory.record(at, Math.max(0, w), n);
+        seeded++;
+      });
+      return seeded;
     },
     async close() {
       unsubscribe?.();

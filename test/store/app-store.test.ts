@@ -53,6 +53,45 @@ describe('the app with a data directory', () => {
     await app.stop();
   });
 
+  it('plans the load from the stored history after a restart, not from the standard profile', async () => {
+    const own = tempDir('gp-app-load-');
+    try {
+      // Nine days of a household that always uses 1234 W, stored by an earlier run (one sample a minute).
+      const clock = new FakeClock(T0 - 9 * 86_400_000);
+      const store = await Store.open({ dataDir: own.path, clock });
+      for (let t = T0 - 9 * 86_400_000; t < T0; t += 60_000) {
+        store.recordSample({ atMs: t, gridW: 1234, solarW: 0, storageW: 0, socPct: 50, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 1234, exportLimitW: 10_000, importLimitW: 17_000 });
+      }
+      await store.close();
+
+      clock.setNow(T0);
+      const app = await startApp({ ...opts, clock, dataDir: own.path });
+      let plan;
+      try {
+        await app.cost.service.idle();
+        plan = app.cost.service.currentPlan();
+      } finally {
+        await app.stop();
+      }
+      assert.ok(plan, 'a plan');
+      const day = plan.slots.filter((s) => s.startMs < T0 + 86_400_000);
+      assert.ok(day.length > 40);
+      for (const s of day) assert.ok(Math.abs(s.baseLoadW - 1234) < 1, `slot ${new Date(s.startMs).toISOString()}: ${s.baseLoadW} W`);
+    } finally {
+      own.remove();
+    }
+    // Without the stored history the same plan follows the standard profile.
+    const fresh = tempDir('gp-app-load-fresh-');
+    const other = await startApp({ ...opts, clock: new FakeClock(T0), dataDir: fresh.path });
+    try {
+      await other.cost.service.idle();
+      assert.ok(other.cost.service.currentPlan()?.slots.some((s) => Math.abs(s.baseLoadW - 1234) > 50));
+    } finally {
+      await other.stop();
+      fresh.remove();
+    }
+  });
+
   it('keeps history as long as the stored configuration says, and prunes nothing by the default first', async () => {
     const clock = new FakeClock(T0);
     const day = 86_400_000;

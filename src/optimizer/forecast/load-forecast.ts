@@ -80,12 +80,12 @@ export class RecordedLoadHistory implements LoadHistory {
     return this.options.bucketMs ?? 900_000;
   }
 
-  /** Records one base-load sample, W, at `ms`. */
-  record(ms: number, baseLoadW: number): void {
+  /** Records one base-load sample, W, at `ms` (or the mean of `samples` of them, e.g. a stored 15-min average). */
+  record(ms: number, baseLoadW: number, samples = 1): void {
     const key = Math.floor(ms / this.bucketMs);
     const b = this.sums.get(key) ?? { sumW: 0, n: 0 };
-    b.sumW += baseLoadW;
-    b.n += 1;
+    b.sumW += baseLoadW * samples;
+    b.n += samples;
     this.sums.set(key, b);
     const oldest = Math.floor((ms - (this.options.maxAgeMs ?? 6 * WEEK_MS)) / this.bucketMs);
     if (this.sums.size > 2 * ((this.options.maxAgeMs ?? 6 * WEEK_MS) / this.bucketMs)) {
