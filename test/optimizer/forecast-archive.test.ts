@@ -41,6 +41,20 @@ void describe('archived weather forecasts (Open-Meteo Previous Runs CSV)', () =>
     assert.equal(archivedIrradianceAt(archive, mid, T - 42 * HOUR), cell('2024-06-02T12:00', 2));
     assert.equal(archivedIrradianceAt(archive, mid, T - 42 * HOUR - 1), undefined, 'nothing published yet');
     assert.equal(archivedIrradianceAt(archive, Date.parse('2024-06-05T12:00Z'), T), undefined, 'beyond the archive');
+    // Columns in any order: the most recent published lead still wins.
+    const swapped = parseForecastArchiveCsv(
+      text
+        .split('\n')
+        .map((l) => {
+          const c = l.split(',');
+          // Header and data rows have 4 cells (the metadata lines 6): day 2 before day 1.
+          return c.length === 4 ? [c[0], c[1], c[3], c[2]].join(',') : l;
+        })
+        .join('\n'),
+      'swapped',
+    );
+    assert.deepEqual([...swapped.byLeadDay.keys()], [1, 2]);
+    assert.equal(archivedIrradianceAt(swapped, mid, T - 18 * HOUR), cell('2024-06-02T12:00', 1));
   });
 
   void it('the PV forecast follows the archive and never reads a forecast published after the issue time', () => {

@@ -27,7 +27,7 @@ const DAY_MS = 86_400_000;
 export interface ForecastArchive {
   /** Start of the first hour, Unix ms (its value is stamped one hour later). */
   startMs: number;
-  /** GHI per lead day N ≥ 1: value i = mean over [startMs + i h, startMs + (i+1) h), W/m²; NaN = missing. */
+  /** GHI per lead day N ≥ 1, in ascending N: value i = mean over [startMs + i h, startMs + (i+1) h), W/m²; NaN = missing. */
   byLeadDay: Map<number, Float64Array>;
 }
 
@@ -86,7 +86,10 @@ export function parseForecastArchiveCsv(text: string, source: string): ForecastA
   }
   if (stamps.length === 0) throw new GridpilotError('no data rows', source);
   const byLeadDay = new Map<number, Float64Array>();
-  columns.forEach(({ leadDay }, k) => byLeadDay.set(leadDay, Float64Array.from(rows, (r) => r[k] ?? Number.NaN)));
+  columns
+    .map(({ leadDay }, k) => ({ leadDay, k }))
+    .sort((a, b) => a.leadDay - b.leadDay)
+    .forEach(({ leadDay, k }) => byLeadDay.set(leadDay, Float64Array.from(rows, (r) => r[k] ?? Number.NaN)));
   return { startMs: (stamps[0] ?? 0) - MS_PER_H, byLeadDay };
 }
 
@@ -108,9 +111,9 @@ export function loadForecastArchive(path: string): ForecastArchive {
 export function archivedIrradianceAt(archive: ForecastArchive, ms: number, issuedAtMs: number, delayMs = ARCHIVE_PUBLICATION_DELAY_MS): number | undefined {
   const hour = Math.floor((ms - archive.startMs) / MS_PER_H);
   const endMs = archive.startMs + (hour + 1) * MS_PER_H;
-  for (const leadDay of [...archive.byLeadDay.keys()].sort((a, b) => a - b)) {
+  for (const [leadDay, values] of archive.byLeadDay) {
     if (endMs - leadDay * DAY_MS + delayMs > issuedAtMs) continue;
-    const v = archive.byLeadDay.get(leadDay)?.[hour];
+    const v = values[hour];
     if (v !== undefined && !Number.isNaN(v)) return v;
   }
   return undefined;

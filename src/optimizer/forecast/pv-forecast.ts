@@ -221,9 +221,15 @@ export class PersistencePvForecast implements PvForecast {
 
   /** Measured / clear-sky GHI (≤ 1.2) and the clear-sky energy, Wh/m², over [fromMs, toMs) in 15-min steps; only the weather's past is read. */
   private skyOver(fromMs: number, toMs: number): { index: number; clearWh: number } {
+    const stepMs = 15 * 60_000;
+    const { measured, clear } = this.irradianceSums(fromMs, toMs, stepMs);
+    return { index: clear > 0 ? Math.min(1.2, measured / clear) : 0, clearWh: (clear * stepMs) / MS_PER_H };
+  }
+
+  /** Σ measured and Σ clear-sky GHI, W/m², sampled at the middle of each `stepMs` of [fromMs, toMs); instants before the weather's first are skipped. */
+  private irradianceSums(fromMs: number, toMs: number, stepMs: number): { measured: number; clear: number } {
     let measured = 0;
     let clear = 0;
-    const stepMs = 15 * 60_000;
     // Only the weather's past: before its first instant a replayed weather would answer from a later year.
     const firstMs = this.actual.firstMs ?? -Infinity;
     for (let ms = fromMs + stepMs / 2; ms < toMs; ms += stepMs) {
@@ -231,7 +237,7 @@ export class PersistencePvForecast implements PvForecast {
       measured += this.actual.irradianceWm2(ms);
       clear += clearSkyIrradianceWm2(ms);
     }
-    return { index: clear > 0 ? Math.min(1.2, measured / clear) : 0, clearWh: (clear * stepMs) / MS_PER_H };
+    return { measured, clear };
   }
 
   /** The learned intraday blend for the local day of `issuedAtMs` (fitted once a day on the days before it), or null. */
@@ -265,12 +271,7 @@ export class PersistencePvForecast implements PvForecast {
   /** Measured / clear-sky GHI over [fromMs, toMs) (hourly), or null when the weather does not cover it or the sun gave nothing. */
   protected measuredIndexOver(fromMs: number, toMs: number): number | null {
     if (fromMs < (this.actual.firstMs ?? -Infinity)) return null;
-    let measured = 0;
-    let clear = 0;
-    for (let ms = fromMs + MS_PER_H / 2; ms < toMs; ms += MS_PER_H) {
-      measured += this.actual.irradianceWm2(ms);
-      clear += clearSkyIrradianceWm2(ms);
-    }
+    const { measured, clear } = this.irradianceSums(fromMs, toMs, MS_PER_H);
     return clear > 0 ? measured / clear : null;
   }
 
