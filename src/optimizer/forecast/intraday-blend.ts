@@ -67,7 +67,8 @@ export function blendAt(fit: BlendFit, leadMs: number): readonly [number, number
   const u = Math.min(1, Math.max(0, (leadMs - centre(k)) / (centre(k + 1) - centre(k))));
   const lo = fit[k] ?? [0, 0, 0];
   const hi = fit[k + 1] ?? lo;
-  return [0, 1, 2].map((j) => (1 - u) * (lo[j] ?? 0) + u * (hi[j] ?? 0)) as unknown as readonly [number, number, number];
+  const lerp = (j: 0 | 1 | 2): number => (1 - u) * lo[j] + u * hi[j];
+  return [lerp(0), lerp(1), lerp(2)];
 }
 
 /** What {@link sampleIntradayBlend} reads from the forecast, all as it was at the time asked. */
