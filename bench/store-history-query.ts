@@ -51,6 +51,7 @@ function fill(dataDir: string): { rows: number; commands: number; seconds: numbe
       grid_min_w: -solar,
       grid_max_w: 2500,
       solar_w: solar,
+      solar_available_w: solar,
       storage_w: r() * 4000 - 2000,
       soc_pct: 20 + r() * 70,
       ev_w: r() < 0.1 ? 7000 : 0,

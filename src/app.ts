@@ -5,7 +5,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-brok
 import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
-import { createCostWiring, type CostWiring } from './optimizer/cost-wiring.ts';
+import { createCostWiring, SKY_HISTORY_DAYS, type CostWiring } from './optimizer/cost-wiring.ts';
 import { handlePriceMessage } from './optimizer/price-push.ts';
 import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
 import { createSimulatedSite, type SimulatedSite } from './devices/simulated/simulated-site.ts';
@@ -125,14 +125,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       const stats = schedules.summary(clock.now());
       if (stats.slots > 0) logger.info({ slots: stats.slots, activeUntil: stats.active_until, nextStart: stats.next_start }, 'schedule: loaded from the store');
       controller.onCycle((record) => store.recordCycle(record));
-      // The load forecast's history survives a restart: the stored 15-min base load of the weeks it averages.
+      // The forecasts' past survives a restart: the stored 15-min base load of the weeks the load
+      // forecast averages, and the PV's available power of the 60 days the PV forecast learns from.
       try {
         const nowMs = clock.now();
-        const past = await store.queryTelemetry({ fromMs: nowMs - site.optimizer.loadHistoryWeeks * 7 * 86_400_000, toMs: nowMs, resolution: '15m' });
+        const days = Math.max(site.optimizer.loadHistoryWeeks * 7, SKY_HISTORY_DAYS);
+        const past = await store.queryTelemetry({ fromMs: nowMs - days * 86_400_000, toMs: nowMs, resolution: '15m' });
         const seeded = cost.seedLoadHistory({ atMs: past.atMs, samples: past.samples, baseLoadW: past.values.base_load_w });
-        if (seeded > 0) logger.info({ quarters: seeded, fromMs: past.atMs[0] }, 'cost: load history loaded from the store');
+        const sky = cost.seedSky({ atMs: past.atMs, samples: past.samples, solarAvailableW: past.values.solar_available_w });
+        if (seeded > 0 || sky > 0) logger.info({ loadQuarters: seeded, skyQuarters: sky, fromMs: past.atMs[0] }, 'cost: forecast history loaded from the store');
       } catch (err) {
-        logger.warn({ err: errorMessage(err) }, 'cost: stored load history not read; the load forecast starts from the standard profile');
+        logger.warn({ err: errorMessage(err) }, 'cost: stored forecast history not read; the load forecast starts from the standard profile, the PV forecast from the climate');
       }
       // Pushed prices survive a restart: the last saved series, before the cost service plans.
       // An unreadable row is logged and ignored (the next accepted message replaces it).

@@ -6,12 +6,15 @@ import { GridpilotError } from '../core/errors.ts';
 import type { Controller } from '../control/controller.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { Weather } from '../devices/simulated/weather.ts';
-import type { SiteConfig } from '../site/site-config.ts';
+import { devicesOf, type SiteConfig } from '../site/site-config.ts';
+import type { SolarReading } from '../devices/capabilities.ts';
+import { BELGIUM_LOCATION, type GeoLocation } from '../devices/simulated/clear-sky.ts';
 import { CostService, type CostServiceLogger, type EvSessionEstimator } from './cost-service.ts';
 import { RecordedLoadHistory } from './forecast/load-forecast.ts';
 import { PriceInformedPvForecast } from './forecast/price-informed-pv-forecast.ts';
 import { fetchOpenMeteoForecast } from './forecast/open-meteo.ts';
-import { ClearSkyPvForecast, WeatherPvForecast, type PvForecast } from './forecast/pv-forecast.ts';
+import { MeasuredSky } from './forecast/measured-sky.ts';
+import { ClearSkyPvForecast, WeatherPvForecast, type MeasuredIrradiance, type PvForecast } from './forecast/pv-forecast.ts';
 import { WeatherServicePvForecast } from './forecast/weather-service-pv-forecast.ts';
 import type { EvSession } from './planner/plan-problem.ts';
 import { PlannerService } from './planner-service.ts';
@@ -33,6 +36,37 @@ export interface CostWiring {
    * restart): bucket starts, cycles per bucket, base load W (null = none). Call before `start`.
    */
   seedLoadHistory(history: { atMs: readonly number[]; samples: readonly number[]; baseLoadW: ReadonlyArray<number | null> }): number;
+  /**
+   * Seeds the measured sky (the honest PV forecasts' past) with stored averages of the PV's
+   * available power, W (null = none), like `seedLoadHistory`. Call before `start`.
+   */
+  seedSky(history: { atMs: readonly number[]; samples: readonly number[]; solarAvailableW: ReadonlyArray<number | null> }): number;
+}
+
+/** Feeds stored averages (bucket starts, cycles per bucket, values; null = none) to `record`; returns how many it took. */
+function seedStored(atMs: readonly number[], samples: readonly number[], values: ReadonlyArray<number | null>, record: (atMs: number, value: number, samples: number) => void): number {
+  let seeded = 0;
+  atMs.forEach((at, i) => {
+    const value = values[i];
+    const n = samples[i] ?? 0;
+    if (value === null || value === undefined || !Number.isFinite(value) || !(n > 0)) return;
+    record(at, value, n);
+    seeded++;
+  });
+  return seeded;
+}
+
+/** One cycle's PV readings into the measured sky: the available power and DC peak of the inverters that answered. */
+function recordSky(sky: MeasuredSky, peakW: ReadonlyMap<string, number>, atMs: number, solar: ReadonlyMap<string, SolarReading>): void {
+  let availableW = 0;
+  let peak = 0;
+  for (const [id, r] of solar) {
+    const p = peakW.get(id);
+    if (p === undefined || !Number.isFinite(r.availablePowerW)) continue;
+    availableW += r.availablePowerW;
+    peak += p;
+  }
+  if (peak > 0) sky.record(atMs, availableW, peak);
 }
 
 export interface CostWiringOptions {
@@ -71,13 +105,32 @@ export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: Pr
   return { provider: new OverlayPriceProvider(base, pushed), pushed };
 }
 
+/** Days of the sky the PV measured that the app keeps (and reads back from the store at start): the honest forecast's 60 days of fit, and a day. */
+export const SKY_HISTORY_DAYS = 61;
+
+/** What the PV forecasts can read: the simulated weather (for 'weather', the perfect demo forecast) and the sky the site's own PV measured. */
+export interface PvForecastSources {
+  weather?: Weather;
+  sky?: MeasuredIrradiance;
+}
+
+/** Where the site is, for the clear sky: the configured Open-Meteo place, else Brussels. */
+export function siteLocation(site: SiteConfig): GeoLocation {
+  const om = site.optimizer.openMeteo;
+  return om ? { latDeg: om.latitude, lonDeg: om.longitude } : BELGIUM_LOCATION;
+}
+
 /**
- * The PV forecast named by `optimizer.pvForecast`. 'open-meteo' falls back to the honest
- * persistence forecast (simulated sites) or the clear sky × 0.55 at the site's place for the slots
- * the service does not cover and while it cannot be reached.
+ * The PV forecast named by `optimizer.pvForecast`. 'persistence' reads the measured sky (the site's
+ * own PV); 'open-meteo' falls back to it (or, without one, the clear sky × 0.55 at the site's place)
+ * for the slots the service does not cover and while it cannot be reached.
  */
-export function pvForecastFor(site: SiteConfig, weather: Weather | undefined, logger?: CostServiceLogger): PvForecast {
+export function pvForecastFor(site: SiteConfig, sources: PvForecastSources, logger?: CostServiceLogger): PvForecast {
   const o = site.optimizer;
+  const location = siteLocation(site);
+  // The measured past sky with the published prices' midday dip as its prior (docs/backtest.md).
+  const persistence = sources.sky ? new PriceInformedPvForecast(sources.sky, { location }) : null;
+  const clearSky = new ClearSkyPvForecast(0.55, location);
   if (o.pvForecast === 'open-meteo') {
     const om = o.openMeteo;
     if (!om) throw new GridpilotError('pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude', 'optimizer.openMeteo');
@@ -85,15 +138,14 @@ export function pvForecastFor(site: SiteConfig, weather: Weather | undefined, lo
       source: 'Open-Meteo',
       fetchForecast: (signal) =>
         fetchOpenMeteoForecast({ fetch: (url, init) => fetch(url, init), latitudeDeg: om.latitude, longitudeDeg: om.longitude, signal, ...(om.baseUrl ? { baseUrl: om.baseUrl } : {}), ...(om.panels ? { panels: om.panels } : {}) }),
-      fallback: weather ? new PriceInformedPvForecast(weather) : new ClearSkyPvForecast(0.55, { latDeg: om.latitude, lonDeg: om.longitude }),
+      fallback: persistence ?? clearSky,
       refreshIntervalMs: om.refreshMin * 60_000,
       ...(logger ? { logger } : {}),
     });
   }
-  if (weather && o.pvForecast === 'weather') return new WeatherPvForecast(weather);
-  // 'persistence': the measured past sky with the published prices' midday dip as its prior (docs/backtest.md).
-  if (weather && o.pvForecast === 'persistence') return new PriceInformedPvForecast(weather);
-  return new ClearSkyPvForecast(0.55);
+  if (sources.weather && o.pvForecast === 'weather') return new WeatherPvForecast(sources.weather);
+  if (persistence && o.pvForecast === 'persistence') return persistence;
+  return clearSky;
 }
 
 /** Builds the CostService (with a PlannerService worker) from the site config. */
@@ -103,7 +155,9 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
   const pushed = configured?.pushed ?? new PushedPriceProvider();
   const provider = configured?.provider ?? new OverlayPriceProvider(options.prices as PriceProvider, pushed);
   const weather = sim?.world.weather;
-  const pvForecast = pvForecastFor(site, weather, options.logger);
+  const sky = new MeasuredSky({ maxAgeMs: SKY_HISTORY_DAYS * 86_400_000 });
+  const peakW = new Map(devicesOf(site, 'solar').map((d) => [d.nodeId, d.peakPowerW ?? d.ratedPowerW]));
+  const pvForecast = pvForecastFor(site, { ...(weather ? { weather } : {}), sky }, options.logger);
   // The solver runs in a child process that stops 5 s after each plan: a plan every 15 min costs
   // ~0.5 s to start a fresh one, and the controller's own process stays small (docs/benchmarks.md,
   // idle footprint). Its timeout is wall time (the solver's), whatever the simulated clock's speed.
@@ -128,19 +182,18 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     service,
     pushedPrices: pushed,
     start(controller) {
-      unsubscribe ??= controller.onCycle((record) => service.observe(record));
+      unsubscribe ??= controller.onCycle((record) => {
+        service.observe(record);
+        recordSky(sky, peakW, record.atMs, record.snapshot.solar);
+      });
       service.start();
     },
     seedLoadHistory({ atMs, samples, baseLoadW }) {
-      let seeded = 0;
-      atMs.forEach((at, i) => {
-        const w = baseLoadW[i];
-        const n = samples[i] ?? 0;
-        if (w === null || w === undefined || !Number.isFinite(w) || !(n > 0)) return;
-        loadHistory.record(at, Math.max(0, w), n);
-        seeded++;
-      });
-      return seeded;
+      return seedStored(atMs, samples, baseLoadW, (at, w, n) => loadHistory.record(at, Math.max(0, w), n));
+    },
+    seedSky({ atMs, samples, solarAvailableW }) {
+      const totalPeakW = [...peakW.values()].reduce((sum, w) => sum + w, 0);
+      return totalPeakW > 0 ? seedStored(atMs, samples, solarAvailableW, (at, w, n) => sky.record(at, w, totalPeakW, n)) : 0;
     },
     async close() {
       unsubscribe?.();

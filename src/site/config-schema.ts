@@ -231,8 +231,8 @@ export const SiteConfigSchema = z.strictObject({
        * PV forecast: 'open-meteo' (the Open-Meteo weather service's irradiance forecast for the place in `openMeteo`:
        * the one for a real site), 'weather' (the simulated site's weather taken as the forecast: a perfect forecast,
        * for demos), 'persistence' (the measured past sky, with the published prices' midday dip as its prior:
-       * PriceInformedPvForecast), 'clear-sky'. Without a simulated weather, 'weather' and 'persistence' fall back to
-       * 'clear-sky' × 0.55. Default 'weather'.
+       * PriceInformedPvForecast; the sky is the one the site's own PV measured), 'clear-sky'. Without a simulated
+       * weather, 'weather' falls back to 'clear-sky' × 0.55. Default 'weather'.
        */
       pvForecast: z.enum(['weather', 'persistence', 'clear-sky', 'open-meteo']).default('weather'),
       /** The Open-Meteo forecast API (pvForecast: 'open-meteo'): where the panels are. Free, no key. */

@@ -114,6 +114,7 @@ export function seriesOfSamples(samples: readonly TelemetrySample[]): TelemetryS
     v.grid_min_w.push(s.gridW);
     v.grid_max_w.push(s.gridW);
     v.solar_w.push(s.solarW);
+    v.solar_available_w.push(s.solarAvailableW);
     v.storage_w.push(s.storageW);
     v.soc_pct.push(s.socPct);
     v.ev_w.push(s.evW);

@@ -14,8 +14,8 @@ export interface Migration {
   sql: string;
 }
 
-/** Columns every telemetry table has (averages over the bucket unless the name says min/max). */
-export const TELEMETRY_COLUMNS = [
+/** The telemetry columns of migration 1 (frozen: a released migration never changes). */
+const TELEMETRY_COLUMNS_V1 = [
   'grid_w',
   'grid_min_w',
   'grid_max_w',
@@ -29,13 +29,20 @@ export const TELEMETRY_COLUMNS = [
   'export_limit_w',
   'import_limit_w',
 ] as const;
+
+/** Columns every telemetry table has (averages over the bucket unless the name says min/max). */
+export const TELEMETRY_COLUMNS = [
+  ...TELEMETRY_COLUMNS_V1,
+  // Migration 3: what the PV could have given uncurtailed (the measured sky of the honest PV forecasts).
+  'solar_available_w',
+] as const;
 export type TelemetryColumn = (typeof TELEMETRY_COLUMNS)[number];
 
 const telemetryTable = (name: string): string => `
   CREATE TABLE ${name} (
     bucket_ms INTEGER PRIMARY KEY,   -- bucket start, Unix ms
     samples INTEGER NOT NULL,        -- control cycles averaged
-    ${TELEMETRY_COLUMNS.map((c) => `${c} REAL`).join(',\n    ')}
+    ${TELEMETRY_COLUMNS_V1.map((c) => `${c} REAL`).join(',\n    ')}
   ) WITHOUT ROWID;`;
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -113,6 +120,15 @@ export const MIGRATIONS: readonly Migration[] = [
         prices_json TEXT NOT NULL,               -- JSON array of EUR/MWh, one per slot
         saved_at_ms INTEGER NOT NULL             -- controller clock
       );
+    `,
+  },
+  {
+    version: 3,
+    name: 'telemetry: available PV power',
+    // Rows stored before it have NULL there (not measured), which every reader skips.
+    sql: `
+      ALTER TABLE telemetry_1m ADD COLUMN solar_available_w REAL;
+      ALTER TABLE telemetry_15m ADD COLUMN solar_available_w REAL;
     `,
   },
 ];

@@ -17,6 +17,8 @@ export interface TelemetrySample {
   atMs: number;
   gridW: number;
   solarW: number;
+  /** What the PV could give uncurtailed (the inverters' available power). */
+  solarAvailableW: number;
   storageW: number;
   /** Capacity-weighted mean state of charge, %; null without batteries. */
   socPct: number | null;
@@ -47,7 +49,11 @@ export function sampleOf(r: CycleRecord): TelemetrySample {
     socWh += b.socPct * b.capacityWh;
   }
   let solarW = 0;
-  for (const x of s.solar.values()) solarW += x.powerW;
+  let solarAvailableW = 0;
+  for (const x of s.solar.values()) {
+    solarW += x.powerW;
+    solarAvailableW += x.availablePowerW;
+  }
   let evW = 0;
   for (const x of s.evChargers.values()) evW += x.powerW;
   let heatPumpW = 0;
@@ -58,6 +64,7 @@ export function sampleOf(r: CycleRecord): TelemetrySample {
     atMs: r.atMs,
     gridW: s.gridPowerW,
     solarW,
+    solarAvailableW,
     storageW,
     socPct: capacityWh > 0 ? socWh / capacityWh : null,
     evW,
@@ -73,6 +80,7 @@ export function sampleOf(r: CycleRecord): TelemetrySample {
 const AVERAGED: ReadonlyArray<[TelemetryColumn, keyof TelemetrySample]> = [
   ['grid_w', 'gridW'],
   ['solar_w', 'solarW'],
+  ['solar_available_w', 'solarAvailableW'],
   ['storage_w', 'storageW'],
   ['soc_pct', 'socPct'],
   ['ev_w', 'evW'],

@@ -193,7 +193,7 @@ void describe('Open-Meteo forecast: over HTTP', () => {
     const site = loadSiteConfigFile(new URL('../../data/reference-site.yaml', import.meta.url).pathname, (cfg) => {
       cfg.optimizer = { ...(cfg.optimizer as object), pvForecast: 'open-meteo', openMeteo: { latitude: 50.85, longitude: 4.35, baseUrl: service.url } };
     });
-    const pvForecast = pvForecastFor(site, undefined);
+    const pvForecast = pvForecastFor(site, {});
     assert.ok(pvForecast instanceof WeatherServicePvForecast);
     const nowMs = Date.parse('2024-06-01T04:00Z');
     const clock = new FakeClock(nowMs);

@@ -60,7 +60,7 @@ describe('the app with a data directory', () => {
       const clock = new FakeClock(T0 - 9 * 86_400_000);
       const store = await Store.open({ dataDir: own.path, clock });
       for (let t = T0 - 9 * 86_400_000; t < T0; t += 60_000) {
-        store.recordSample({ atMs: t, gridW: 1234, solarW: 0, storageW: 0, socPct: 50, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 1234, exportLimitW: 10_000, importLimitW: 17_000 });
+        store.recordSample({ atMs: t, gridW: 1234, solarW: 0, solarAvailableW: 0, storageW: 0, socPct: 50, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 1234, exportLimitW: 10_000, importLimitW: 17_000 });
       }
       await store.close();
 
@@ -105,5 +105,39 @@ describe('the app with a data directory', () => {
     assert.deepEqual(await app.store?.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 0 });
     assert.equal((await app.store?.queryCommands())?.length, 1);
     await app.stop();
+  });
+
+  it('forecasts the PV from the sky its own PV measured before a restart (optimizer.pvForecast persistence)', async () => {
+    // Nine days in which the array gave nothing (snow on the panels), stored by an earlier run.
+    const firstSlotPvW = async (seedDark: boolean): Promise<number> => {
+      const own = tempDir('gp-app-sky-');
+      try {
+        const clock = new FakeClock(T0 - 9 * 86_400_000);
+        const store = await Store.open({ dataDir: own.path, clock });
+        await store.saveConfig({ source: 'api', sourceDetail: 'test', config: { ...demoSiteConfig(), optimizer: { pvForecast: 'persistence' } } });
+        if (seedDark) {
+          for (let t = T0 - 9 * 86_400_000; t < T0; t += 60_000) {
+            store.recordSample({ atMs: t, gridW: 500, solarW: 0, solarAvailableW: 0, storageW: 0, socPct: 50, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 500, exportLimitW: 10_000, importLimitW: 17_000 });
+          }
+        }
+        await store.close();
+        clock.setNow(T0);
+        const app = await startApp({ ...opts, clock, dataDir: own.path });
+        try {
+          await app.cost.service.idle();
+          const slot = app.cost.service.currentPlan()?.slots[0];
+          assert.ok(slot, 'a plan');
+          return slot.solar.reduce((sum, x) => sum + x.availableW, 0);
+        } finally {
+          await app.stop();
+        }
+      } finally {
+        own.remove();
+      }
+    };
+    const dark = await firstSlotPvW(true);
+    const fresh = await firstSlotPvW(false);
+    assert.ok(dark < 100, `the measured dark sky persists: ${dark} W`);
+    assert.ok(fresh > 1000, `without a stored sky the climate answers at a June noon: ${fresh} W`);
   });
 });

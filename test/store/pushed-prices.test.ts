@@ -68,7 +68,7 @@ describe('migration 2 from a version-1 database', () => {
     await store.close();
 
     const db = new DatabaseConstructor(file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }]);
     assert.deepEqual(db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(), rowsBefore, 'every version-1 row, unchanged');
     const index = db.prepare(`SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND name = 'command_log_received'`).get() as { tbl_name: string; sql: string } | undefined;
     assert.equal(index?.tbl_name, 'command_log');

@@ -19,7 +19,7 @@ const tempDir = tempDirMaker('gp-store-');
 const entry = commandLogEntries(T0);
 
 function sample(atMs: number, gridW: number, socPct: number | null = 50): TelemetrySample {
-  return { atMs, gridW, solarW: 1000, storageW: -500, socPct, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 400, exportLimitW: 10_000, importLimitW: 17_000 };
+  return { atMs, gridW, solarW: 1000, solarAvailableW: 1200, storageW: -500, socPct, evW: 0, heatPumpW: 0, switchedLoadW: 0, baseLoadW: 400, exportLimitW: 10_000, importLimitW: 17_000 };
 }
 
 describe('the store', () => {
@@ -28,7 +28,7 @@ describe('the store', () => {
     const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0) });
     await store.close();
     const db = new DatabaseConstructor(join(dir, 'gridpilot.db'), { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }]);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
     // Opening again applies nothing new.

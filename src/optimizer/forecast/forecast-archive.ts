@@ -3,9 +3,8 @@ import { MS_PER_H } from '../../core/units.ts';
 import { GridpilotError } from '../../core/errors.ts';
 import { clearSkyIrradianceWm2 } from '../../devices/simulated/clear-sky.ts';
 import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
-import type { Weather } from '../../devices/simulated/weather.ts';
 import { meanOver, type ForecastRequest } from './forecast-request.ts';
-import { PersistencePvForecast, threeScenarios, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
+import { PersistencePvForecast, threeScenarios, type MeasuredIrradiance, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -142,7 +141,7 @@ export class ArchivedNwpPvForecast extends PersistencePvForecast {
   private spread: { day: number; sd: number } | null = null;
 
   constructor(
-    actual: Weather & { firstMs?: number },
+    actual: MeasuredIrradiance,
     private readonly archive: ForecastArchive,
     options: ArchivedNwpPvForecastOptions = {},
   ) {

@@ -1,4 +1,5 @@
 import type { LoadProfile } from '../../devices/simulated/load-profile.ts';
+import { BucketMeans } from './bucket-means.ts';
 import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
 
 /** The site's uncontrolled consumption per slot (what no policy steers), W ≥ 0, + consumption. Replaceable. */
@@ -72,37 +73,18 @@ export class HistoryLoadForecast implements LoadForecast {
  * backtest and tests, and as a model for a store-backed history. Keeps `maxAgeMs` (default 6 weeks).
  */
 export class RecordedLoadHistory implements LoadHistory {
-  private readonly sums = new Map<number, { sumW: number; n: number }>();
+  private readonly buckets: BucketMeans;
 
-  constructor(private readonly options: { bucketMs?: number; maxAgeMs?: number } = {}) {}
-
-  private get bucketMs(): number {
-    return this.options.bucketMs ?? 900_000;
+  constructor(options: { bucketMs?: number; maxAgeMs?: number } = {}) {
+    this.buckets = new BucketMeans({ maxAgeMs: options.maxAgeMs ?? 6 * WEEK_MS, ...(options.bucketMs ? { bucketMs: options.bucketMs } : {}) });
   }
 
   /** Records one base-load sample, W, at `ms` (or the mean of `samples` of them, e.g. a stored 15-min average). */
   record(ms: number, baseLoadW: number, samples = 1): void {
-    const key = Math.floor(ms / this.bucketMs);
-    const b = this.sums.get(key) ?? { sumW: 0, n: 0 };
-    b.sumW += baseLoadW * samples;
-    b.n += samples;
-    this.sums.set(key, b);
-    const oldest = Math.floor((ms - (this.options.maxAgeMs ?? 6 * WEEK_MS)) / this.bucketMs);
-    if (this.sums.size > 2 * ((this.options.maxAgeMs ?? 6 * WEEK_MS) / this.bucketMs)) {
-      for (const k of this.sums.keys()) if (k < oldest) this.sums.delete(k);
-    }
+    this.buckets.record(ms, baseLoadW, samples);
   }
 
   meanBaseLoadW(fromMs: number, toMs: number): number | null {
-    let sum = 0;
-    let n = 0;
-    for (let k = Math.floor(fromMs / this.bucketMs); k * this.bucketMs < toMs; k++) {
-      const b = this.sums.get(k);
-      if (b) {
-        sum += b.sumW / b.n;
-        n++;
-      }
-    }
-    return n > 0 ? sum / n : null;
+    return this.buckets.meanOver(fromMs, toMs);
   }
 }

@@ -1,8 +1,7 @@
 import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
-import type { Weather } from '../../devices/simulated/weather.ts';
 import { priceAtEurPerMwh, type PriceSeries } from '../prices/price-series.ts';
 import type { ForecastRequest } from './forecast-request.ts';
-import { PersistencePvForecast, threeScenarios, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
+import { PersistencePvForecast, threeScenarios, type MeasuredIrradiance, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
 
 /** Options of {@link PriceInformedPvForecast}: those of the persistence forecast (but blendTimeMs defaults to 6 h: the price prior is the better one), plus the fit. */
 export interface PriceInformedPvForecastOptions extends PersistencePvForecastOptions {
@@ -71,7 +70,7 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
   private readonly fitDays: number;
   private readonly minFitDays: number;
 
-  constructor(actual: Weather & { firstMs?: number }, options: PriceInformedPvForecastOptions = {}) {
+  constructor(actual: MeasuredIrradiance, options: PriceInformedPvForecastOptions = {}) {
     super(actual, { blendTimeMs: 6 * 3_600_000, ...options });
     this.fitDays = Math.max(7, Math.floor(options.fitDays ?? 60));
     this.minFitDays = Math.max(3, Math.floor(options.minFitDays ?? 14));

@@ -148,6 +148,18 @@ export interface PersistencePvForecastOptions {
   intradayBlend?: 'fixed' | 'learned';
   /** Days the learned blend is fitted on. Default 60. */
   learnedBlendDays?: number;
+  /** Where the site is: the clear sky the index is measured against and forecast from. Default Brussels. */
+  location?: GeoLocation;
+}
+
+/**
+ * The measured sky a persistence forecast reads: the weather (a station, the simulator's) or the
+ * site's own PV readings (MeasuredSky). NaN = not measured at that instant (skipped). `firstMs`: the
+ * first instant it knows; nothing before it is read.
+ */
+export interface MeasuredIrradiance {
+  irradianceWm2(ms: number): number;
+  readonly firstMs?: number | undefined;
 }
 
 /**
@@ -174,9 +186,10 @@ export class PersistencePvForecast implements PvForecast {
   private readonly intradayBlend: 'fixed' | 'learned';
   private readonly learnedBlendDays: number;
   private blendFit: { day: number; fit: BlendFit | null } | null = null;
+  private readonly location: GeoLocation;
 
   constructor(
-    protected readonly actual: Weather & { firstMs?: number },
+    protected readonly actual: MeasuredIrradiance,
     options: PersistencePvForecastOptions = {},
   ) {
     this.lookbackMs = options.lookbackMs ?? 24 * MS_PER_H;
@@ -187,6 +200,7 @@ export class PersistencePvForecast implements PvForecast {
     this.climatologyDays = Math.max(0, Math.floor(options.climatologyDays ?? 30));
     this.intradayBlend = options.intradayBlend ?? 'fixed';
     this.learnedBlendDays = Math.max(7, Math.floor(options.learnedBlendDays ?? 60));
+    this.location = options.location ?? BELGIUM_LOCATION;
   }
 
   /**
@@ -226,7 +240,7 @@ export class PersistencePvForecast implements PvForecast {
     return { index: clear > 0 ? Math.min(1.2, measured / clear) : 0, clearWh: (clear * stepMs) / MS_PER_H };
   }
 
-  /** Σ measured and Σ clear-sky GHI, W/m², sampled at the middle of each `stepMs` of [fromMs, toMs); instants before the weather's first are skipped. */
+  /** Σ measured and Σ clear-sky GHI, W/m², sampled at the middle of each `stepMs` of [fromMs, toMs); instants before the weather's first, or not measured, are skipped. */
   private irradianceSums(fromMs: number, toMs: number, stepMs: number): { measured: number; clear: number } {
     let measured = 0;
     let clear = 0;
@@ -234,8 +248,10 @@ export class PersistencePvForecast implements PvForecast {
     const firstMs = this.actual.firstMs ?? -Infinity;
     for (let ms = fromMs + stepMs / 2; ms < toMs; ms += stepMs) {
       if (ms < firstMs) continue;
-      measured += this.actual.irradianceWm2(ms);
-      clear += clearSkyIrradianceWm2(ms);
+      const g = this.actual.irradianceWm2(ms);
+      if (!Number.isFinite(g)) continue;
+      measured += g;
+      clear += clearSkyIrradianceWm2(ms, this.location);
     }
     return { measured, clear };
   }
@@ -320,7 +336,7 @@ export class PersistencePvForecast implements PvForecast {
   protected powerFromIndex(system: PvSystem, request: ForecastRequest, index: readonly number[]): number[] {
     return index.map((x, i) => {
       const k = Math.min(1.2, Math.max(0, x));
-      return meanOver((ms) => pvPowerFromIrradianceW(system, clearSkyIrradianceWm2(ms) * k), slotStartMs(request, i), request.slotMs);
+      return meanOver((ms) => pvPowerFromIrradianceW(system, clearSkyIrradianceWm2(ms, this.location) * k), slotStartMs(request, i), request.slotMs);
     });
   }
 }
