@@ -139,6 +139,7 @@ export function pvForecastFor(site: SiteConfig, sources: PvForecastSources, logg
       fetchForecast: (signal) =>
         fetchOpenMeteoForecast({ fetch: (url, init) => fetch(url, init), latitudeDeg: om.latitude, longitudeDeg: om.longitude, signal, ...(om.baseUrl ? { baseUrl: om.baseUrl } : {}), ...(om.panels ? { panels: om.panels } : {}) }),
       fallback: persistence ?? clearSky,
+      ...(sources.sky ? { measured: sources.sky } : {}),
       refreshIntervalMs: om.refreshMin * 60_000,
       ...(logger ? { logger } : {}),
     });

@@ -170,7 +170,10 @@ describe('Plan page in a real browser (Debian chromium)', () => {
     assert.match(text, /^Open-Meteo failed: Open-Meteo api\.open-meteo\.com: HTTP 502; using the forecast fetched Mon 3 Jun 09:05 \(\d+ min ago\)$/);
     const fine = await serverWith({ explanation: () => ({ ...real, pvForecast: { source: 'Open-Meteo', fetchedAtMs, lastError: null } }) });
     await page.goto(`${fine.url}/#plan`);
-    assert.match(await waitForText(page, '[data-test=plan-pv-forecast]', (t) => t.startsWith('Open-Meteo, fetched')), /^Open-Meteo, fetched Mon 3 Jun 09:05/);
+    assert.match(await waitForText(page, '[data-test=plan-pv-forecast]', (t) => t.startsWith('Open-Meteo, fetched')), /^Open-Meteo, fetched Mon 3 Jun 09:05 \(\d+ min ago\)$/);
+    const calibrated = await serverWith({ explanation: () => ({ ...real, pvForecast: { source: 'Open-Meteo', fetchedAtMs, lastError: null, calibration: { factor: 0.8234, days: 14 } } }) });
+    await page.goto(`${calibrated.url}/#plan`);
+    assert.match(await waitForText(page, '[data-test=plan-pv-forecast]', (t) => t.includes('×')), /^Open-Meteo, fetched Mon 3 Jun 09:05 \(\d+ min ago\), × 0\.82 for this site \(its PV over 14 days\)$/);
     // The simulated site's forecast has no service: no such line.
     await page.goto(`${p.web.url}/#plan`);
     await waitForText(page, '[data-test=plan-planned]', (t) => t.length > 0);

@@ -39,6 +39,12 @@ export class BucketMeans {
     }
   }
 
+  /** Sets the bucket holding `ms` to `value` alone (a later estimate of the same thing replaces the earlier). */
+  replace(ms: number, value: number): void {
+    this.sums.delete(Math.floor(ms / this.bucketMs));
+    this.record(ms, value);
+  }
+
   /** The mean of the bucket holding `ms`, or null when nothing was recorded there. */
   at(ms: number): number | null {
     const b = this.sums.get(Math.floor(ms / this.bucketMs));

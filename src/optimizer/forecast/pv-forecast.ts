@@ -53,6 +53,11 @@ export interface PvForecastStatus {
   fetchedAtMs: number | null;
   /** The last failure's message, cleared by a success. */
   lastError: string | null;
+  /**
+   * The service's forecast × this = the site's PV (shading, soiling, orientation, the 0.8 performance
+   * ratio), learned from the site's own readings; absent while there are too few.
+   */
+  calibration?: { factor: number; days: number };
 }
 
 /** One scenario of {@link PvForecast.forecastScenarios}. */

@@ -4,7 +4,15 @@ import type { PriceSeries } from '../prices/price-series.ts';
 import type { ForecastRequest } from './forecast-request.ts';
 import { slotStartMs } from './forecast-request.ts';
 import { forecastIrradianceOver, type IrradianceForecast } from './open-meteo.ts';
-import { pvPowerFromIrradianceW, type PvForecast, type PvForecastStatus, type PvSystem } from './pv-forecast.ts';
+import { BucketMeans } from './bucket-means.ts';
+import { pvPowerFromIrradianceW, type MeasuredIrradiance, type PvForecast, type PvForecastStatus, type PvSystem } from './pv-forecast.ts';
+
+const HOUR_MS = 3_600_000;
+/** Hours the service forecast less than this, W/m², say nothing about the site's calibration (dawn, dusk, night). */
+const CALIBRATION_MIN_WM2 = 50;
+/** Forecast irradiance the calibration needs before it is used, Wh/m² (about two fair days' daylight). */
+const CALIBRATION_MIN_WH = 3000;
+const CALIBRATION_LIMITS: readonly [number, number] = [0.3, 1.5];
 
 /** Options of {@link WeatherServicePvForecast}. */
 export interface WeatherServicePvForecastOptions {
@@ -22,6 +30,14 @@ export interface WeatherServicePvForecastOptions {
   maxAgeMs?: number;
   /** Longest wait for one answer, ms. Default 10 s. */
   fetchTimeoutMs?: number;
+  /**
+   * The sky the site's own PV measured (MeasuredSky): with it the forecast is calibrated to the site,
+   * × Σ measured / Σ forecast irradiance over the daylight hours of the last `calibrationDays` days
+   * (each hour as the last forecast fetched before it began forecast it), kept within 0.3–1.5.
+   */
+  measured?: MeasuredIrradiance;
+  /** Days the calibration looks back. Default 14. */
+  calibrationDays?: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -38,11 +54,54 @@ export class WeatherServicePvForecast implements PvForecast {
   private lastAttemptMs = -Infinity;
   private lastError: string | null = null;
   private inFlight: Promise<boolean> | null = null;
+  /** Each coming hour's irradiance as the latest forecast fetched before it began said, W/m². */
+  private readonly issued: BucketMeans;
+  private calibrationCache: { hourMs: number; value: { factor: number; days: number } | null } | null = null;
 
-  constructor(private readonly options: WeatherServicePvForecastOptions) {}
+  constructor(private readonly options: WeatherServicePvForecastOptions) {
+    this.issued = new BucketMeans({ bucketMs: HOUR_MS, maxAgeMs: ((options.calibrationDays ?? 14) + 4) * 86_400_000 });
+  }
 
   status(): PvForecastStatus {
-    return { source: this.options.source ?? 'weather service', fetchedAtMs: this.fetchedAtMs, lastError: this.lastError };
+    const calibration = this.fetchedAtMs === null ? null : this.calibrationAt(this.fetchedAtMs);
+    return { source: this.options.source ?? 'weather service', fetchedAtMs: this.fetchedAtMs, lastError: this.lastError, ...(calibration ? { calibration } : {}) };
+  }
+
+  /** Remembers what a new forecast says of the hours that have not begun (later fetches overwrite earlier ones). */
+  private rememberIssued(forecast: IrradianceForecast, nowMs: number): void {
+    const first = Math.ceil(nowMs / HOUR_MS) * HOUR_MS;
+    for (let h = first; ; h += HOUR_MS) {
+      const ghi = forecastIrradianceOver(forecast, h, h + HOUR_MS);
+      if (ghi === undefined) break;
+      this.issued.replace(h, ghi);
+    }
+  }
+
+  /**
+   * The site's calibration at `nowMs`: Σ measured / Σ forecast irradiance over the hours of the last
+   * `calibrationDays` days that are over, that the service forecast ≥ 50 W/m² and the PV measured
+   * whole; null until the forecast hours add up to 3 kWh/m². Cached per hour.
+   */
+  private calibrationAt(nowMs: number): { factor: number; days: number } | null {
+    const measured = this.options.measured;
+    if (!measured) return null;
+    const hourMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
+    if (this.calibrationCache?.hourMs === hourMs) return this.calibrationCache.value;
+    const days = this.options.calibrationDays ?? 14;
+    let forecastWh = 0;
+    let measuredWh = 0;
+    for (let h = hourMs - days * 86_400_000; h + HOUR_MS <= nowMs; h += HOUR_MS) {
+      const f = this.issued.at(h);
+      if (f === null || f < CALIBRATION_MIN_WM2) continue;
+      const quarters = [0, 1, 2, 3].map((q) => measured.irradianceWm2(h + (q + 0.5) * (HOUR_MS / 4)));
+      if (!quarters.every(Number.isFinite)) continue;
+      forecastWh += f;
+      measuredWh += quarters.reduce((sum, x) => sum + x, 0) / 4;
+    }
+    const [low, high] = CALIBRATION_LIMITS;
+    const value = forecastWh >= CALIBRATION_MIN_WH ? { factor: Math.min(high, Math.max(low, measuredWh / forecastWh)), days } : null;
+    this.calibrationCache = { hourMs, value };
+    return value;
   }
 
   /** Fetches a new forecast when one is due; true when a new forecast was taken. Never throws. */
@@ -59,6 +118,7 @@ export class WeatherServicePvForecast implements PvForecast {
           const recovered = this.lastError !== null;
           this.forecast = forecast;
           this.fetchedAtMs = nowMs;
+          this.rememberIssued(forecast, nowMs);
           this.lastError = null;
           if (recovered) this.options.logger?.info({}, 'pv forecast: the weather service answers again');
           return true;
@@ -80,10 +140,11 @@ export class WeatherServicePvForecast implements PvForecast {
     const forecast = this.forecast;
     const fresh = forecast && this.fetchedAtMs !== null && request.issuedAtMs - this.fetchedAtMs <= (this.options.maxAgeMs ?? 86_400_000);
     if (!fresh) return fallback;
+    const factor = this.calibrationAt(request.issuedAtMs)?.factor ?? 1;
     return fallback.map((w, i) => {
       const from = slotStartMs(request, i);
       const ghi = forecastIrradianceOver(forecast, from, from + request.slotMs);
-      return ghi === undefined ? w : pvPowerFromIrradianceW(system, ghi);
+      return ghi === undefined ? w : pvPowerFromIrradianceW(system, ghi * factor);
     });
   }
 

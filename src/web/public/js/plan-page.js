@@ -71,7 +71,8 @@ export function statusWords(x) {
 /** The PV forecast's service in words: when its forecast was fetched, or why it is not used. */
 export function pvForecastWords(f, nowMs) {
   const fetched = f.fetchedAtMs === null ? null : `${fmtDay(f.fetchedAtMs)} ${fmtTime(f.fetchedAtMs)} (${relative(f.fetchedAtMs, nowMs)})`;
-  if (f.lastError === null) return fetched ? `${f.source}, fetched ${fetched}` : `${f.source}: not fetched yet`;
+  const calibrated = f.calibration ? `, × ${f.calibration.factor.toFixed(2)} for this site (its PV over ${f.calibration.days} days)` : '';
+  if (f.lastError === null) return fetched ? `${f.source}, fetched ${fetched}${calibrated}` : `${f.source}: not fetched yet`;
   return `${f.source} failed: ${f.lastError}; ${fetched ? `using the forecast fetched ${fetched}` : 'using the fallback forecast'}`;
 }
 
