@@ -63,7 +63,8 @@ export class WeatherServicePvForecast implements PvForecast {
   }
 
   status(): PvForecastStatus {
-    const calibration = this.fetchedAtMs === null ? null : this.calibrationAt(this.fetchedAtMs);
+    // The calibration of the latest forecast given (the plans'), else as of the latest fetch.
+    const calibration = this.calibrationCache ? this.calibrationCache.value : this.fetchedAtMs === null ? null : this.calibrationAt(this.fetchedAtMs);
     return { source: this.options.source ?? 'weather service', fetchedAtMs: this.fetchedAtMs, lastError: this.lastError, ...(calibration ? { calibration } : {}) };
   }
 
