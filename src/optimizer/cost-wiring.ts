@@ -8,7 +8,6 @@ import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { Weather } from '../devices/simulated/weather.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
 import type { SolarReading } from '../devices/capabilities.ts';
-import { BELGIUM_LOCATION, type GeoLocation } from '../devices/simulated/clear-sky.ts';
 import { CostService, type CostServiceLogger, type EvSessionEstimator } from './cost-service.ts';
 import { RecordedLoadHistory } from './forecast/load-forecast.ts';
 import { PriceInformedPvForecast } from './forecast/price-informed-pv-forecast.ts';
@@ -18,6 +17,7 @@ import { ClearSkyPvForecast, WeatherPvForecast, type MeasuredIrradiance, type Pv
 import { WeatherServicePvForecast } from './forecast/weather-service-pv-forecast.ts';
 import type { EvSession } from './planner/plan-problem.ts';
 import { PlannerService } from './planner-service.ts';
+import { siteLocation } from './site-location.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
 import { OverlayPriceProvider } from './prices/overlay-price-provider.ts';
 import { EntsoePriceProvider, PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider } from './prices/price-provider.ts';
@@ -112,12 +112,6 @@ export const SKY_HISTORY_DAYS = 61;
 export interface PvForecastSources {
   weather?: Weather;
   sky?: MeasuredIrradiance;
-}
-
-/** Where the site is, for the clear sky: the configured Open-Meteo place, else Brussels. */
-export function siteLocation(site: SiteConfig): GeoLocation {
-  const om = site.optimizer.openMeteo;
-  return om ? { latDeg: om.latitude, lonDeg: om.longitude } : BELGIUM_LOCATION;
 }
 
 /**

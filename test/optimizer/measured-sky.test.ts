@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { clearSkyIrradianceWm2 } from '../../src/devices/simulated/clear-sky.ts';
 import { loadWeather } from '../../src/devices/simulated/weather.ts';
 import { BucketMeans } from '../../src/optimizer/forecast/bucket-means.ts';
+import { meanOver } from '../../src/optimizer/forecast/forecast-request.ts';
 import { MeasuredSky } from '../../src/optimizer/forecast/measured-sky.ts';
 import { PersistencePvForecast, pvPowerFromIrradianceW } from '../../src/optimizer/forecast/pv-forecast.ts';
 
@@ -45,6 +46,19 @@ void describe('MeasuredSky', () => {
     assert.ok(Number.isNaN(sky.irradianceWm2(offFrom + 3_600_000)), 'not measured');
     const forecast = new PersistencePvForecast(sky, { climatologyDays: 0 });
     assert.ok(Math.abs(forecast.clearSkyIndexAt(ISSUED) - index) < 0.01, `${forecast.clearSkyIndexAt(ISSUED)}`);
+  });
+
+  void it("measures and forecasts against the clear sky of the site's place", () => {
+    const madrid = { latDeg: 40.42, lonDeg: -3.7 };
+    const sky = recordedSky((ms) => 0.5 * clearSkyIrradianceWm2(ms, madrid), FROM, ISSUED);
+    const there = new PersistencePvForecast(sky, { climatologyDays: 0, climatologicalIndex: 0.5, location: madrid });
+    assert.ok(Math.abs(there.clearSkyIndexAt(ISSUED) - 0.5) < 0.01, `${there.clearSkyIndexAt(ISSUED)}`);
+    const forecast = there.forecastAvailableW(system, request);
+    const expected = forecast.map((_, i) => meanOver((ms) => pvPowerFromIrradianceW(system, 0.5 * clearSkyIrradianceWm2(ms, madrid)), ISSUED + i * request.slotMs, request.slotMs));
+    forecast.forEach((w, i) => assert.ok(Math.abs(w - (expected[i] ?? NaN)) < 0.02 * 4000, `slot ${i}: ${w} vs ${expected[i]}`));
+    // With Brussels' clear sky the same readings give a day half an hour early.
+    const brussels = new PersistencePvForecast(sky, { climatologyDays: 0, climatologicalIndex: 0.5 }).forecastAvailableW(system, request);
+    assert.ok(Math.max(...brussels.map((w, i) => Math.abs(w - (expected[i] ?? NaN)))) > 0.1 * 4000);
   });
 
   void it('ignores readings it cannot turn into a sky, and forgets what is older than its age', () => {

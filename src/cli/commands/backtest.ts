@@ -5,6 +5,7 @@ import { loadWeather } from '../../devices/simulated/weather.ts';
 import { backtestJson, backtestTable } from '../../optimizer/backtest/report.ts';
 import { localPeriod, REGIMES, runBacktest, type Regime } from '../../optimizer/backtest/run-backtest.ts';
 import { ArchivedNwpPvForecast, loadForecastArchive } from '../../optimizer/forecast/forecast-archive.ts';
+import { siteLocation } from '../../optimizer/site-location.ts';
 import { loadBundledPrices, loadPriceFile } from '../../optimizer/prices/price-file.ts';
 import { loadSiteConfigFile } from '../../site/site-config.ts';
 import { parsePositiveNumber } from '../arg-parsers.ts';
@@ -63,7 +64,7 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
     const site = loadSiteConfigFile(siteSource);
     const prices = flags.prices ? loadPriceFile(flags.prices) : loadBundledPrices();
     const weather = loadWeather(flags.weather ?? 'bundled');
-    const costPvForecast = flags.pvForecast ? new ArchivedNwpPvForecast(weather, loadForecastArchive(flags.pvForecast)) : undefined;
+    const costPvForecast = flags.pvForecast ? new ArchivedNwpPvForecast(weather, loadForecastArchive(flags.pvForecast), { location: siteLocation(site) }) : undefined;
     const tariff = site.optimizer.tariff;
     let lastReported = '';
     const result = await runBacktest({

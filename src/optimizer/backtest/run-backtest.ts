@@ -10,6 +10,7 @@ import type { SiteConfig } from '../../site/site-config.ts';
 import { CostService, syncPlanner, type CostServiceOptions } from '../cost-service.ts';
 import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory } from '../forecast/load-forecast.ts';
 import { PriceInformedPvForecast } from '../forecast/price-informed-pv-forecast.ts';
+import { siteLocation } from '../site-location.ts';
 import { WeatherPvForecast, type PvForecast } from '../forecast/pv-forecast.ts';
 import { loadSolver } from '../planner/highs-runner.ts';
 import { median, type PlanProblem } from '../planner/plan-problem.ts';
@@ -226,7 +227,7 @@ export async function runRegime(regime: Regime, o: BacktestOptions, tariff: Tari
       service = new CostService({
         ...common,
         prices: perfect.prices ? new StaticPriceProvider(o.prices) : new StaticPriceProvider(o.prices, { clock }),
-        pvForecast: perfect.pv ? new WeatherPvForecast(o.weather) : (o.costPvForecast ?? new PriceInformedPvForecast(o.weather)),
+        pvForecast: perfect.pv ? new WeatherPvForecast(o.weather) : (o.costPvForecast ?? new PriceInformedPvForecast(o.weather, { location: siteLocation(site) })),
         history,
         loadForecast: perfect.load
           ? new ActualLoadForecast((ms) => sim.world.baseLoadW(ms))

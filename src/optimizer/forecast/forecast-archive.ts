@@ -154,7 +154,7 @@ export class ArchivedNwpPvForecast extends PersistencePvForecast {
     const ghi = archivedIrradianceAt(this.archive, ms, issuedAtMs, this.delayMs);
     if (ghi === undefined) return null;
     const hourStart = Math.floor(ms / MS_PER_H) * MS_PER_H;
-    const clear = meanOver((t) => clearSkyIrradianceWm2(t), hourStart, MS_PER_H, 6);
+    const clear = meanOver((t) => clearSkyIrradianceWm2(t, this.location), hourStart, MS_PER_H, 6);
     return clear > 20 ? Math.min(1.2, ghi / clear) : null;
   }
 
@@ -176,7 +176,7 @@ export class ArchivedNwpPvForecast extends PersistencePvForecast {
       let clear = 0;
       let complete = true;
       for (let ms = from + MS_PER_H / 2; ms < to && complete; ms += MS_PER_H) {
-        const clearWm2 = clearSkyIrradianceWm2(ms);
+        const clearWm2 = clearSkyIrradianceWm2(ms, this.location);
         if (clearWm2 <= 0) continue;
         // The day is over: its day-1 forecast (or the nearest lead the archive has) is what the error is measured on.
         const ghi = archivedIrradianceAt(this.archive, ms, to, this.delayMs);

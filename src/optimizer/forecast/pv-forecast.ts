@@ -191,7 +191,8 @@ export class PersistencePvForecast implements PvForecast {
   private readonly intradayBlend: 'fixed' | 'learned';
   private readonly learnedBlendDays: number;
   private blendFit: { day: number; fit: BlendFit | null } | null = null;
-  private readonly location: GeoLocation;
+  /** Where the site is (the clear sky). */
+  protected readonly location: GeoLocation;
 
   constructor(
     protected readonly actual: MeasuredIrradiance,
