@@ -1,11 +1,11 @@
-import { PV_PERFORMANCE_RATIO } from '../../devices/simulated/sim-solar.ts';
 import { BucketMeans } from './bucket-means.ts';
+import { irradianceFromPvPowerWm2 } from './pv-forecast.ts';
 
 /**
  * The sky as the site's own PV sees it: what the inverters could give (their available, uncurtailed
  * power), turned back into the horizontal irradiance the forecasts' PV model would need for it
- * (G = P × 1000 / (peak × 0.8)), averaged per 15 min. It is the "measured weather" of the honest
- * persistence forecasts (PersistencePvForecast, PriceInformedPvForecast) on a site that has no
+ * (`irradianceFromPvPowerWm2`: G = P × 1000 / (peak × 0.8)), averaged per 15 min. It is the
+ * "measured weather" of the honest persistence forecasts (PersistencePvForecast, PriceInformedPvForecast) on a site that has no
  * weather station: shading, soiling and the panels' orientation are in it, as they will be in the
  * PV it forecasts. Where nothing was recorded it answers NaN (not measured), which the forecasts skip.
  *
@@ -26,7 +26,7 @@ export class MeasuredSky {
    */
   record(ms: number, availableW: number, peakW: number, samples = 1): void {
     if (!(peakW > 0) || !Number.isFinite(availableW)) return;
-    this.buckets.record(ms, (Math.max(0, availableW) * 1000) / (peakW * PV_PERFORMANCE_RATIO), samples);
+    this.buckets.record(ms, irradianceFromPvPowerWm2(peakW, availableW), samples);
   }
 
   /** Irradiance, W/m², of the 15 min around `ms` as the panels measured it; NaN when not measured. */

@@ -89,6 +89,11 @@ export function pvPowerFromIrradianceW(system: PvSystem, irradianceWm2: number):
   return Math.min(system.ratedPowerW, Math.max(0, (peak * irradianceWm2 * PV_PERFORMANCE_RATIO) / 1000));
 }
 
+/** The same model backwards, below the rating: AC power of panels with DC peak `peakW` → the GHI it takes, W/m² ≥ 0. */
+export function irradianceFromPvPowerWm2(peakW: number, powerW: number): number {
+  return (Math.max(0, powerW) * 1000) / (peakW * PV_PERFORMANCE_RATIO);
+}
+
 function forecastFrom(irradianceWm2: (ms: number) => number, system: PvSystem, request: ForecastRequest): number[] {
   return Array.from({ length: request.slotCount }, (_, i) =>
     meanOver((ms) => pvPowerFromIrradianceW(system, irradianceWm2(ms)), slotStartMs(request, i), request.slotMs),
