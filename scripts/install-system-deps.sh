@@ -6,6 +6,8 @@ need=()
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# python3-pymodbus: the independent Modbus peer the driver tests read SunSpec and register maps from.
+/usr/bin/python3 -c "import pymodbus" 2>/dev/null || need+=(python3-pymodbus)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { POLICIES_BY_COMPONENT } from '../protocol/policies.ts';
+import { ModbusDriverSchema } from '../devices/drivers/modbus/config.ts';
+import { OcppDriverSchema, OcppServerSchema } from '../devices/drivers/ocpp/config.ts';
+import { SunSpecDriverSchema } from '../devices/drivers/sunspec/config.ts';
 
 /**
  * The site configuration: strict (unknown keys fail with their path), units in every name.
@@ -13,9 +16,27 @@ const nonNegW = W.nonnegative();
 const seconds = z.number().finite().nonnegative();
 const nodeId = z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'nodeId may hold letters, digits and _ . : - only');
 
-/** How a device is reached. Only the simulator ships today; real drivers (SunSpec, OCPP …) plug in here. */
+/**
+ * How a device is reached: `simulated` (the built-in simulator, the default), `sunspec` (SunSpec over
+ * Modbus TCP), `modbus` (a register map in the config), `ocpp` (an EV charger connecting to the
+ * OCPP central system). Which groups each can drive is checked in site-config.ts.
+ */
 const SimulatedDriver = z.strictObject({ type: z.literal('simulated') });
-const Driver = z.discriminatedUnion('type', [SimulatedDriver]).default({ type: 'simulated' });
+export const DriverSchema = z.discriminatedUnion('type', [SimulatedDriver, SunSpecDriverSchema, ModbusDriverSchema, OcppDriverSchema]);
+const Driver = DriverSchema.default({ type: 'simulated' });
+
+/** IANA time zone name, checked against the platform's time-zone database. */
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as Europe/Brussels, Europe/Lisbon or America/New_York' },
+);
 
 const common = {
   /** Device nodeId [live §3.2]; default `<SN>_<group>_<n>` with n counted from 0 per group. */
@@ -114,6 +135,17 @@ export const SiteConfigSchema = z.strictObject({
   serial: z.string().regex(/^[A-Za-z0-9_-]+$/, 'serial may hold letters, digits, _ and - only'),
   /** Default `<serial>_site_0`. */
   siteNodeId: nodeId.optional(),
+  /** Where the site is: its clear sky (PV forecasts) and its local time (days, hours, the UI). Default Brussels. */
+  location: z
+    .strictObject({
+      /** Degrees north, −90…90. Default 50.85. */
+      latitude: z.number().min(-90).max(90).default(50.85),
+      /** Degrees east, −180…180. Default 4.35. */
+      longitude: z.number().min(-180).max(180).default(4.35),
+      /** IANA time zone the site's days and hours are counted in. Default Europe/Brussels. */
+      timeZone: timeZone.default('Europe/Brussels'),
+    })
+    .prefault({}),
   grid: z
     .strictObject({
       /** Largest allowed import, W (contract or connection). */
@@ -126,6 +158,11 @@ export const SiteConfigSchema = z.strictObject({
       voltageV: z.number().positive().default(230),
       /** Kept free below every limit, W. Default 100. */
       safetyMarginW: nonNegW.default(100),
+      /**
+       * The meter at the connection point, W + import: `simulated` (balances the simulated devices;
+       * only when every device is simulated), `sunspec` (models 201–204) or `modbus`. Default simulated.
+       */
+      meter: z.strictObject({ driver: Driver }).prefault({}),
     })
     .prefault({ importLimitW: 17_000, exportLimitW: 10_000 }),
   control: z
@@ -138,6 +175,8 @@ export const SiteConfigSchema = z.strictObject({
       batteryPrioritySocPct: z.number().min(0).max(100).default(0),
       /** Device read timeout within a cycle, ms. Default 500. */
       readTimeoutMs: z.number().int().positive().default(500),
+      /** A device write that has not finished after this is abandoned and reported (it never stalls the cycle), ms. Default 1000. */
+      writeTimeoutMs: z.number().int().positive().max(60_000).default(1000),
     })
     .prefault({}),
   remoteSignal: z
@@ -198,6 +237,8 @@ export const SiteConfigSchema = z.strictObject({
     })
     .prefault({}),
   devices: z.array(DeviceSchema).default([]),
+  /** The OCPP central system EV chargers with `driver: { type: ocpp }` connect to (started only when one is configured). */
+  ocpp: OcppServerSchema.prefault({}),
   /** The day-ahead optimiser behind the `cost` policy (docs/optimizer.md). */
   optimizer: z
     .strictObject({

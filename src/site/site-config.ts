@@ -5,6 +5,17 @@ import { GridpilotError } from '../core/errors.ts';
 import { siteNodeIdFor } from '../protocol/topics.ts';
 import type { DeviceGroup } from '../protocol/components.ts';
 import { SiteConfigSchema, type DeviceConfigParsed, type SiteConfigInput, type SiteConfigParsed } from './config-schema.ts';
+import { MODBUS_GROUPS } from '../devices/drivers/modbus/config.ts';
+import { OCPP_GROUPS } from '../devices/drivers/ocpp/config.ts';
+import { SUNSPEC_GROUPS } from '../devices/drivers/sunspec/config.ts';
+
+/** Which device groups each driver type can drive, and whether it can be the grid meter. */
+const DRIVER_SUPPORT: Record<string, { groups: readonly DeviceGroup[]; canMeter: boolean }> = {
+  simulated: { groups: ['solar', 'storage', 'heat_pump', 'switched_load', 'variable_power_load'], canMeter: true },
+  sunspec: { groups: SUNSPEC_GROUPS, canMeter: true },
+  modbus: { groups: MODBUS_GROUPS, canMeter: true },
+  ocpp: { groups: OCPP_GROUPS, canMeter: false },
+};
 
 /** A device with its nodeId resolved and whether the remote signal includes it. */
 export type DeviceConfig = DeviceConfigParsed & { nodeId: string; name: string; isRemoteEnabled: boolean };
@@ -31,6 +42,10 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     const id = d.nodeId ?? `${cfg.serial}_${d.group}_${n}`;
     if (seen.has(id)) problems.push(`  devices[${i}].nodeId: "${id}" is used twice`);
     seen.add(id);
+    const support = DRIVER_SUPPORT[d.driver.type];
+    if (support && !support.groups.includes(d.group)) {
+      problems.push(`  devices[${i}].driver.type: driver "${d.driver.type}" cannot drive a ${d.group} device (it drives ${support.groups.join(', ')})`);
+    }
     if (d.group === 'storage') {
       if (d.minSocPct >= d.maxSocPct) problems.push(`  devices[${i}]: minSocPct (${d.minSocPct}) must be below maxSocPct (${d.maxSocPct})`);
       if (d.reserveSocPct > d.maxSocPct) problems.push(`  devices[${i}]: reserveSocPct (${d.reserveSocPct}) must not exceed maxSocPct (${d.maxSocPct})`);
@@ -47,6 +62,13 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     // `cost` is a valid local default: it follows the optimiser's plan, or self_consumption without one.
     // A local default has no setpoint to follow: `setpoint` would mean "0 W".
     if (policy === 'setpoint') problems.push(`  defaults.${component}: "setpoint" needs a setpoint and cannot be a local default`);
+  }
+  const meterType = cfg.grid.meter.driver.type;
+  if (!DRIVER_SUPPORT[meterType]?.canMeter) problems.push(`  grid.meter.driver.type: driver "${meterType}" cannot be the grid meter (use sunspec, modbus or simulated)`);
+  const real = cfg.devices.findIndex((d) => d.driver.type !== 'simulated');
+  if (meterType === 'simulated' && real >= 0) {
+    // A simulated meter balances only the simulated devices: with a real device it would lie.
+    problems.push(`  grid.meter.driver: devices[${real}] is a real device (${cfg.devices[real]?.driver.type}); the grid meter must be a real one too (grid.meter.driver: sunspec or modbus)`);
   }
   if (cfg.optimizer.prices === 'entsoe' && !cfg.optimizer.entsoe) problems.push('  optimizer.entsoe: prices "entsoe" needs optimizer.entsoe.securityToken');
   if (cfg.optimizer.pvForecast === 'open-meteo' && !cfg.optimizer.openMeteo) problems.push('  optimizer.openMeteo: pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude');
