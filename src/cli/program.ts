@@ -7,6 +7,7 @@ import { registerLog } from './commands/log.ts';
 import { registerPrices } from './commands/prices.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerSend } from './commands/send.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWatch } from './commands/watch.ts';
 import { consoleIo, errorText, EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
@@ -73,5 +74,6 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerLog(program, run, io);
   registerPrices(program, run, io);
   registerBacktest(program, run, io);
+  registerSimulate(program, runUntilSignal, io);
   return program;
 }
