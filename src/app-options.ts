@@ -46,6 +46,8 @@ export interface RunningAppInfo {
   httpUrl: string | null;
   topics: { command: string; feedback: string; schedule: string; status: string; prices: string };
   fallbackTimeoutS: number;
-  /** Device nodeIds by group, for the start banner. */
-  devices: Array<{ nodeId: string; group: string; name: string }>;
+  /** Device nodeIds by group with their driver type, for the start banner. */
+  devices: Array<{ nodeId: string; group: string; name: string; driver: string }>;
+  /** The grid meter's driver type. */
+  gridMeterDriver: string;
 }

@@ -8,7 +8,9 @@ import { Controller } from './control/controller.ts';
 import { createCostWiring, SKY_HISTORY_DAYS, type CostWiring } from './optimizer/cost-wiring.ts';
 import { handlePriceMessage } from './optimizer/price-push.ts';
 import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
-import { createSimulatedSite, type SimulatedSite } from './devices/simulated/simulated-site.ts';
+import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
+import { allDrivers } from './devices/drivers/index.ts';
+import { buildSiteDevices, type SiteRuntime } from './devices/registry.ts';
 import type { Feedback } from './protocol/feedback.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
 import { connectRemoteLink, type MessageMeta, type RemoteLink } from './remote/remote-link.ts';
@@ -26,8 +28,10 @@ export interface RunningApp {
   site: SiteConfig;
   clock: Clock;
   controller: Controller;
-  /** The simulated world and devices (every device is simulated in this version). */
-  sim: SimulatedSite;
+  /** The simulated world and devices (the simulator's own controls); null when no device is simulated. */
+  sim: SimulatedSite | null;
+  /** The site's devices as built by the driver registry (status, lifecycle). */
+  devices: SiteRuntime;
   broker: EmbeddedBroker | null;
   link: RemoteLink;
   logger: Logger;
@@ -106,7 +110,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let site: SiteConfig;
   let schedules: ScheduleStore;
   let controller: Controller;
-  let sim: SimulatedSite;
+  let sim: SimulatedSite | null;
+  let runtime: SiteRuntime;
   let cost: CostWiring;
   try {
     const loaded = loadSiteWithSource(opts, await store?.latestConfig());
@@ -114,10 +119,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
     // Pruning waited for the site's retention (`history`), which may come from the store itself.
     store?.setRetention(site.history);
-    sim = createSimulatedSite(site, clock);
+    const drivers = allDrivers();
+    runtime = buildSiteDevices(site, { clock, logger: logger.child({ part: 'devices' }), factories: drivers.factories });
+    sim = drivers.simulated.simulation();
     schedules = new ScheduleStore({ clock, persist: store ? (rows) => store.saveSchedule(rows) : null });
-    cost = createCostWiring(site, { clock, sim, logger: logger.child({ part: 'cost' }) });
-    controller = new Controller(site, sim, clock, { logger: logger.child({ part: 'control' }), schedule: schedules, costPlan: cost.service });
+    cost = createCostWiring(site, { clock, ...(sim ? { sim } : {}), logger: logger.child({ part: 'cost' }) });
+    controller = new Controller(site, runtime.devices, clock, { logger: logger.child({ part: 'control' }), schedule: schedules, costPlan: cost.service });
     if (store) {
       // [scheduled §Behaviour] stored schedules survive a restart: validated again against this config.
       const { dropped } = schedules.load(await store.loadSchedule(), controller.commandContext(clock.now()));
@@ -261,6 +268,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await store?.close();
     throw err;
   }
+  try {
+    await runtime.start();
+  } catch (err) {
+    await link.close();
+    await schedules.close();
+    await cost.close();
+    await broker?.close();
+    await store?.close();
+    await runtime.close();
+    throw err;
+  }
   controller.onFeedback((f) => {
     link.publishFeedback(f).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'periodic feedback not published'));
   });
@@ -276,7 +294,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     httpUrl: null,
     topics,
     fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
-    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name })),
+    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
+    gridMeterDriver: site.grid.meter.driver.type,
   };
   const httpPort = opts.httpPort === undefined ? 8080 : opts.httpPort;
   let web: WebServer | null = null;
@@ -289,13 +308,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await schedules.close();
     await cost.close();
     await controller.stop();
+    await runtime.close();
     await link.close();
     await broker?.close();
     await store?.close();
   };
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, sim, clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
+      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await stop();
       throw err;
@@ -308,6 +328,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     clock,
     controller,
     sim,
+    devices: runtime,
     broker,
     link,
     logger,

@@ -48,6 +48,15 @@ export function mosquittoSubLine(info: Pick<RunningAppInfo, 'brokerUrl' | 'topic
   return `mosquitto_sub -h ${host} -p ${port}${tls} -V mqttv31 -t ${shellSingleQuoted(info.topics.feedback)} -v`;
 }
 
+/** Says which devices are simulated whenever any is (a user must never mistake the simulator for their hardware). */
+function simulatedNote(info: RunningAppInfo): string[] {
+  const simulated = info.devices.filter((d) => d.driver === 'simulated').map((d) => d.nodeId);
+  const meter = info.gridMeterDriver === 'simulated';
+  if (simulated.length === 0 && !meter) return [];
+  if (simulated.length === info.devices.length && meter) return ['  SIMULATED      every device and the grid meter are simulated (no hardware is driven)'];
+  return [`  SIMULATED      ${[...simulated, ...(meter ? ['grid meter'] : [])].join(', ')}`];
+}
+
 /** What `gridpilot start` prints: where the broker is, the topics, the nodeIds, how to send a first command. */
 export function formatStartBanner(info: RunningAppInfo): string {
   const { host, port, protocol } = reachableHostPort(info.brokerUrl);
@@ -76,7 +85,9 @@ export function formatStartBanner(info: RunningAppInfo): string {
     '',
     `  site nodeId    ${info.siteNodeId}   (extraTags.nodeId of every command)`,
     '  device nodeIds (for "<nodeId>_policy" / "<nodeId>_power_setpoint_w")',
-    ...(info.devices.length ? info.devices.map((d) => `    ${d.nodeId.padEnd(width)}  ${d.group.padEnd(19)}  ${d.name}`) : ['    (none)']),
+    ...(info.devices.length ? info.devices.map((d) => `    ${d.nodeId.padEnd(width)}  ${d.group.padEnd(19)}  ${d.driver.padEnd(9)}  ${d.name}`) : ['    (none)']),
+    `    ${'grid meter'.padEnd(width)}  ${''.padEnd(19)}  ${info.gridMeterDriver}`,
+    ...simulatedNote(info),
     '',
     '  Watch the feedback, then send the contract example (solar capped at 5 kW, battery discharging 5 kW):',
     `    ${mosquittoSubLine(info)}`,

@@ -288,13 +288,10 @@ export class Controller {
     req: { requestTime: unknown; code: ResponseCode; errors: FieldError[]; fields: Record<string, unknown>; addressed: string[] },
   ): Promise<Feedback> {
     const nowMs = this.clock.now();
-    // Measured values after the new setpoints were written, so the feedback shows their effect.
-    let snapshot = record.snapshot;
-    try {
-      snapshot = await readSnapshot(this.devices, nowMs, this.site.control.readTimeoutMs);
-    } catch {
-      // keep the cycle's snapshot
-    }
+    // One reading per command [issue 12 §1]: the feedback shows the cycle's own readings (taken
+    // before its writes) and the executed setpoints; a second read would double the bus traffic.
+    const snapshot = record.snapshot;
+    const meter = this.devices.commStatus?.().get(this.site.siteNodeId);
     const schedule = this.opts.schedule?.summary(nowMs);
     return buildFeedback({
       site: this.site,
@@ -311,6 +308,7 @@ export class Controller {
       watchdogS: this.remote.secondsLeft(nowMs),
       ...(schedule ? { schedule } : {}),
       cost: record.cost,
+      ...(meter && !meter.isOnline ? { gridMeterOffline: { sinceMs: meter.offlineSinceMs ?? nowMs, error: meter.lastError ?? 'not read' } } : {}),
     });
   }
 

@@ -54,6 +54,8 @@ export interface FeedbackInput {
   schedule?: ScheduleSummary;
   /** The plan the `cost` policy followed this cycle (null without a plan source). */
   cost?: CostPlanView | null;
+  /** The grid meter did not answer (the cycle is held): since when and why. */
+  gridMeterOffline?: { sinceMs: number; error: string };
 }
 
 /** `data.plan` [decided extension] and its slots: the wire shapes are protocol/feedback.ts's. */
@@ -129,6 +131,12 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       ...(held.length && group !== 'site' ? { constraints: held } : {}),
     };
   };
+  // [decided] nr_devices counts the group's devices that answered this cycle; the others are named in offline_devices.
+  const offline = (group: DeviceGroup): { nr_devices: number; offline_devices?: string[] } => {
+    const ids = devicesOf(site, group).map((d) => d.nodeId);
+    const down = ids.filter((id) => snap.readErrors.has(id));
+    return { nr_devices: ids.length - down.length, ...(down.length ? { offline_devices: down } : {}) };
+  };
   const storageCfg = devicesOf(site, 'storage');
   const readings = storageCfg.flatMap((d) => snap.storage.get(d.nodeId) ?? []);
   const capacityWh = sum(readings.map((r) => r.capacityWh));
@@ -146,7 +154,8 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       import_limit_W: W(plan.importLimitW),
       export_limit_W: W(plan.exportLimitW),
       ...ext('site'),
-      constraints: plan.constraints.map((c) => c.message),
+      ...(f.gridMeterOffline ? { meter_offline_since: Math.floor(f.gridMeterOffline.sinceMs / 1000) } : {}),
+      constraints: [...(f.gridMeterOffline ? [`grid meter offline (${f.gridMeterOffline.error}): the site is not driven; devices keep their last setpoints`] : []), ...plan.constraints.map((c) => c.message)],
     },
     storage: {
       energy_stored_Wh: Wh(storedWh),
@@ -159,7 +168,7 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       max_discharge_power_W: W(sum(readings.map((r) => r.maxDischargeW))),
       today_charged_Wh: Wh(counters.todayWh('storage.charge')),
       today_discharged_Wh: Wh(counters.todayWh('storage.discharge')),
-      nr_devices: storageCfg.length,
+      ...offline('storage'),
       ...ext('storage'),
     },
     solar: {
@@ -169,14 +178,14 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       capacity_W: W(sum(devicesOf(site, 'solar').map((d) => d.ratedPowerW))),
       today_energy_Wh: Wh(counters.todayWh('solar.energy')),
       today_self_consumption_perc: selfConsumptionPct(counters),
-      nr_devices: devicesOf(site, 'solar').length,
+      ...offline('solar'),
       ...ext('solar'),
     },
     heat_pump: {
       executed_policy: res.components.heat_pump.policy,
       operation_modes: plan.heatPumps.length ? plan.heatPumps.map((o) => (o.isOn ? 'on' : 'off')) : ['off'],
       executed_power_W: W(sum(plan.heatPumps.map((o) => o.predictedW))),
-      nr_devices: devicesOf(site, 'heat_pump').length,
+      ...offline('heat_pump'),
       ...ext('heat_pump'),
     },
     switched_load: {
@@ -184,7 +193,7 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       devices_on: plan.switchedLoads.filter((o) => o.isOn).length,
       devices_off: plan.switchedLoads.filter((o) => !o.isOn).length,
       executed_power_W: W(sum(plan.switchedLoads.map((o) => o.predictedW))),
-      nr_devices: devicesOf(site, 'switched_load').length,
+      ...offline('switched_load'),
       ...ext('switched_load'),
     },
     variable_load: {
@@ -203,6 +212,7 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       min_charge_current_A: firstEv ? Math.min(...evCfg.map((d) => d.minCurrentA)) : 6,
       max_charge_current_A: firstEv ? sum(evCfg.map((d) => d.maxCurrentA)) : 16,
       allow_zero_current: evCfg.every((d) => d.allowZeroCurrent),
+      ...(offline('variable_power_load').offline_devices ? { offline_devices: offline('variable_power_load').offline_devices } : {}),
       ...ext('variable_power_load'),
     },
   };

@@ -1,15 +1,8 @@
-import type { Battery, BatteryReading, EvCharger, EvChargerReading, GridMeter, SolarInverter, SolarReading, Switchable, SwitchReading } from '../devices/capabilities.ts';
-import { errorMessage } from '../core/errors.ts';
+import type { BatteryReading, EvChargerReading, SolarReading, SwitchReading } from '../devices/capabilities.ts';
+import type { SiteDevices } from '../devices/registry.ts';
 
-/** The site's devices by capability, keyed by nodeId. Drivers (simulated or real) fill it. */
-export interface SiteDevices {
-  gridMeter: GridMeter;
-  solar: ReadonlyMap<string, SolarInverter>;
-  storage: ReadonlyMap<string, Battery>;
-  heatPumps: ReadonlyMap<string, Switchable>;
-  switchedLoads: ReadonlyMap<string, Switchable>;
-  evChargers: ReadonlyMap<string, EvCharger>;
-}
+export type { SiteDevices };
+import { errorMessage } from '../core/errors.ts';
 
 /** The process image: every reading of one cycle, taken together [design §One cycle]. */
 export interface SiteSnapshot {
@@ -54,7 +47,9 @@ export async function readSnapshot(devices: SiteDevices, nowMs: number, timeoutM
   const readErrors = new Map<string, string>();
   try {
     const [gridPowerW, solar, storage, heatPumps, switchedLoads, evChargers] = await Promise.all([
-      bounded(devices.gridMeter.readPowerW(signal)),
+      bounded(devices.gridMeter.readPowerW(signal)).catch((err: unknown) => {
+        throw new Error(`grid meter not read (${errorMessage(err)}): the site is not driven this cycle, devices keep their last setpoints`);
+      }),
       readAll(devices.solar, (d) => bounded(d.readState(signal)), readErrors),
       readAll(devices.storage, (d) => bounded(d.readState(signal)), readErrors),
       readAll(devices.heatPumps, (d) => bounded(d.readState(signal)), readErrors),

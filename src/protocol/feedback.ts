@@ -18,6 +18,8 @@ const signalExtension = {
   watchdog_s: num.optional(),
   /** Human-readable active constraints, e.g. "export limit clipped storage by 1200 W". */
   constraints: z.array(z.string()).optional(),
+  /** nodeIds of the group's devices that did not answer this cycle (not driven; `nr_devices` counts the others). */
+  offline_devices: z.array(z.string()).optional(),
 };
 
 export const GridStateSchema = z.object({
@@ -26,6 +28,8 @@ export const GridStateSchema = z.object({
   today_exported_energy_Wh: num,
   import_limit_W: num,
   export_limit_W: num,
+  /** The grid meter does not answer since this Unix time, s: the site is not driven (devices keep their last setpoints). */
+  meter_offline_since: num.optional(),
   ...signalExtension,
 });
 

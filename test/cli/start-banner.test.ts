@@ -16,9 +16,10 @@ const info: RunningAppInfo = {
   httpUrl: 'http://127.0.0.1:8080',
   topics: topicsFor(SERIAL),
   fallbackTimeoutS: 60,
+  gridMeterDriver: 'simulated',
   devices: [
-    { nodeId: `${SERIAL}_storage_0`, group: 'storage', name: 'Battery A' },
-    { nodeId: `${SERIAL}_solar_0`, group: 'solar', name: 'Roof PV' },
+    { nodeId: `${SERIAL}_storage_0`, group: 'storage', name: 'Battery A', driver: 'simulated' },
+    { nodeId: `${SERIAL}_solar_0`, group: 'solar', name: 'Roof PV', driver: 'simulated' },
   ],
 };
 

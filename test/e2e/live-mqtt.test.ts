@@ -37,7 +37,7 @@ for (const { broker, v } of combos) {
         assert.equal(f.data.state.storage.executed_power_W, -5000);
         const g = f.data.state;
         const loadsW = g.heat_pump.executed_power_W + g.switched_load.executed_power_W + g.variable_load.active_power_W;
-        const baseW = t.app.sim.world.snapshot().baseLoadW + t.app.sim.world.snapshot().extraLoadW;
+        const baseW = t.sim.world.snapshot().baseLoadW + t.sim.world.snapshot().extraLoadW;
         assert.ok(Math.abs(g.grid.active_power_W - (baseW + loadsW + g.storage.active_power_W - g.solar.active_power_W)) <= 5, 'grid balances the site');
 
         for (const c of MALFORMED) {

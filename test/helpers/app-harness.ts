@@ -1,4 +1,5 @@
 import { startApp, type RunningApp } from '../../src/app.ts';
+import type { SimulatedSite } from '../../src/devices/simulated/simulated-site.ts';
 import type { AppOptions } from '../../src/app-options.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import type { ProtocolVersion } from './brokers.ts';
@@ -7,6 +8,8 @@ import { connectTestClient, type TestClient } from './mqtt-client.ts';
 /** The running app plus an integrator-side MQTT client subscribed to the feedback topic. */
 export interface AppUnderTest {
   app: RunningApp;
+  /** The app's simulated site (throws when the app simulates nothing). */
+  sim: SimulatedSite;
   integrator: TestClient;
   /** Publishes a raw payload on the command topic and resolves with the next feedback message. */
   publish(payload: string | Buffer): Promise<Feedback>;
@@ -29,6 +32,10 @@ export async function startAppUnderTest(opts: AppOptions & { clientProtocol?: Pr
   };
   return {
     app,
+    get sim(): SimulatedSite {
+      if (!app.sim) throw new Error('this app has no simulated devices');
+      return app.sim;
+    },
     integrator,
     publish,
     nowS,

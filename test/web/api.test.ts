@@ -279,11 +279,11 @@ describe('web API against the real controller on the simulated demo site', () =>
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.ok(r.json.error.length > 0 && r.json.details.length > 0, JSON.stringify(r.json));
     }
-    const world = w.t.app.sim.world.snapshot();
+    const world = w.t.sim.world.snapshot();
     assert.equal(world.irradianceWm2, 150, 'bad changes changed nothing');
     assert.equal(world.extraLoadW, 2000);
     await w.http('POST', '/api/sim', { irradianceWm2: null, extraLoadW: 0 });
-    assert.equal(w.t.app.sim.world.snapshot().extraLoadW, 0);
+    assert.equal(w.t.sim.world.snapshot().extraLoadW, 0);
   });
 
   it('GET /api/live pushes the state when a browser connects and after cycles; a command shows up in the next push', async () => {

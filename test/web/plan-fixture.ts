@@ -61,6 +61,7 @@ export function infoFor(cs: CostSite): RunningAppInfo {
     httpUrl: null,
     topics: topicsFor(site.serial),
     fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
-    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name })),
+    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
+    gridMeterDriver: site.grid.meter.driver.type,
   };
 }

@@ -1,0 +1,55 @@
+import type { DeviceGroup } from '../../../protocol/components.ts';
+import { createSimulatedSite, type SimulatedSite, type SimulatedSiteOptions } from '../../simulated/simulated-site.ts';
+import type { DeviceLifecycle, DriverContext, DriverFactory } from '../../driver.ts';
+
+const GROUP_MAP = {
+  solar: 'solar',
+  storage: 'storage',
+  heat_pump: 'heatPumps',
+  switched_load: 'switchedLoads',
+  variable_power_load: 'evChargers',
+} as const satisfies Record<DeviceGroup, keyof SimulatedSite>;
+
+/** The one simulated world of a site (shared by its simulated devices and meter). */
+class SimulationService implements DeviceLifecycle {
+  constructor(readonly sim: SimulatedSite) {}
+  async start(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+/** The simulated driver plus access to the world it built (the simulator's own controls: web /api/sim, tests). */
+export interface SimulatedDriver extends DriverFactory {
+  /** The simulated site, once a device or meter was built; null when nothing is simulated. */
+  simulation(): SimulatedSite | null;
+}
+
+/**
+ * `driver: { type: simulated }` (the default): every simulated device of the site lives in one
+ * simulated world (weather, household load, clock), and the simulated grid meter balances them.
+ */
+export function simulatedDriver(options: SimulatedSiteOptions = {}): SimulatedDriver {
+  let built: SimulatedSite | null = null;
+  const world = (ctx: DriverContext): SimulatedSite =>
+    ctx.shared('simulated', () => {
+      // Only the simulated devices live in the world; the validated config guarantees a
+      // simulated meter only when every device is simulated.
+      const site = { ...ctx.site, devices: ctx.site.devices.filter((d) => d.driver.type === 'simulated') };
+      built = createSimulatedSite(site, ctx.clock, options);
+      return new SimulationService(built);
+    }).sim;
+  return {
+    type: 'simulated',
+    groups: ['solar', 'storage', 'heat_pump', 'switched_load', 'variable_power_load'],
+    canMeter: true,
+    createDevice(device, ctx) {
+      const sim = world(ctx);
+      const d = (sim[GROUP_MAP[device.group]] as ReadonlyMap<string, object>).get(device.nodeId);
+      if (!d) throw new Error(`simulated ${device.group} ${device.nodeId} was not built`);
+      return d as never;
+    },
+    createMeter(_driver, ctx) {
+      return world(ctx).gridMeter;
+    },
+    simulation: () => built,
+  };
+}
