@@ -315,7 +315,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
+      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await stop();
       throw err;

@@ -6,6 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { RunningAppInfo } from '../app-options.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
+import type { CommStatus } from '../devices/driver.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SiteConfig } from '../site/site-config.ts';
 import { registerApiRoutes, type PlanExplainer } from './api-routes.ts';
@@ -24,6 +25,8 @@ export interface WebServerDeps {
   site: SiteConfig;
   /** What `startApp` returns as `info` (topics, broker URL, nodeIds). */
   info: RunningAppInfo;
+  /** Communication status of every device and of the grid meter (under the site nodeId), from the driver registry. */
+  commStatus?: (() => ReadonlyMap<string, CommStatus>) | undefined;
   /** The simulated site: turns on `POST /api/sim` and the UI's simulation panel. Absent = no simulation controls. */
   sim?: SimulatedSite | undefined;
   /** The controller's clock (simulated time at `--speed` ≠ 1): the `time` of commands sent without one. Default: sim.world.clock, else real time. */
@@ -70,7 +73,7 @@ const CONTENT_SECURITY_POLICY = [
 export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   const host = deps.host ?? '127.0.0.1';
   const clock = deps.clock ?? deps.sim?.world.clock ?? systemClock;
-  const view = new LiveStateView({ controller: deps.controller, site: deps.site, clock, sim: deps.sim });
+  const view = new LiveStateView({ controller: deps.controller, site: deps.site, clock, sim: deps.sim, commStatus: deps.commStatus });
   const hub = new LiveHub(() => view.current(), deps.liveIntervalMs ?? 500, deps.logger);
   let isClosed = false;
   // Runs inside the control cycle: it must be cheap and never throw. The push itself happens after

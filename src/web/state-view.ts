@@ -4,6 +4,7 @@ import { EnergyCounters } from '../control/energy-counters.ts';
 import { buildFeedback, counterPowers } from '../control/feedback-builder.ts';
 import type { Constraint } from '../control/plan.ts';
 import { activeSignalOf, type SignalSource } from '../control/signals.ts';
+import type { CommStatus } from '../devices/driver.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SimWorldSnapshot } from '../devices/simulated/sim-world.ts';
 import { COMPONENTS, type Component, type DeviceGroup } from '../protocol/components.ts';
@@ -49,6 +50,17 @@ export interface DeviceStateView extends SignalView {
   reading: Record<string, unknown> | null;
   /** Why the device was not read this cycle (it is then not driven), or null. */
   readError: string | null;
+  /** How it is reached (`driver.type`) and its communication status (online / offline since, last good read, last error). */
+  link: LinkView;
+}
+
+/** A device's (or the grid meter's) driver and communication status; Unix ms. */
+export interface LinkView {
+  driver: string;
+  isOnline: boolean;
+  offlineSinceMs: number | null;
+  lastGoodReadMs: number | null;
+  lastError: string | null;
 }
 
 /** `GET /api/state` and every `/api/live` push. Signs are the wire's: grid + import, storage + charge, solar + production, loads + consumption. */
@@ -74,6 +86,8 @@ export interface WebState {
   countersSinceMs: number;
   /** The simulated world (irradiance, extra load …) when the site is simulated, else null. */
   sim: SimWorldSnapshot | null;
+  /** The grid meter's driver and communication status. */
+  gridMeter: LinkView;
 }
 
 const GROUP_KEYS = new Set(['vpp_id', 'grid', 'storage', 'solar', 'heat_pump', 'switched_load', 'variable_load']);
@@ -89,7 +103,7 @@ export class LiveStateView {
   private latest: CycleRecord | null = null;
 
   constructor(
-    private readonly deps: { controller: WebController; site: SiteConfig; clock: Clock; sim?: SimulatedSite | undefined },
+    private readonly deps: { controller: WebController; site: SiteConfig; clock: Clock; sim?: SimulatedSite | undefined; commStatus?: (() => ReadonlyMap<string, CommStatus>) | undefined },
   ) {
     const first = deps.controller.lastCycle();
     if (first) this.observe(first);
@@ -130,6 +144,14 @@ export class LiveStateView {
     const groupState: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(feedback.data.state)) if (GROUP_KEYS.has(key)) groupState[key] = value;
 
+    const comm = this.deps.commStatus?.() ?? new Map<string, CommStatus>();
+    const linkOf = (id: string, driver: string): LinkView => {
+      const st = comm.get(id);
+      if (st) return { driver, ...st };
+      // Without a registry (tests driving the simulator directly): the cycle's read is the status.
+      const err = id === site.siteNodeId ? null : (record.snapshot.readErrors.get(id) ?? null);
+      return { driver, isOnline: err === null, offlineSinceMs: err === null ? null : record.atMs, lastGoodReadMs: err === null ? record.atMs : null, lastError: err };
+    };
     const signals = {} as Record<Component, SignalView>;
     for (const c of COMPONENTS) signals[c] = signalView(record.resolution.components[c]);
     const devices: DeviceStateView[] = site.devices.map((d) => {
@@ -143,6 +165,7 @@ export class LiveStateView {
         feedback: (feedback.data.state[d.nodeId] as Record<string, unknown> | undefined) ?? {},
         reading: readingOf(record, d.group, d.nodeId),
         readError: record.snapshot.readErrors.get(d.nodeId) ?? null,
+        link: linkOf(d.nodeId, d.driver.type),
       };
     });
     const isRemoteActive = Object.values(signals).some((s) => s.activeSignal === 'remote') || devices.some((d) => d.activeSignal === 'remote');
@@ -158,6 +181,7 @@ export class LiveStateView {
       constraints: record.plan.constraints.map((c) => ({ ...c })),
       countersSinceMs: this.countersSinceMs,
       sim: sim ? sim.world.snapshot() : null,
+      gridMeter: linkOf(site.siteNodeId, site.grid.meter.driver.type),
     };
   }
 }

@@ -20,9 +20,15 @@ export function renderDevices(doc, site, state) {
       h('td', {}, d.isRemoteEnabled ? h('span', { class: 'yes', 'data-test': 'included', text: '✓ included' }) : h('span', { class: 'no', 'data-test': 'included', text: '✗ local only' })),
       h('td', { class: 'nowrap' }, live ? [h('code', { text: live.policy }), ' ', h('span', { class: `src ${live.activeSignal}`, text: sourceWord(live.source) })] : '—'),
       h('td', { class: 'num', text: live && live.readError ? 'not read' : fmtW(powerW) }),
+      h('td', { 'data-test': 'link' }, live ? linkCell(live.link) : '—'),
     );
   });
-  if (rows.length === 0) rows.push(h('tr', {}, h('td', { text: 'No devices configured.', colSpan: 7 })));
+  if (rows.length === 0) rows.push(h('tr', {}, h('td', { text: 'No devices configured.', colSpan: 8 })));
+  if (state && state.gridMeter) {
+    rows.push(
+      h('tr', { 'data-test': 'device-grid-meter' }, h('td', { text: 'Grid meter' }), h('td', { text: 'grid' }), h('td', {}, h('code', { class: 'mono', text: site.siteNodeId })), h('td', {}), h('td', {}), h('td', {}), h('td', { class: 'num', text: state.gridMeter.isOnline ? fmtW(state.state.grid.active_power_W) : 'not read' }), h('td', { 'data-test': 'link' }, linkCell(state.gridMeter))),
+    );
+  }
   replace(doc.querySelector('#devices-table tbody'), rows);
   const rs = site.remoteSignal;
   replace(
@@ -31,6 +37,16 @@ export function renderDevices(doc, site, state) {
       ? `Remote signal: on · fallback timeout ${rs.fallbackTimeoutS} s · includes ${rs.includedDevices === 'all' ? 'all devices' : `${rs.includedDevices.length} of ${site.devices.length} devices`}.`
       : 'Remote signal: off in the configuration — every command is answered with response_code 16.',
   );
+}
+
+const timeOf = (ms) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+
+/** Driver and communication status: "sunspec · online", or "sunspec · offline since 14:02:11: <why>". */
+function linkCell(link) {
+  const simulated = link.driver === 'simulated' ? ' (simulated)' : '';
+  if (link.isOnline) return h('span', { class: 'yes', title: link.lastError ?? '', text: `${link.driver}${simulated} · online${link.lastError ? ` · ${link.lastError}` : ''}` });
+  const since = link.offlineSinceMs !== null ? ` since ${timeOf(link.offlineSinceMs)}` : '';
+  return h('span', { class: 'no', title: link.lastGoodReadMs !== null ? `last good read ${timeOf(link.lastGoodReadMs)}` : 'never read', text: `${link.driver} · offline${since}: ${link.lastError ?? 'not read'}` });
 }
 
 /** Wires the "check a configuration" box once. */
