@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { RPCServer } from 'ocpp-rpc';
 import type { Clock } from '../../../core/clock.ts';
@@ -127,7 +127,10 @@ export class OcppCentralSystem implements DeviceLifecycle {
     } else {
       server = http.createServer(notFound);
     }
-    server.on('upgrade', this.rpc.handleUpgrade);
+    const upgrade = this.rpc.handleUpgrade;
+    server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      upgrade(req, socket, head).catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'OCPP: upgrade failed'));
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(new GridpilotError(`cannot listen on ${this.config.host}:${this.config.port}: ${err.message}`, 'ocpp'));
       server.once('error', onError);
