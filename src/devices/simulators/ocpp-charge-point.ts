@@ -101,6 +101,8 @@ class SimChargePoint implements OcppChargePoint, CpCore {
   private remoteStartIdTag: string | null = null;
   /** A plug-in start was tried for the car plugged in now (not retried after a refusal or remote stop). */
   private hasTriedPlugInStart = false;
+  /** The transaction start under way, if any. */
+  private starting: Promise<string | null> | null = null;
   private remoteStopFor: string | null = null;
   private readonly profiles = new Map<'TxDefaultProfile' | 'TxProfile', StoredProfile>();
   private cancelMeter: (() => void) | null = null;
@@ -140,6 +142,8 @@ class SimChargePoint implements OcppChargePoint, CpCore {
 
   async installProfile(p: StoredProfile): Promise<'Accepted' | 'Rejected'> {
     if (this.rejectProfiles) return 'Rejected';
+    // The central system may send a TxProfile as soon as it knows the transaction, before our start call has returned.
+    if (p.purpose === 'TxProfile' && this.starting) await this.starting.catch(() => null);
     // A TxProfile needs the running transaction [OCPP 1.6 §3.13.4, OCPP 2.0.1 K01.FR.09].
     if (p.purpose === 'TxProfile' && (this.tx === null || p.transactionId !== this.tx)) return 'Rejected';
     const before = this.profiles.get(p.purpose);
@@ -343,7 +347,12 @@ class SimChargePoint implements OcppChargePoint, CpCore {
       const why = this.remoteStartIdTag !== null ? 'remote' : 'plug-in';
       const idTag = this.remoteStartIdTag ?? this.o.idTag ?? 'SIMCAR';
       this.remoteStartIdTag = null;
-      this.tx = await this.dialect.startTransaction(peer, snap, idTag, why);
+      this.starting = this.dialect.startTransaction(peer, snap, idTag, why);
+      try {
+        this.tx = await this.starting;
+      } finally {
+        this.starting = null;
+      }
       this.log(this.tx === null ? `→ transaction refused for ${idTag}` : `→ transaction ${this.tx} started (${why})`);
     }
     snap = this.o.charger.snapshot();
