@@ -106,11 +106,20 @@ export const PhasesPointSchema = z.strictObject({
 });
 export type PhasesPoint = z.output<typeof PhasesPointSchema>;
 
-const required = (what: string) => ({ error: (i: { input: unknown }) => (i.input === undefined ? `required: ${what}` : undefined) });
-/** One point, or a list whose values are summed (per-phase powers). */
-const numericSum = (what: string, max: number) =>
-  z.union([NumericPointSchema, z.array(NumericPointSchema).min(1).max(max)], required(what));
-const numericSumOptional = (max: number) => z.union([NumericPointSchema, z.array(NumericPointSchema).min(1).max(max)]).optional();
+const NumericListSchema = z.array(NumericPointSchema).min(1).max(3);
+/**
+ * One point, or a list (1–3) whose values are summed (per-phase powers). Chosen by shape rather
+ * than with z.union, so an error inside an entry keeps its own path and message.
+ */
+const numericSumOptional = z
+  .unknown()
+  .transform((v, ctx): NumericPoint | NumericPoint[] => {
+    const parsed = Array.isArray(v) ? NumericListSchema.safeParse(v) : NumericPointSchema.safeParse(v);
+    if (parsed.success) return parsed.data;
+    for (const i of parsed.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path.map((k) => (typeof k === 'number' ? k : String(k))) });
+    return z.NEVER;
+  })
+  .optional();
 const perPhase = z.array(NumericPointSchema).min(1).max(3).optional();
 
 const readOptions = {
@@ -128,11 +137,11 @@ export const MeterMapSchema = z.strictObject({
   ...readOptions,
   registers: z.strictObject({
     /** W, + import / − export; a list is summed (per-phase powers). */
-    powerW: numericSum('powerW (W, + import / − export)', 3),
+    powerW: numericSumOptional,
     /** Wh imported since the meter's origin, ≥ 0, rising. */
-    energyImportWh: numericSumOptional(1),
+    energyImportWh: numericSumOptional,
     /** Wh exported since the meter's origin, ≥ 0, rising. */
-    energyExportWh: numericSumOptional(1),
+    energyExportWh: numericSumOptional,
     /** A per phase, L1..L3; + import (as the device reports it; many meters give magnitudes). */
     currentsA: perPhase,
     /** V, phase to neutral, L1..L3 (one entry for a single-phase or averaged value). */
@@ -149,7 +158,7 @@ export const SwitchMapSchema = z.strictObject({
     /** The relay: written by setOn, read back by readState. Coil or holding register. */
     onOff: SwitchPointSchema.optional(),
     /** W consumed, ≥ 0; absent = the device's ratedPowerW while on, 0 while off. */
-    powerW: numericSumOptional(3),
+    powerW: numericSumOptional,
   }),
 });
 
@@ -162,7 +171,7 @@ export const EvChargerMapSchema = z.strictObject({
   pause: z.enum(['zero', 'enable']).optional(),
   registers: z.strictObject({
     /** W drawn, ≥ 0; a list is summed. Absent = Σ currentsA × the device's voltageV. */
-    powerW: numericSumOptional(3),
+    powerW: numericSumOptional,
     /** A per phase, L1..L3. Absent = powerW spread over the phases in use. */
     currentsA: perPhase,
     /** A car is plugged in. */
@@ -278,6 +287,7 @@ function checkMap(map: z.output<typeof ModbusMapBaseSchema>, ctx: z.RefinementCt
   const need = (key: string, what: string) => {
     if ((map.registers as Record<string, unknown>)[key] === undefined) ctx.addIssue({ code: 'custom', path: ['registers', key], message: `required: ${key} (${what})` });
   };
+  if (map.kind === 'meter') need('powerW', 'W, + import / − export');
   if (map.kind === 'switch') need('onOff', 'the relay, a coil or holding register');
   if (map.kind === 'ev_charger') {
     need('connected', 'a car is plugged in: a status register with trueValues, or a discrete input');
