@@ -79,7 +79,7 @@ export function encodeRaw(raw: number, type: RegisterType, order: WordOrder = 'b
 
 /** A numeric point's value in its semantic's unit: (raw × scale + offset), negated when `sign: inverted`. */
 export function decodeNumeric(words: readonly number[], p: NumericPoint): number {
-  const v = decodeRaw(words, p.type, p.wordOrder) * p.scale + p.offset;
+  const v = scaled(decodeRaw(words, p.type, p.wordOrder), p.scale) + p.offset;
   return p.sign === 'inverted' ? -v : v;
 }
 
@@ -89,4 +89,13 @@ export function decodeBool(value: readonly number[] | boolean, p: BoolPoint): bo
   const raw = decodeRaw(value, p.type ?? 'uint16', p.wordOrder);
   if (p.bit !== undefined) return (BigInt(Math.trunc(raw)) >> BigInt(p.bit)) % 2n !== 0n;
   return (p.trueValues ?? [1]).includes(raw);
+}
+
+/**
+ * raw × scale, exact for decimal steps: a scale of 0.1 divides by 10 (131 × 0.1 would give
+ * 13.100000000000001, 131 / 10 gives 13.1).
+ */
+export function scaled(raw: number, scale: number): number {
+  const inverse = Math.round(1 / scale);
+  return Math.abs(scale) < 1 && Math.abs(1 / scale - inverse) < 1e-9 ? raw / inverse : raw * scale;
 }

@@ -168,6 +168,9 @@ export class ModbusTcpConnection implements DeviceLifecycle {
   }
 
   private async ensureConnected(where: string): Promise<ModbusClient> {
+    // modbus-serial can miss a close (a socket error first clears its open flag, then the close
+    // event is not relayed): a client that says it is not open is gone.
+    if (this.client && !this.client.isOpen) this.onClientClose(this.client);
     if (this.client) return this.client;
     const pending = this.connecting ?? (this.opts.clock.now() - this.lastAttemptMs >= this.minRetryMs ? this.connect() : null);
     if (!pending) throw new ModbusRequestError(`${where}: not connected (${this.lastError}); reconnecting`);
@@ -223,6 +226,9 @@ export class ModbusTcpConnection implements DeviceLifecycle {
         () => {
           clearTimeout(timer);
           client.on('close', () => this.onClientClose(client));
+          // The socket itself, where modbus-serial exposes it (see ensureConnected for why).
+          const socket = (client as unknown as { _port?: { _client?: { once?: (e: string, f: () => void) => void } } })._port?._client;
+          socket?.once?.('close', () => this.onClientClose(client));
           resolve(client);
         },
         (err: unknown) => {
