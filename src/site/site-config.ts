@@ -6,6 +6,7 @@ import { siteNodeIdFor } from '../protocol/topics.ts';
 import type { DeviceGroup } from '../protocol/components.ts';
 import { SiteConfigSchema, type DeviceConfigParsed, type SiteConfigInput, type SiteConfigParsed } from './config-schema.ts';
 import { MODBUS_GROUPS } from '../devices/drivers/modbus/config.ts';
+import { modbusMapKindProblem } from '../devices/drivers/modbus/index.ts';
 import { OCPP_GROUPS } from '../devices/drivers/ocpp/config.ts';
 import { SUNSPEC_GROUPS } from '../devices/drivers/sunspec/config.ts';
 
@@ -46,6 +47,10 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     if (support && !support.groups.includes(d.group)) {
       problems.push(`  devices[${i}].driver.type: driver "${d.driver.type}" cannot drive a ${d.group} device (it drives ${support.groups.join(', ')})`);
     }
+    if (d.driver.type === 'modbus') {
+      const p = modbusMapKindProblem(d.group, d.driver);
+      if (p) problems.push(`  devices[${i}].driver.map.kind: ${p}`);
+    }
     if (d.group === 'storage') {
       if (d.minSocPct >= d.maxSocPct) problems.push(`  devices[${i}]: minSocPct (${d.minSocPct}) must be below maxSocPct (${d.maxSocPct})`);
       if (d.reserveSocPct > d.maxSocPct) problems.push(`  devices[${i}]: reserveSocPct (${d.reserveSocPct}) must not exceed maxSocPct (${d.maxSocPct})`);
@@ -65,6 +70,10 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
   }
   const meterType = cfg.grid.meter.driver.type;
   if (!DRIVER_SUPPORT[meterType]?.canMeter) problems.push(`  grid.meter.driver.type: driver "${meterType}" cannot be the grid meter (use sunspec, modbus or simulated)`);
+  if (cfg.grid.meter.driver.type === 'modbus') {
+    const p = modbusMapKindProblem('grid_meter', cfg.grid.meter.driver);
+    if (p) problems.push(`  grid.meter.driver.map.kind: ${p}`);
+  }
   const real = cfg.devices.findIndex((d) => d.driver.type !== 'simulated');
   if (meterType === 'simulated' && real >= 0) {
     // A simulated meter balances only the simulated devices: with a real device it would lie.

@@ -1,4 +1,5 @@
 import type { DriverFactory } from '../driver.ts';
+import { modbusDriver } from './modbus/index.ts';
 import { ocppDriver } from './ocpp/index.ts';
 import { simulatedDriver, type SimulatedDriver, type SimulatedSite, type SimulatedSiteOptions } from './simulated/index.ts';
 
@@ -8,5 +9,5 @@ import { simulatedDriver, type SimulatedDriver, type SimulatedSite, type Simulat
  */
 export function allDrivers(simulation: SimulatedSiteOptions = {}, existing: SimulatedSite | null = null): { factories: DriverFactory[]; simulated: SimulatedDriver } {
   const simulated = simulatedDriver(simulation, existing);
-  return { factories: [simulated, ocppDriver], simulated };
+  return { factories: [simulated, modbusDriver, ocppDriver], simulated };
 }
