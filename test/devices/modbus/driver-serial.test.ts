@@ -195,14 +195,12 @@ describe('modbus driver: unit ids, dead hosts and the watchdog', () => {
     }
   });
 
-  it('createDevice refuses a map of the wrong kind for the group', () => {
-    const site = resolveSiteConfig({
+  it('a map of the wrong kind for the group is refused at config load, with its path', () => {
+    const input = {
       serial: 'T2',
       grid: { importLimitW: 1, exportLimitW: 1, meter: { driver: { type: 'modbus', host: 'h', mapFile: 'examples/modbus/example-meter.yaml' } } },
       devices: [{ group: 'heat_pump', ratedPowerW: 2000, driver: { type: 'modbus', host: 'h', mapFile: 'examples/modbus/example-meter.yaml' } }],
-    });
-    const hp = site.devices[0];
-    assert.ok(hp);
-    assert.throws(() => modbusDriver.createDevice(hp, testContext(site)), /needs a map of kind "switch", this one is "meter"/);
+    };
+    assert.throws(() => resolveSiteConfig(input), /devices\[0\]\.driver\.map\.kind: a heat_pump device needs a map of kind "switch", this one is "meter"/);
   });
 });
