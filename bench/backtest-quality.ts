@@ -13,7 +13,7 @@
 // on a 2-core box; `npm run bench` skips it unless named: `npm run bench -- backtest`)
 import { parseArgs } from 'node:util';
 import { fmt, printHeader, printTable } from './lib/report.ts';
-import { loadWeather } from '../src/devices/simulated/weather.ts';
+import { loadWeather } from '../src/environment/weather.ts';
 import { siteSummary } from '../src/optimizer/backtest/report.ts';
 import { localPeriod, REGIMES, runBacktest, type RegimeResult } from '../src/optimizer/backtest/run-backtest.ts';
 import { loadBundledPrices } from '../src/optimizer/prices/price-file.ts';

@@ -1,9 +1,9 @@
 // Realistic planning problems for the optimiser benchmark: a Belgian house with PV, a battery, a heat
 // pump with run-time rules, an EV and two relay loads, on real day-ahead prices and weather cut from
 // the bundled data. Shared by bench/optimizer-planner.ts (and handy for experiments).
-import { LoadProfile } from '../src/devices/simulated/load-profile.ts';
-import { toBrusselsTime, brusselsWallTimeToUtcMs } from '../src/devices/simulated/local-time.ts';
-import { loadWeather } from '../src/devices/simulated/weather.ts';
+import { toLocalTime, wallTimeToUtcMs } from '../src/core/local-time.ts';
+import { LoadProfile } from '../src/environment/load-profile.ts';
+import { loadWeather } from '../src/environment/weather.ts';
 import { ProfileLoadForecast } from '../src/optimizer/forecast/load-forecast.ts';
 import { PersistencePvForecast } from '../src/optimizer/forecast/pv-forecast.ts';
 import { loadBundledPrices } from '../src/optimizer/prices/price-file.ts';
@@ -36,10 +36,10 @@ export function benchSiteConfig(kind: BenchSite): SiteConfig {
 export function benchProblem(kind: BenchSite, localDate: string, slots: number): PlanProblem {
   const [y, m, d] = localDate.split('-').map(Number) as [number, number, number];
   const dayIndex = Math.floor(Date.UTC(y, m - 1, d) / 86_400_000);
-  const nowMs = brusselsWallTimeToUtcMs(dayIndex, 0);
+  const nowMs = wallTimeToUtcMs(dayIndex, 0, 'Europe/Brussels');
   const weather = loadWeather('bundled');
   const site = benchSiteConfig(kind);
-  const weekday = toBrusselsTime(nowMs).weekday;
+  const weekday = toLocalTime(nowMs, 'Europe/Brussels').weekday;
   const evSessions =
     kind === 'full'
       ? {

@@ -70,8 +70,38 @@ export interface EvChargerReading {
   offeredCurrentA: number | null;
 }
 
+/**
+ * What a charger knows about the car plugged in now, for the optimiser's EV sessions. A simulated
+ * car knows everything; an OCPP 1.6 charger knows the plug-in time only (StatusNotification
+ * Preparing / StartTransaction); ISO 15118 or a car API may tell the departure and the energy.
+ */
+export interface EvSessionNeed {
+  /** When the car was plugged in, Unix ms (≤ now). */
+  pluggedInAtMs: number;
+  /** When the car leaves, Unix ms; null = unknown (the configured `session.departureTime` stands in). */
+  departureMs: number | null;
+  /** AC energy the car still wants now, Wh ≥ 0 (0 = full); null = unknown (the configured `session.energyWh` stands in). */
+  energyNeededWh: number | null;
+}
+
 export interface EvCharger {
   readState(signal: AbortSignal): Promise<EvChargerReading>;
   /** Offers `currentA` per phase on `phases` phases (0 = pause). null = uncontrolled (the charger's own maximum). */
   setCurrentA(currentA: number | null, phases: 1 | 3): Promise<void>;
+  /**
+   * Optional: the plugged-in car's session as far as the charger knows it at `nowMs` (Unix ms);
+   * null = no car plugged in. Synchronous and cheap (from the last reading or protocol message,
+   * no I/O); called once per plan. A charger without it is planned from its reading and the config.
+   */
+  sessionNeed?(nowMs: number): EvSessionNeed | null;
+}
+
+/**
+ * Optional: what is known about the site's surroundings beyond the models (the simulated world
+ * provides it; a real site could from a weather station or service). Without it the optimiser uses
+ * the typical-temperature climatology at the site's location (src/environment/typical-temperature.ts).
+ */
+export interface SiteEnvironment {
+  /** Outdoor air temperature at instant `atMs` (Unix ms; now or a forecast for later), °C. */
+  temperatureC(atMs: number): number;
 }

@@ -8,13 +8,13 @@ import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { CycleRecord } from '../control/controller.ts';
 import { noPlan, type CostPlanSource, type CostPlanView } from '../control/cost-plan.ts';
-import type { EvChargerReading } from '../devices/capabilities.ts';
-import { LoadProfile } from '../devices/simulated/load-profile.ts';
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../devices/simulated/local-time.ts';
+import { localDateOf, localDayIndexOf, wallTimeToUtcMs } from '../core/local-time.ts';
+import { LoadProfile } from '../environment/load-profile.ts';
+import { evSessionEstimator, type EvSessionEstimator } from './ev-sessions.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
 import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory, type LoadForecast, type LoadHistory } from './forecast/load-forecast.ts';
 import type { PvForecast, PvForecastStatus } from './forecast/pv-forecast.ts';
-import type { EvSession, PlanProblem } from './planner/plan-problem.ts';
+import type { PlanProblem } from './planner/plan-problem.ts';
 import { buildPlanProblem, type PlanInputs, type SitePlanState } from './planner/problem-from-site.ts';
 import { planSlotAt, type SitePlan } from './planner/site-plan.ts';
 import type { PlanCallOptions } from './planner-service.ts';
@@ -30,8 +30,7 @@ export interface Planner {
 /** Where observed base load goes (and the default load forecast reads). */
 export type LoadRecorder = LoadHistory & { record(ms: number, baseLoadW: number): void };
 
-/** What is known about the car at a charger: the sessions to plan (a plugged-in car has fromMs ≤ now). */
-export type EvSessionEstimator = (input: { nodeId: string; reading: EvChargerReading | undefined; nowMs: number; chargedThisSessionWh: number }) => EvSession[];
+export type { EvSessionEstimator } from './ev-sessions.ts';
 
 export type CostServiceLogger = Pick<Logger, 'info' | 'warn'>;
 
@@ -42,7 +41,7 @@ export interface CostServiceOptions {
   prices: PriceProvider;
   planner: Planner;
   pvForecast: PvForecast;
-  /** Default: the site's own history (HistoryLoadForecast over `history`), else the standard profile of site.simulation.annualLoadKWh. */
+  /** Default: the site's own history (HistoryLoadForecast over `history`), else the standard profile of site.optimizer.annualLoadKWh in the site's time zone. */
   loadForecast?: LoadForecast;
   /** Where the observed base load is recorded. Default: in memory (6 weeks). */
   history?: LoadRecorder;
@@ -50,7 +49,7 @@ export interface CostServiceOptions {
   tariff?: Tariff;
   /** Outdoor temperature forecast, °C (heat-pump needs). Default: 10 °C. */
   temperatureC?: (ms: number) => number;
-  /** EV sessions to plan. Default {@link defaultEvSessions}. */
+  /** EV sessions to plan. Default: from the readings and the chargers' configured `session` defaults ({@link evSessionEstimator} without chargers). */
   evSessions?: EvSessionEstimator;
   /** Re-plan period, ms. Default site.optimizer.replanIntervalS. */
   replanIntervalMs?: number;
@@ -71,9 +70,9 @@ export interface CostPlanExplanation {
   plannedAtMs: number | null;
   /** When the next periodic re-plan is due, Unix ms; null when stopped. */
   nextReplanAtMs: number | null;
-  /** Expected saving over the local default regime today (Brussels day), EUR; null without a plan. */
+  /** Expected saving over the local default regime today (the site's local day), EUR; null without a plan. */
   expectedSavingTodayEur: number | null;
-  /** Expected saving per local day of the horizon (today from now on), EUR. */
+  /** Expected saving per local day (site time zone) of the horizon (today from now on), EUR; `day` is the local date YYYY-MM-DD, `fromMs` its local midnight. */
   savingsByDay: Array<{ day: string; fromMs: number; savingEur: number }>;
   /** The plan: every slot, every asset, a reason per asset; null without one. */
   plan: SitePlan | null;
@@ -83,20 +82,6 @@ export interface CostPlanExplanation {
 
 const SLOT_MS = 900_000;
 const DAY_MS = 86_400_000;
-
-/**
- * Default EV sessions when the charger only says "a car is plugged in and wants energy": that car is
- * planned to get 15 kWh (less what it already took this visit, at least 2 kWh while it still wants
- * more) by 07:00 local time. Inject an estimator with the car's real need and departure where known.
- */
-export function defaultEvSessions(input: { reading: EvChargerReading | undefined; nowMs: number; chargedThisSessionWh: number }): EvSession[] {
-  const r = input.reading;
-  if (!r?.isConnected || !r.isRequiringCharge) return [];
-  const local = toBrusselsTime(input.nowMs);
-  let untilMs = brusselsWallTimeToUtcMs(local.localDayIndex, 7 * 60);
-  if (untilMs <= input.nowMs + 3_600_000) untilMs = brusselsWallTimeToUtcMs(local.localDayIndex + 1, 7 * 60);
-  return [{ fromMs: input.nowMs - 60_000, untilMs, energyWh: Math.max(2000, 15_000 - input.chargedThisSessionWh) }];
-}
 
 interface SwitchMemory {
   isOn: boolean;
@@ -129,13 +114,20 @@ export class CostService implements CostPlanSource {
   /** Expected saving per slot start of the current local day, EUR (past slots as planned then). */
   private readonly daySavings = new Map<number, number>();
   private viewCache: { key: string; view: CostPlanView } | null = null;
+  /** The site's IANA time zone: its days (energy today, savings per day) and hours. */
+  private readonly timeZone: string;
+  private readonly evSessions: EvSessionEstimator;
 
   constructor(private readonly options: CostServiceOptions) {
     const site = options.site;
+    this.timeZone = site.location.timeZone;
+    this.evSessions = options.evSessions ?? evSessionEstimator({ site });
     this.history = options.history ?? new RecordedLoadHistory();
     this.loadForecast =
       options.loadForecast ??
-      new HistoryLoadForecast(this.history, new ProfileLoadForecast(new LoadProfile({ annualLoadKWh: site.simulation.annualLoadKWh })), { weeks: site.optimizer.loadHistoryWeeks });
+      new HistoryLoadForecast(this.history, new ProfileLoadForecast(new LoadProfile({ annualLoadKWh: site.optimizer.annualLoadKWh, timeZone: this.timeZone })), {
+        weeks: site.optimizer.loadHistoryWeeks,
+      });
     this.replanIntervalMs = options.replanIntervalMs ?? site.optimizer.replanIntervalS * 1000;
   }
 
@@ -199,7 +191,7 @@ export class CostService implements CostPlanSource {
     this.history.record(nowMs, Math.max(0, record.plan.baseLoadW));
     const dtMs = this.lastObservedMs === null ? 0 : Math.max(0, Math.min(nowMs - this.lastObservedMs, 120_000));
     this.lastObservedMs = nowMs;
-    const day = toBrusselsTime(nowMs).localDayIndex;
+    const day = localDayIndexOf(nowMs, this.timeZone);
     for (const [id, r] of [...record.snapshot.heatPumps, ...record.snapshot.switchedLoads]) {
       const m = this.switches.get(id) ?? { isOn: r.isOn, sinceMs: nowMs - DAY_MS, energyTodayWh: 0, dayIndex: day };
       if (m.dayIndex !== day) {
@@ -254,11 +246,10 @@ export class CostService implements CostPlanSource {
     const view = this.planAt(nowMs);
     const byDay = new Map<number, { day: string; fromMs: number; savingEur: number }>();
     for (const s of this.plan?.slots ?? []) {
-      const local = toBrusselsTime(s.startMs);
-      const fromMs = brusselsWallTimeToUtcMs(local.localDayIndex, 0);
-      const entry = byDay.get(local.localDayIndex) ?? { day: new Date(fromMs + 12 * 3_600_000).toISOString().slice(0, 10), fromMs, savingEur: 0 };
+      const localDay = localDayIndexOf(s.startMs, this.timeZone);
+      const entry = byDay.get(localDay) ?? { day: localDateOf(localDay), fromMs: wallTimeToUtcMs(localDay, 0, this.timeZone), savingEur: 0 };
       entry.savingEur += s.savingEur;
-      byDay.set(local.localDayIndex, entry);
+      byDay.set(localDay, entry);
     }
     return {
       status: view.status,
@@ -290,10 +281,10 @@ export class CostService implements CostPlanSource {
     if (snap) {
       state.storageSocPct = Object.fromEntries([...snap.storage].map(([id, r]) => [id, r.socPct]));
       state.onOff = Object.fromEntries(
-        [...this.switches].map(([id, m]) => [id, { isOn: m.isOn, stateForS: Math.max(0, (nowMs - m.sinceMs) / 1000), energyTodayWh: m.dayIndex === toBrusselsTime(nowMs).localDayIndex ? m.energyTodayWh : 0 }]),
+        [...this.switches].map(([id, m]) => [id, { isOn: m.isOn, stateForS: Math.max(0, (nowMs - m.sinceMs) / 1000), energyTodayWh: m.dayIndex === localDayIndexOf(nowMs, this.timeZone) ? m.energyTodayWh : 0 }]),
       );
     }
-    const estimate = this.options.evSessions ?? defaultEvSessions;
+    const estimate = this.evSessions;
     state.evSessions = Object.fromEntries(
       devicesOf(site, 'variable_power_load').map((d) => [d.nodeId, estimate({ nodeId: d.nodeId, reading: snap?.evChargers.get(d.nodeId), nowMs, chargedThisSessionWh: this.evCharged.get(d.nodeId)?.wh ?? 0 })]),
     );
@@ -344,16 +335,17 @@ export class CostService implements CostPlanSource {
     this.plan = plan;
     this.plannedAtMs = nowMs;
     this.viewCache = null;
-    const dayStart = brusselsWallTimeToUtcMs(toBrusselsTime(nowMs).localDayIndex, 0);
-    const dayEnd = brusselsWallTimeToUtcMs(toBrusselsTime(nowMs).localDayIndex + 1, 0);
+    const today = localDayIndexOf(nowMs, this.timeZone);
+    const dayStart = wallTimeToUtcMs(today, 0, this.timeZone);
+    const dayEnd = wallTimeToUtcMs(today + 1, 0, this.timeZone);
     for (const k of this.daySavings.keys()) if (k < dayStart || k >= plan.startMs) this.daySavings.delete(k);
     for (const s of plan.slots) if (s.startMs >= dayStart && s.startMs < dayEnd) this.daySavings.set(s.startMs, s.savingEur);
   }
 
   private expectedSavingTodayEur(nowMs: number): number {
-    const local = toBrusselsTime(nowMs).localDayIndex;
-    const dayStart = brusselsWallTimeToUtcMs(local, 0);
-    const dayEnd = brusselsWallTimeToUtcMs(local + 1, 0);
+    const local = localDayIndexOf(nowMs, this.timeZone);
+    const dayStart = wallTimeToUtcMs(local, 0, this.timeZone);
+    const dayEnd = wallTimeToUtcMs(local + 1, 0, this.timeZone);
     let sum = 0;
     for (const [k, v] of this.daySavings) if (k >= dayStart && k < dayEnd) sum += v;
     return sum;

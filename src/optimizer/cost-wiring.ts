@@ -4,20 +4,20 @@
 import type { Clock } from '../core/clock.ts';
 import { GridpilotError } from '../core/errors.ts';
 import type { Controller } from '../control/controller.ts';
-import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
-import type { Weather } from '../devices/simulated/weather.ts';
+import type { Weather } from '../environment/weather.ts';
+import { typicalTemperatureC } from '../environment/typical-temperature.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
-import type { SolarReading } from '../devices/capabilities.ts';
-import { CostService, type CostServiceLogger, type EvSessionEstimator } from './cost-service.ts';
+import type { EvCharger, SiteEnvironment, SolarReading } from '../devices/capabilities.ts';
+import { CostService, type CostServiceLogger } from './cost-service.ts';
+import { evSessionEstimator } from './ev-sessions.ts';
 import { RecordedLoadHistory } from './forecast/load-forecast.ts';
 import { PriceInformedPvForecast } from './forecast/price-informed-pv-forecast.ts';
 import { fetchOpenMeteoForecast } from './forecast/open-meteo.ts';
 import { MeasuredSky } from './forecast/measured-sky.ts';
 import { ClearSkyPvForecast, WeatherPvForecast, type MeasuredIrradiance, type PvForecast } from './forecast/pv-forecast.ts';
 import { WeatherServicePvForecast } from './forecast/weather-service-pv-forecast.ts';
-import type { EvSession } from './planner/plan-problem.ts';
 import { PlannerService } from './planner-service.ts';
-import { siteLocation } from './site-location.ts';
+import { openMeteoPlace, siteLocation } from './site-location.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
 import { OverlayPriceProvider } from './prices/overlay-price-provider.ts';
 import { EntsoePriceProvider, PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider } from './prices/price-provider.ts';
@@ -69,22 +69,30 @@ function recordSky(sky: MeasuredSky, peakW: ReadonlyMap<string, number>, atMs: n
   if (peak > 0) sky.record(atMs, availableW, peak);
 }
 
+/** What the site's world tells the optimiser beyond its models (all optional; the simulated driver provides them). */
+export interface CostEnvironment {
+  /** A weather taken as a perfect forecast by `optimizer.pvForecast: 'weather'` (demos); its temperature is the default `temperature`. */
+  weather?: Weather;
+  /** Outdoor temperature (heat-pump needs). Default: `weather`'s, else the typical temperature at `site.location`. */
+  temperature?: SiteEnvironment;
+}
+
 export interface CostWiringOptions {
   clock: Clock;
-  /** The simulated site: its weather feeds the PV forecast and heat-pump needs, its cars the EV sessions. */
-  sim?: SimulatedSite;
+  /** The devices the optimiser asks beyond the cycle's readings: the EV chargers by nodeId (their optional `sessionNeed`). */
+  devices?: { evChargers?: ReadonlyMap<string, Pick<EvCharger, 'sessionNeed'>> };
+  /** Optional sources of weather and temperature (see {@link CostEnvironment}). */
+  environment?: CostEnvironment;
   logger?: CostServiceLogger;
   /** Instead of the config's `optimizer.prices` (tests). */
   prices?: PriceProvider;
-}
-
-/** The cars plugged into simulated chargers, as EV sessions (need and departure known, as ISO 15118 or a car API would tell). */
-export function simulatedEvSessions(sim: SimulatedSite): EvSessionEstimator {
-  return ({ nodeId, nowMs }): EvSession[] => {
-    const car = sim.evChargers.get(nodeId)?.snapshot().car;
-    if (!car || car.energyNeededWh <= 0) return [];
-    return [{ fromMs: Math.min(car.arrivalMs, nowMs), untilMs: car.departureMs ?? nowMs + 12 * 3_600_000, energyWh: car.energyNeededWh }];
-  };
+  /**
+   * @deprecated Transitional, until src/app.ts passes `devices` and `environment`: anything shaped
+   * like the simulated site (structurally; nothing here imports the simulator) stands for
+   * `{ devices: { evChargers: sim.evChargers }, environment: { weather: sim.world.weather } }`.
+   * Ignored where `devices` or `environment` are given.
+   */
+  sim?: { world: { weather: Weather }; evChargers: ReadonlyMap<string, Pick<EvCharger, 'sessionNeed'>> };
 }
 
 /**
@@ -96,19 +104,20 @@ export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: Pr
   const pushed = new PushedPriceProvider();
   if (source === 'pushed') return { provider: pushed, pushed };
   let base: PriceProvider;
-  if (source === 'bundled') base = new ReplayPriceProvider(loadBundledPrices(), { clock });
+  const timeZone = site.location.timeZone;
+  if (source === 'bundled') base = new ReplayPriceProvider(loadBundledPrices(), { clock, timeZone });
   else if (source === 'entsoe') {
     const e = site.optimizer.entsoe;
     if (!e) throw new GridpilotError('prices "entsoe" needs optimizer.entsoe.securityToken', 'optimizer.entsoe');
-    base = new EntsoePriceProvider({ fetch: (url, init) => fetch(url, init), securityToken: e.securityToken, biddingZoneEic: e.biddingZoneEic, ...(e.baseUrl ? { baseUrl: e.baseUrl } : {}), clock });
-  } else base = new StaticPriceProvider(loadPriceFile(source), { clock });
+    base = new EntsoePriceProvider({ fetch: (url, init) => fetch(url, init), securityToken: e.securityToken, biddingZoneEic: e.biddingZoneEic, ...(e.baseUrl ? { baseUrl: e.baseUrl } : {}), clock, timeZone });
+  } else base = new StaticPriceProvider(loadPriceFile(source), { clock, timeZone });
   return { provider: new OverlayPriceProvider(base, pushed), pushed };
 }
 
 /** Days of the sky the PV measured that the app keeps (and reads back from the store at start): the honest forecast's 60 days of fit, and a day. */
 export const SKY_HISTORY_DAYS = 61;
 
-/** What the PV forecasts can read: the simulated weather (for 'weather', the perfect demo forecast) and the sky the site's own PV measured. */
+/** What the PV forecasts can read: a weather (for 'weather', the perfect demo forecast; the simulated driver's) and the sky the site's own PV measured. */
 export interface PvForecastSources {
   weather?: Weather;
   sky?: MeasuredIrradiance;
@@ -123,18 +132,18 @@ export function pvForecastFor(site: SiteConfig, sources: PvForecastSources, logg
   const o = site.optimizer;
   const location = siteLocation(site);
   // The measured past sky with the published prices' midday dip as its prior (docs/backtest.md).
-  const persistence = sources.sky ? new PriceInformedPvForecast(sources.sky, { location }) : null;
+  const persistence = sources.sky ? new PriceInformedPvForecast(sources.sky, { location, timeZone: site.location.timeZone }) : null;
   const clearSky = new ClearSkyPvForecast(0.55, location);
   if (o.pvForecast === 'open-meteo') {
     const om = o.openMeteo;
-    if (!om) throw new GridpilotError('pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude', 'optimizer.openMeteo');
+    const place = openMeteoPlace(site);
     return new WeatherServicePvForecast({
       source: 'Open-Meteo',
       fetchForecast: (signal) =>
-        fetchOpenMeteoForecast({ fetch: (url, init) => fetch(url, init), latitudeDeg: om.latitude, longitudeDeg: om.longitude, signal, ...(om.baseUrl ? { baseUrl: om.baseUrl } : {}), ...(om.panels ? { panels: om.panels } : {}) }),
+        fetchOpenMeteoForecast({ fetch: (url, init) => fetch(url, init), latitudeDeg: place.latitude, longitudeDeg: place.longitude, signal, ...(om?.baseUrl ? { baseUrl: om.baseUrl } : {}), ...(om?.panels ? { panels: om.panels } : {}) }),
       fallback: persistence ?? clearSky,
       ...(sources.sky ? { measured: sources.sky } : {}),
-      refreshIntervalMs: om.refreshMin * 60_000,
+      refreshIntervalMs: (om?.refreshMin ?? 60) * 60_000,
       ...(logger ? { logger } : {}),
     });
   }
@@ -146,10 +155,14 @@ export function pvForecastFor(site: SiteConfig, sources: PvForecastSources, logg
 /** Builds the CostService (with a PlannerService worker) from the site config. */
 export function createCostWiring(site: SiteConfig, options: CostWiringOptions): CostWiring {
   const { clock, sim } = options;
+  const devices = options.devices ?? (sim ? { evChargers: sim.evChargers } : undefined);
+  const environment = options.environment ?? (sim ? { weather: sim.world.weather } : undefined);
   const configured = options.prices ? null : priceProviderFor(site, clock);
   const pushed = configured?.pushed ?? new PushedPriceProvider();
   const provider = configured?.provider ?? new OverlayPriceProvider(options.prices as PriceProvider, pushed);
-  const weather = sim?.world.weather;
+  const weather = environment?.weather;
+  const location = siteLocation(site);
+  const temperature = environment?.temperature ?? weather;
   const sky = new MeasuredSky({ maxAgeMs: SKY_HISTORY_DAYS * 86_400_000 });
   const peakW = new Map(devicesOf(site, 'solar').map((d) => [d.nodeId, d.peakPowerW ?? d.ratedPowerW]));
   const pvForecast = pvForecastFor(site, { ...(weather ? { weather } : {}), sky }, options.logger);
@@ -166,8 +179,8 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     planner,
     pvForecast,
     history: loadHistory,
-    ...(weather ? { temperatureC: (ms: number) => weather.temperatureC(ms) } : {}),
-    ...(sim ? { evSessions: simulatedEvSessions(sim) } : {}),
+    temperatureC: temperature ? (ms: number) => temperature.temperatureC(ms) : (ms: number) => typicalTemperatureC(ms, location),
+    evSessions: evSessionEstimator({ site, ...(devices?.evChargers ? { chargers: devices.evChargers } : {}) }),
     ...(options.logger ? { logger: options.logger } : {}),
     // The honest forecast comes with scenarios from its own past errors: plans hedge every decision made before the sun tells them apart (docs/backtest.md).
     ...(pvForecast instanceof PriceInformedPvForecast ? { planInputs: { pvScenarios: true } } : {}),

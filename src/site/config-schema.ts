@@ -117,6 +117,20 @@ export const EvChargerDeviceSchema = z.strictObject({
   /** The charger may be paused at 0 A (else it holds at least the minimum while a car charges). */
   allowZeroCurrent: z.boolean().default(true),
   voltageV: z.number().positive().default(230),
+  /**
+   * What the optimiser (the `cost` policy) assumes about a plugged-in car where the charger does not
+   * tell (an OCPP charger knows the plug-in time only): it leaves at `departureTime` (local, the site's
+   * time zone; the first one after plug-in still ahead) and wants `energyWh` in that visit (less what
+   * it already took). Absent = no assumption: a car whose departure or need nobody knows is not planned.
+   */
+  session: z
+    .strictObject({
+      /** Usual departure, local wall time HH:MM (24 h), e.g. "07:30". */
+      departureTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM (00:00–23:59), e.g. "07:30"').optional(),
+      /** AC energy a car usually wants per visit, Wh > 0. */
+      energyWh: z.number().finite().positive().optional(),
+    })
+    .optional(),
 });
 
 export const DeviceSchema = z.discriminatedUnion('group', [
@@ -276,13 +290,13 @@ export const SiteConfigSchema = z.strictObject({
        * weather, 'weather' falls back to 'clear-sky' × 0.55. Default 'weather'.
        */
       pvForecast: z.enum(['weather', 'persistence', 'clear-sky', 'open-meteo']).default('weather'),
-      /** The Open-Meteo forecast API (pvForecast: 'open-meteo'): where the panels are. Free, no key. */
+      /** The Open-Meteo forecast API (pvForecast: 'open-meteo'): where the panels are. Free, no key. Absent = defaults (the site's location). */
       openMeteo: z
         .strictObject({
-          /** Latitude of the site, degrees north, −90…90. */
-          latitude: z.number().min(-90).max(90),
-          /** Longitude of the site, degrees east, −180…180. */
-          longitude: z.number().min(-180).max(180),
+          /** Latitude of the panels, degrees north, −90…90. Default: location.latitude. */
+          latitude: z.number().min(-90).max(90).optional(),
+          /** Longitude of the panels, degrees east, −180…180. Default: location.longitude. */
+          longitude: z.number().min(-180).max(180).optional(),
           /**
            * The panels' plane: the forecast is then the irradiance on it (Open-Meteo's global_tilted_irradiance) instead
            * of the horizontal GHI. Tilt from horizontal 0–90°, azimuth 0 south, −90 east, 90 west, ±180 north.
@@ -294,6 +308,12 @@ export const SiteConfigSchema = z.strictObject({
           baseUrl: z.url({ protocol: /^https?$/ }).optional(),
         })
         .optional(),
+      /**
+       * Household consumption per year the load forecast assumes until the site's own history takes
+       * over (the standard profile, shaped in the site's local time, answers every slot with no recorded
+       * week behind it), kWh ≥ 0. Default 4000. (simulation.annualLoadKWh sizes the simulator's household only.)
+       */
+      annualLoadKWh: nonNegW.default(4000),
       /** Weeks of the site's own base-load history the load forecast averages, 1–12. Default 4. */
       loadHistoryWeeks: z.number().int().min(1).max(12).default(4),
       /** The supply contract: spot (EUR/MWh) → EUR/kWh paid and earned. Defaults: a Belgian dynamic contract. */
@@ -327,7 +347,7 @@ export const SiteConfigSchema = z.strictObject({
   /** The simulated world the simulated devices live in. */
   simulation: z
     .strictObject({
-      /** Household consumption per year, kWh, shaped by a standard daily profile. Default 4000. */
+      /** The simulated household's consumption per year, kWh, shaped by a standard daily profile. Default 4000. (The optimiser's own is optimizer.annualLoadKWh.) */
       annualLoadKWh: nonNegW.default(4000),
       /** Hourly weather CSV (shortwave_radiation column); default: the bundled Belgian data; "clear-sky" for a model. */
       weatherCsv: z.string().default('bundled'),

@@ -80,7 +80,7 @@ export function resolveSiteConfig(input: unknown, source = 'config'): SiteConfig
     problems.push(`  grid.meter.driver: devices[${real}] is a real device (${cfg.devices[real]?.driver.type}); the grid meter must be a real one too (grid.meter.driver: sunspec or modbus)`);
   }
   if (cfg.optimizer.prices === 'entsoe' && !cfg.optimizer.entsoe) problems.push('  optimizer.entsoe: prices "entsoe" needs optimizer.entsoe.securityToken');
-  if (cfg.optimizer.pvForecast === 'open-meteo' && !cfg.optimizer.openMeteo) problems.push('  optimizer.openMeteo: pvForecast "open-meteo" needs optimizer.openMeteo.latitude and .longitude');
+  // pvForecast 'open-meteo' needs no optimizer.openMeteo: its place defaults to `location`.
   const siteNodeId = cfg.siteNodeId ?? siteNodeIdFor(cfg.serial);
   if (seen.has(siteNodeId)) problems.push(`  siteNodeId: "${siteNodeId}" is also a device nodeId`);
   if (included !== 'all') {

@@ -27,6 +27,8 @@ export interface SiteView {
   remoteSignal: { isEnabled: boolean; fallbackTimeoutS: number; includedDevices: 'all' | string[] };
   /** Local default policy per component (used at start, after the watchdog and after `fallback`). */
   defaults: SiteConfig['defaults'];
+  /** Where the site is (degrees north / east) and the IANA time zone its days and hours are counted in (the UI shows times in it). */
+  location: { latitude: number; longitude: number; timeZone: string };
   devices: DeviceView[];
   /** The configuration as a config file would hold it (secrets redacted); it validates as is. */
   config: Record<string, unknown>;
@@ -89,6 +91,7 @@ export function siteView(site: SiteConfig): SiteView {
       includedDevices: site.remoteSignal.includedDevices,
     },
     defaults: { ...site.defaults },
+    location: { latitude: site.location.latitude, longitude: site.location.longitude, timeZone: site.location.timeZone },
     devices: site.devices.map((d) => ({ nodeId: d.nodeId, name: d.name, group: d.group, isRemoteEnabled: d.isRemoteEnabled, ...ratingsOf(d) })),
     config: configInputOf(site),
   };

@@ -4,7 +4,7 @@
 import { FakeClock } from '../../src/core/clock.ts';
 import { Controller, type CycleRecord } from '../../src/control/controller.ts';
 import { createSimulatedSite, type SimulatedSite } from '../../src/devices/simulated/simulated-site.ts';
-import type { Weather } from '../../src/devices/simulated/weather.ts';
+import type { Weather } from '../../src/environment/weather.ts';
 import { CostService, syncPlanner, type CostServiceOptions } from '../../src/optimizer/cost-service.ts';
 import { WeatherPvForecast } from '../../src/optimizer/forecast/pv-forecast.ts';
 import { loadSolver } from '../../src/optimizer/planner/highs-runner.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runBacktestCommand } from '../../src/cli/commands/backtest.ts';
 import { memoryIo, UsageError } from '../../src/cli/io.ts';
-import { loadWeather } from '../../src/devices/simulated/weather.ts';
+import { loadWeather } from '../../src/environment/weather.ts';
 import { localPeriod, runBacktest } from '../../src/optimizer/backtest/run-backtest.ts';
 import { loadBundledPrices } from '../../src/optimizer/prices/price-file.ts';
 import { loadSiteConfigFile, resolveSiteConfig } from '../../src/site/site-config.ts';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { runBacktestCommand } from '../../src/cli/commands/backtest.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { GridpilotError } from '../../src/core/errors.ts';
-import { loadWeather } from '../../src/devices/simulated/weather.ts';
+import { loadWeather } from '../../src/environment/weather.ts';
 import { ArchivedNwpPvForecast, archivedIrradianceAt, parseForecastArchiveCsv } from '../../src/optimizer/forecast/forecast-archive.ts';
 import { pvPowerFromIrradianceW } from '../../src/optimizer/forecast/pv-forecast.ts';
 

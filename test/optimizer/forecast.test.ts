@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LoadProfile } from '../../src/devices/simulated/load-profile.ts';
-import { clearSkyIrradianceWm2 } from '../../src/devices/simulated/clear-sky.ts';
-import type { Weather } from '../../src/devices/simulated/weather.ts';
+import { LoadProfile } from '../../src/environment/load-profile.ts';
+import { clearSkyIrradianceWm2 } from '../../src/environment/clear-sky.ts';
+import type { Weather } from '../../src/environment/weather.ts';
 import { HistoryLoadForecast, ProfileLoadForecast, RecordedLoadHistory } from '../../src/optimizer/forecast/load-forecast.ts';
 import { ClearSkyPvForecast, PersistencePvForecast, WeatherPvForecast } from '../../src/optimizer/forecast/pv-forecast.ts';
 

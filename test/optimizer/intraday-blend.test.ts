@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearSkyIrradianceWm2 } from '../../src/devices/simulated/clear-sky.ts';
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../src/devices/simulated/local-time.ts';
-import type { Weather } from '../../src/devices/simulated/weather.ts';
+import { clearSkyIrradianceWm2 } from '../../src/environment/clear-sky.ts';
+import { toLocalTime, wallTimeToUtcMs } from '../../src/core/local-time.ts';
+import type { Weather } from '../../src/environment/weather.ts';
 import { BLEND_LEADS_H, blendAt, fitIntradayBlend, type BlendObservation } from '../../src/optimizer/forecast/intraday-blend.ts';
 import { PersistencePvForecast } from '../../src/optimizer/forecast/pv-forecast.ts';
+
+const toBrusselsTime = (ms: number) => toLocalTime(ms, 'Europe/Brussels');
+const brusselsWallTimeToUtcMs = (day: number, minute: number) => wallTimeToUtcMs(day, minute, 'Europe/Brussels');
 
 const HOUR = 3_600_000;
 const near = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearSkyIrradianceWm2 } from '../../src/devices/simulated/clear-sky.ts';
-import { loadWeather } from '../../src/devices/simulated/weather.ts';
+import { clearSkyIrradianceWm2 } from '../../src/environment/clear-sky.ts';
+import { loadWeather } from '../../src/environment/weather.ts';
 import { BucketMeans } from '../../src/optimizer/forecast/bucket-means.ts';
 import { meanOver } from '../../src/optimizer/forecast/forecast-request.ts';
 import { MeasuredSky } from '../../src/optimizer/forecast/measured-sky.ts';

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
 import { GridpilotError } from '../../src/core/errors.ts';
 import { CostService, syncPlanner } from '../../src/optimizer/cost-service.ts';
+import { openMeteoPlace } from '../../src/optimizer/site-location.ts';
 import { pvForecastFor } from '../../src/optimizer/cost-wiring.ts';
 import { fetchOpenMeteoForecast, forecastIrradianceOver, parseOpenMeteoForecast } from '../../src/optimizer/forecast/open-meteo.ts';
 import { ClearSkyPvForecast, pvPowerFromIrradianceW } from '../../src/optimizer/forecast/pv-forecast.ts';
@@ -215,8 +216,12 @@ void describe('Open-Meteo forecast: over HTTP', () => {
 });
 
 void describe('Open-Meteo forecast: configuration', () => {
-  void it('needs the place; refuses a bad one with its path', () => {
-    assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo' } }), /optimizer\.openMeteo: pvForecast "open-meteo" needs optimizer\.openMeteo\.latitude and \.longitude/);
+  void it('takes the place from location unless told another; refuses a bad one with its path', () => {
+    const lisbon = resolveSiteConfig({ serial: 'X1', location: { latitude: 38.72, longitude: -9.14, timeZone: 'Europe/Lisbon' }, optimizer: { pvForecast: 'open-meteo' } });
+    assert.deepEqual(openMeteoPlace(lisbon), { latitude: 38.72, longitude: -9.14 });
+    assert.ok(pvForecastFor(lisbon, {}) instanceof WeatherServicePvForecast);
+    const panelsElsewhere = resolveSiteConfig({ serial: 'X1', location: { latitude: 38.72, longitude: -9.14, timeZone: 'Europe/Lisbon' }, optimizer: { openMeteo: { latitude: 38.8 } } });
+    assert.deepEqual(openMeteoPlace(panelsElsewhere), { latitude: 38.8, longitude: -9.14 });
     assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 91, longitude: 4 } } }), /optimizer\.openMeteo\.latitude/);
     assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 50, longitude: 4, refreshMin: 1 } } }), /optimizer\.openMeteo\.refreshMin/);
     assert.throws(() => resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'open-meteo', openMeteo: { latitude: 50, longitude: 4, baseUrl: 'ftp://x' } } }), /optimizer\.openMeteo\.baseUrl/);

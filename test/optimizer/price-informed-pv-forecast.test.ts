@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../src/devices/simulated/local-time.ts';
-import { clearSkyIrradianceWm2 } from '../../src/devices/simulated/clear-sky.ts';
-import type { Weather } from '../../src/devices/simulated/weather.ts';
+import { toLocalTime, wallTimeToUtcMs } from '../../src/core/local-time.ts';
+import { clearSkyIrradianceWm2 } from '../../src/environment/clear-sky.ts';
+import type { Weather } from '../../src/environment/weather.ts';
 import { middayPriceDipEurPerMwh, PriceInformedPvForecast } from '../../src/optimizer/forecast/price-informed-pv-forecast.ts';
 import { PersistencePvForecast } from '../../src/optimizer/forecast/pv-forecast.ts';
 import { CostService, syncPlanner } from '../../src/optimizer/cost-service.ts';
@@ -12,6 +12,9 @@ import { solvePlan } from '../../src/optimizer/planner/solve-plan.ts';
 import { dayAheadKnownUntilMs, StaticPriceProvider } from '../../src/optimizer/prices/price-provider.ts';
 import { priceSeriesEndMs, type PriceSeries } from '../../src/optimizer/prices/price-series.ts';
 import { loadSiteConfigFile } from '../../src/site/site-config.ts';
+
+const toBrusselsTime = (ms: number) => toLocalTime(ms, 'Europe/Brussels');
+const brusselsWallTimeToUtcMs = (day: number, minute: number) => wallTimeToUtcMs(day, minute, 'Europe/Brussels');
 
 const HOUR = 3_600_000;
 const system = { ratedPowerW: 1e6, peakPowerW: 10_000 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadWeather } from '../../src/devices/simulated/weather.ts';
+import { loadWeather } from '../../src/environment/weather.ts';
 import { meanOver } from '../../src/optimizer/forecast/forecast-request.ts';
 import { MeasuredSky } from '../../src/optimizer/forecast/measured-sky.ts';
 import type { IrradianceForecast } from '../../src/optimizer/forecast/open-meteo.ts';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { GridpilotError } from '../../core/errors.ts';
-import { loadWeather } from '../../devices/simulated/weather.ts';
+import { loadWeather } from '../../environment/weather.ts';
 import { backtestJson, backtestTable } from '../../optimizer/backtest/report.ts';
 import { localPeriod, REGIMES, runBacktest, type Regime } from '../../optimizer/backtest/run-backtest.ts';
 import { ArchivedNwpPvForecast, loadForecastArchive } from '../../optimizer/forecast/forecast-archive.ts';
@@ -62,9 +62,11 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
   try {
     const siteSource = flags.site ?? REFERENCE_SITE_PATH;
     const site = loadSiteConfigFile(siteSource);
+    // The dates are the site's local days (the reference site's: Europe/Brussels).
+    period = localPeriod(flags.from, flags.to, site.location.timeZone);
     const prices = flags.prices ? loadPriceFile(flags.prices) : loadBundledPrices();
     const weather = loadWeather(flags.weather ?? 'bundled');
-    const costPvForecast = flags.pvForecast ? new ArchivedNwpPvForecast(weather, loadForecastArchive(flags.pvForecast), { location: siteLocation(site) }) : undefined;
+    const costPvForecast = flags.pvForecast ? new ArchivedNwpPvForecast(weather, loadForecastArchive(flags.pvForecast), { location: siteLocation(site), timeZone: site.location.timeZone }) : undefined;
     const tariff = site.optimizer.tariff;
     let lastReported = '';
     const result = await runBacktest({
@@ -113,7 +115,7 @@ export function registerBacktest(program: Command, run: (action: () => Promise<n
     .description(
       'Replays a period of day-ahead prices and weather through the simulated site with the real controller on a\n' +
         'fake clock, once per regime: no control, self_consumption, cost (honest forecasts only) and perfect\n' +
-        'foresight, and prints what each costs (docs/backtest.md). Dates are Brussels local days, inclusive.',
+        'foresight, and prints what each costs (docs/backtest.md). Dates are local days of the site (its location.timeZone), inclusive.',
     )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (inclusive)')

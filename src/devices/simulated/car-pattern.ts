@@ -1,6 +1,6 @@
-import { brusselsWallTimeToUtcMs, MS_PER_MIN, toBrusselsTime } from './local-time.ts';
+import { localDayIndexOf, MS_PER_MIN, wallTimeToUtcMs } from '../../core/local-time.ts';
 
-/** One recurring visit of the simulated car (Brussels local time). */
+/** One recurring visit of the simulated car (local time of the site's zone). */
 export interface CarVisit {
   /** Local weekdays the car arrives on, 0 = Sunday … 6 = Saturday. */
   weekdays: readonly number[];
@@ -47,12 +47,12 @@ export function validateCarPattern(pattern: CarPattern): void {
 }
 
 /** The first visit arriving in (`afterMs`, `untilMs`], or null. O(days spanned) at worst. */
-export function findNextArrival(pattern: CarPattern, afterMs: number, untilMs: number): CarStay | null {
+export function findNextArrival(pattern: CarPattern, afterMs: number, untilMs: number, timeZone = 'Europe/Brussels'): CarStay | null {
   if (pattern.length === 0 || untilMs <= afterMs) return null;
-  const lastDay = toBrusselsTime(untilMs).localDayIndex;
-  for (let day = toBrusselsTime(afterMs).localDayIndex; day <= lastDay; day++) {
+  const lastDay = localDayIndexOf(untilMs, timeZone);
+  for (let day = localDayIndexOf(afterMs, timeZone); day <= lastDay; day++) {
     let best: CarStay | null = null;
-    for (const stay of staysOfDay(pattern, day)) {
+    for (const stay of staysOfDay(pattern, day, timeZone)) {
       if (stay.arrivalMs > afterMs && stay.arrivalMs <= untilMs && (best === null || stay.arrivalMs < best.arrivalMs)) best = stay;
     }
     if (best) return best;
@@ -61,23 +61,23 @@ export function findNextArrival(pattern: CarPattern, afterMs: number, untilMs: n
 }
 
 /** The visit in progress at `ms` (arrival ≤ ms < departure), or null. */
-export function findStayAt(pattern: CarPattern, ms: number): CarStay | null {
-  const today = toBrusselsTime(ms).localDayIndex;
+export function findStayAt(pattern: CarPattern, ms: number, timeZone = 'Europe/Brussels'): CarStay | null {
+  const today = localDayIndexOf(ms, timeZone);
   let found: CarStay | null = null;
   for (const day of [today - 1, today]) {
-    for (const stay of staysOfDay(pattern, day)) {
+    for (const stay of staysOfDay(pattern, day, timeZone)) {
       if (stay.arrivalMs <= ms && ms < stay.departureMs && (found === null || stay.arrivalMs > found.arrivalMs)) found = stay;
     }
   }
   return found;
 }
 
-function staysOfDay(pattern: CarPattern, localDayIndex: number): CarStay[] {
+function staysOfDay(pattern: CarPattern, localDayIndex: number, timeZone: string): CarStay[] {
   const weekday = (((localDayIndex + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
   return pattern
     .filter((v) => v.weekdays.includes(weekday))
     .map((v) => {
-      const arrivalMs = brusselsWallTimeToUtcMs(localDayIndex, v.arriveMin);
+      const arrivalMs = wallTimeToUtcMs(localDayIndex, v.arriveMin, timeZone);
       return { arrivalMs, departureMs: arrivalMs + v.stayMin * MS_PER_MIN, energyNeededWh: v.energyNeededWh, maxPhases: v.maxPhases ?? 3 };
     });
 }

@@ -1,7 +1,7 @@
 import { GridpilotError } from '../../core/errors.ts';
 import { MS_PER_H } from '../../core/units.ts';
 import type { DeviceOf } from '../../site/site-config.ts';
-import type { EvCharger, EvChargerReading } from '../capabilities.ts';
+import type { EvCharger, EvChargerReading, EvSessionNeed } from '../capabilities.ts';
 import { DEFAULT_CAR_PATTERN, findNextArrival, findStayAt, validateCarPattern, type CarPattern } from './car-pattern.ts';
 import type { SimWorld } from './sim-world.ts';
 
@@ -14,6 +14,8 @@ export type SimEvChargerConfig = Pick<
 export interface SimEvChargerOptions {
   /** Weekly routine of the simulated car; null = the car only comes via plugIn(). Default DEFAULT_CAR_PATTERN. */
   carPattern?: CarPattern | null;
+  /** IANA time zone the car pattern's weekdays and times are in. Default Europe/Brussels. */
+  timeZone?: string;
 }
 
 /** What plugIn() needs to know about the car. */
@@ -65,6 +67,7 @@ export class SimEvCharger implements EvCharger {
   readonly nodeId: string;
   private readonly config: SimEvChargerConfig;
   private readonly carPattern: CarPattern | null;
+  private readonly timeZone: string;
   private offeredA: number | null = null;
   private selectedPhases: 1 | 3;
   private car: SimCarState | null = null;
@@ -81,9 +84,10 @@ export class SimEvCharger implements EvCharger {
     this.config = { ...config };
     this.selectedPhases = config.phases;
     this.carPattern = options.carPattern === undefined ? DEFAULT_CAR_PATTERN : options.carPattern;
+    this.timeZone = options.timeZone ?? 'Europe/Brussels';
     if (this.carPattern) validateCarPattern(this.carPattern);
     this.lastMs = world.nowMs();
-    const stay = this.carPattern ? findStayAt(this.carPattern, this.lastMs) : null;
+    const stay = this.carPattern ? findStayAt(this.carPattern, this.lastMs, this.timeZone) : null;
     if (stay) this.arrive({ ...stay, source: 'pattern' });
   }
 
@@ -110,6 +114,16 @@ export class SimEvCharger implements EvCharger {
     this.settle();
     this.offeredA = currentA === null ? null : Math.min(currentA, this.config.maxCurrentA);
     this.selectedPhases = currentA === null ? this.config.phases : phases;
+  }
+
+  /**
+   * [EvCharger.sessionNeed] The simulated car tells everything: when it came, when it leaves (null
+   * for a plugIn() without departure) and the energy it still wants. null = no car.
+   */
+  sessionNeed(): EvSessionNeed | null {
+    this.settle();
+    const car = this.car;
+    return car ? { pluggedInAtMs: car.arrivalMs, departureMs: car.departureMs, energyNeededWh: car.energyNeededWh } : null;
   }
 
   /** Test hook: a car arrives now (replacing any car plugged in). */
@@ -169,7 +183,7 @@ export class SimEvCharger implements EvCharger {
     while (t < nowMs) {
       const car = this.car;
       if (!car) {
-        const next = this.carPattern ? findNextArrival(this.carPattern, t, nowMs) : null;
+        const next = this.carPattern ? findNextArrival(this.carPattern, t, nowMs, this.timeZone) : null;
         if (!next) break;
         t = next.arrivalMs;
         this.arrive({ ...next, source: 'pattern' });

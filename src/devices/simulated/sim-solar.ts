@@ -1,11 +1,12 @@
 import { GridpilotError } from '../../core/errors.ts';
+import { PV_PERFORMANCE_RATIO } from '../../environment/pv-model.ts';
 import type { DeviceOf } from '../../site/site-config.ts';
 import type { SolarInverter, SolarReading } from '../capabilities.ts';
 import { integrateEnergyWh } from './energy-integral.ts';
 import type { SimWorld } from './sim-world.ts';
 
-/** DC-to-AC performance ratio on global horizontal irradiance (orientation, temperature, wiring, inverter), 0–1. */
-export const PV_PERFORMANCE_RATIO = 0.8;
+/** DC-to-AC performance ratio (src/environment/pv-model.ts; re-exported for the simulator's users). */
+export { PV_PERFORMANCE_RATIO };
 
 /** The config a simulated inverter needs (a solar device of the site config). */
 export type SimSolarConfig = Pick<DeviceOf<'solar'>, 'nodeId' | 'ratedPowerW' | 'peakPowerW'>;

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
-import { LoadProfile } from './load-profile.ts';
-import { loadWeather, type Weather } from './weather.ts';
+import { LoadProfile } from '../../environment/load-profile.ts';
+import { loadWeather, type Weather } from '../../environment/weather.ts';
+import type { SiteEnvironment } from '../capabilities.ts';
 
 /** Options of {@link SimWorld}. */
 export interface SimWorldOptions {
@@ -10,6 +11,8 @@ export interface SimWorldOptions {
   annualLoadKWh?: number;
   /** Seed of the load noise (integer). Default 1. */
   seed?: number;
+  /** IANA time zone of the household's daily rhythm (the load profile). Default Europe/Brussels. */
+  timeZone?: string;
 }
 
 /** What the world looks like now (for tests, the demo and logs). */
@@ -34,7 +37,7 @@ export interface SimWorldSnapshot {
  * Devices that integrate world-dependent energy subscribe with {@link onBeforeChange} so they settle
  * up to the instant of a change with the old values.
  */
-export class SimWorld {
+export class SimWorld implements SiteEnvironment {
   readonly weather: Weather;
   readonly loadProfile: LoadProfile;
   private irradianceOverrideWm2: number | null = null;
@@ -50,7 +53,7 @@ export class SimWorld {
   ) {
     const weather = options.weather ?? 'bundled';
     this.weather = typeof weather === 'string' ? loadWeather(weather) : weather;
-    this.loadProfile = new LoadProfile({ annualLoadKWh: options.annualLoadKWh ?? 4000, seed: options.seed ?? 1 });
+    this.loadProfile = new LoadProfile({ annualLoadKWh: options.annualLoadKWh ?? 4000, seed: options.seed ?? 1, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
   }
 
   /** Clock time, Unix ms. */

@@ -7,7 +7,7 @@ import { SimGridMeter } from './sim-grid-meter.ts';
 import { SimSolar } from './sim-solar.ts';
 import { SimSwitch } from './sim-switch.ts';
 import { SimWorld } from './sim-world.ts';
-import type { Weather } from './weather.ts';
+import type { Weather } from '../../environment/weather.ts';
 
 export interface SimulatedSiteOptions {
   /** Weather to use instead of `site.simulation.weatherCsv` (e.g. a fixed test weather). */
@@ -43,9 +43,10 @@ export function createSimulatedSite(site: SiteConfig, clock: Clock, options: Sim
     weather: options.weather ?? site.simulation.weatherCsv,
     annualLoadKWh: site.simulation.annualLoadKWh,
     seed: site.simulation.seed,
+    timeZone: site.location.timeZone,
   });
   const byNodeId = <T extends { nodeId: string }>(devices: T[]) => new Map(devices.map((d) => [d.nodeId, d]));
-  const carOptions = options.carPattern === undefined ? {} : { carPattern: options.carPattern };
+  const carOptions = { timeZone: site.location.timeZone, ...(options.carPattern === undefined ? {} : { carPattern: options.carPattern }) };
 
   const solar = byNodeId(devicesOf(site, 'solar').map((d) => new SimSolar(world, d)));
   const storage = byNodeId(devicesOf(site, 'storage').map((d) => new SimBattery(world, d)));

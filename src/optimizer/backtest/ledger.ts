@@ -1,8 +1,8 @@
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { localDateOf, localDayIndexOf } from '../../core/local-time.ts';
 import { exportPriceEurPerKwh, importPriceEurPerKwh, type Tariff } from '../prices/tariff.ts';
 import { priceAtEurPerMwh, type PriceSeries } from '../prices/price-series.ts';
 
-/** One local (Brussels) day of a backtest regime. */
+/** One local day (the site's time zone) of a backtest regime. */
 export interface DayLedger {
   /** Local date, YYYY-MM-DD. */
   date: string;
@@ -30,12 +30,14 @@ export class Ledger {
   constructor(
     private readonly prices: PriceSeries,
     private readonly tariff: Tariff,
+    /** IANA time zone the days are counted in (the site's). Default Europe/Brussels. */
+    private readonly timeZone = 'Europe/Brussels',
   ) {}
 
   /** Adds a step of `durationMs` from `atMs` at grid power `gridW` (+ import) and battery power `storageW` (+ charge). */
   add(atMs: number, gridW: number, durationMs: number, storageW = 0): void {
-    const local = toBrusselsTime(atMs);
-    if (!this.day || this.day.index !== local.localDayIndex) this.openDay(local.localDayIndex);
+    const localDay = localDayIndexOf(atMs, this.timeZone);
+    if (!this.day || this.day.index !== localDay) this.openDay(localDay);
     const day = this.day as NonNullable<typeof this.day>;
     const spot = priceAtEurPerMwh(this.prices, atMs);
     if (spot === undefined) throw new RangeError(`no price for ${new Date(atMs).toISOString()}`);
@@ -61,9 +63,8 @@ export class Ledger {
   }
 
   private openDay(index: number): void {
-    const fromMs = brusselsWallTimeToUtcMs(index, 0);
     const day = {
-      date: new Date(fromMs + 12 * 3_600_000).toISOString().slice(0, 10),
+      date: localDateOf(index),
       billEur: this.tariff.fixedFeesEurPerDay,
       importKwh: 0,
       exportKwh: 0,

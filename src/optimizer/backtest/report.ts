@@ -1,5 +1,5 @@
 // How a backtest is shown: a table for people, one JSON object for scripts (docs/backtest.md).
-import { toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { localDateOf, localDayIndexOf } from '../../core/local-time.ts';
 import { devicesOf, type SiteConfig } from '../../site/site-config.ts';
 import type { Tariff } from '../prices/tariff.ts';
 import { REGIMES, type BacktestResult, type Regime } from './run-backtest.ts';
@@ -17,8 +17,8 @@ export interface BacktestMeta {
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const r1 = (x: number): number => Math.round(x * 10) / 10;
-/** The Brussels local date of an instant, YYYY-MM-DD. */
-const localDate = (ms: number): string => new Date(toBrusselsTime(ms).localDayIndex * 86_400_000).toISOString().slice(0, 10);
+/** The local date of an instant in the site's time zone, YYYY-MM-DD. */
+const localDateIn = (timeZone: string) => (ms: number): string => localDateOf(localDayIndexOf(ms, timeZone));
 
 /**
  * The JSON output: the four costs (EUR, comparable: bill + battery wear − value of the energy
@@ -29,6 +29,7 @@ export function backtestJson(result: BacktestResult, meta: BacktestMeta): Record
     const x = result.regimes[r];
     return x ? r2(x.costEur) : null;
   };
+  const localDate = localDateIn(meta.site.location.timeZone);
   return {
     from: localDate(result.fromMs),
     to: localDate(result.toMs - 1),
@@ -86,6 +87,7 @@ export function siteSummary(site: SiteConfig): string {
 
 /** The table for people (Markdown, so it pastes into docs). */
 export function backtestTable(result: BacktestResult, meta: BacktestMeta): string[] {
+  const localDate = localDateIn(meta.site.location.timeZone);
   const t = meta.tariff;
   const lines: string[] = [
     `Backtest ${localDate(result.fromMs)} … ${localDate(result.toMs - 1)} (${result.days} days): ${siteSummary(meta.site)}`,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { MS_PER_H } from '../../core/units.ts';
 import { GridpilotError } from '../../core/errors.ts';
-import { clearSkyIrradianceWm2 } from '../../devices/simulated/clear-sky.ts';
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { clearSkyIrradianceWm2 } from '../../environment/clear-sky.ts';
+import { localDayIndexOf, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { meanOver, type ForecastRequest } from './forecast-request.ts';
 import { PersistencePvForecast, threeScenarios, type MeasuredIrradiance, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
 
@@ -165,12 +165,12 @@ export class ArchivedNwpPvForecast extends PersistencePvForecast {
 
   /** Standard deviation of (measured − archived day-1) daily index over the 60 local days before the issue day. */
   private errorSd(issuedAtMs: number): number {
-    const today = toBrusselsTime(issuedAtMs).localDayIndex;
+    const today = localDayIndexOf(issuedAtMs, this.timeZone);
     if (this.spread?.day === today) return this.spread.sd;
     const errors: number[] = [];
     for (let day = today - 60; day < today; day++) {
-      const from = brusselsWallTimeToUtcMs(day, 0);
-      const to = brusselsWallTimeToUtcMs(day + 1, 0);
+      const from = wallTimeToUtcMs(day, 0, this.timeZone);
+      const to = wallTimeToUtcMs(day + 1, 0, this.timeZone);
       const measured = this.measuredIndexOver(from, to);
       let archived = 0;
       let clear = 0;

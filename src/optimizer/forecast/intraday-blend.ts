@@ -1,5 +1,5 @@
 import { MS_PER_H } from '../../core/units.ts';
-import { brusselsWallTimeToUtcMs } from '../../devices/simulated/local-time.ts';
+import { wallTimeToUtcMs } from '../../core/local-time.ts';
 
 /**
  * A learned intraday blend: the clear-sky index of the hour starting `lead` after the issue time is
@@ -84,14 +84,14 @@ export interface BlendSources {
 /**
  * The past cases of the `days` local days before `localDay`: issued on every whole hour 06:00–19:00
  * whose recent index is known, one observation per lead whose hour is over before `localDay` starts
- * (so nothing from the issue day itself is read) and had at least 10 Wh/m² of clear sky.
+ * (local days and hours in `timeZone`, the site's; so nothing from the issue day itself is read) and had at least 10 Wh/m² of clear sky.
  */
-export function sampleIntradayBlend(sources: BlendSources, localDay: number, days: number): BlendObservation[][] {
+export function sampleIntradayBlend(sources: BlendSources, localDay: number, days: number, timeZone = 'Europe/Brussels'): BlendObservation[][] {
   const observations: BlendObservation[][] = BLEND_LEADS_H.map(() => []);
-  const untilMs = brusselsWallTimeToUtcMs(localDay, 0);
+  const untilMs = wallTimeToUtcMs(localDay, 0, timeZone);
   for (let day = localDay - days; day < localDay; day++) {
     for (let hour = 6; hour <= 19; hour++) {
-      const t = brusselsWallTimeToUtcMs(day, hour * 60);
+      const t = wallTimeToUtcMs(day, hour * 60, timeZone);
       const recent = sources.recentAt(t);
       if (recent === null) continue;
       BLEND_LEADS_H.forEach((leadH, k) => {

@@ -1,4 +1,4 @@
-import type { LoadProfile } from '../../devices/simulated/load-profile.ts';
+import type { LoadProfile } from '../../environment/load-profile.ts';
 import { BucketMeans } from './bucket-means.ts';
 import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
 

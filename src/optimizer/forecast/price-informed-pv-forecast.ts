@@ -1,4 +1,4 @@
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { localDayIndexOf, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { priceAtEurPerMwh, type PriceSeries } from '../prices/price-series.ts';
 import type { ForecastRequest } from './forecast-request.ts';
 import { PersistencePvForecast, threeScenarios, type MeasuredIrradiance, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
@@ -26,16 +26,16 @@ const SHOULDERS: ReadonlyArray<readonly [number, number]> = [
 
 /**
  * The day-ahead price's midday dip of a local day, EUR/MWh: mean spot price 11:00–16:00 minus the mean
- * of 06:00–09:00 and 18:00–21:00 (Brussels time); null unless every hour of those windows is priced.
+ * of 06:00–09:00 and 18:00–21:00 (local time in `timeZone`, default Europe/Brussels); null unless every hour of those windows is priced.
  * The market clears on the solar production everyone forecasts, so a deep dip means a sunny day.
  */
-export function middayPriceDipEurPerMwh(spot: PriceSeries, localDayIndex: number): number | null {
+export function middayPriceDipEurPerMwh(spot: PriceSeries, localDayIndex: number, timeZone = 'Europe/Brussels'): number | null {
   const meanOf = ([fromH, toH]: readonly [number, number]): number | null => {
     let sum = 0;
     let n = 0;
     for (let h = fromH; h < toH; h++) {
       for (const minute of [0, 30]) {
-        const p = priceAtEurPerMwh(spot, brusselsWallTimeToUtcMs(localDayIndex, h * 60 + minute) + 1);
+        const p = priceAtEurPerMwh(spot, wallTimeToUtcMs(localDayIndex, h * 60 + minute, timeZone) + 1);
         if (p === undefined) return null;
         sum += p;
         n++;
@@ -92,11 +92,11 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
 
   /** Remembers the midday dip of every local day the prices cover whole. */
   observePrices(spot: PriceSeries): void {
-    const first = toBrusselsTime(spot.startMs).localDayIndex;
-    const last = toBrusselsTime(spot.startMs + spot.pricesEurPerMwh.length * spot.slotMs - 1).localDayIndex;
+    const first = localDayIndexOf(spot.startMs, this.timeZone);
+    const last = localDayIndexOf(spot.startMs + spot.pricesEurPerMwh.length * spot.slotMs - 1, this.timeZone);
     for (let day = first; day <= last; day++) {
       if (this.dips.has(day)) continue;
-      const dip = middayPriceDipEurPerMwh(spot, day);
+      const dip = middayPriceDipEurPerMwh(spot, day, this.timeZone);
       if (dip !== null) this.dips.set(day, dip);
     }
     // Bounded memory: a year of days.
@@ -105,7 +105,7 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
 
   /** The fitted line as known on the local day of `issuedAtMs` (days before it only), or null. */
   lineAt(issuedAtMs: number): { a: number; b: number } | null {
-    const today = toBrusselsTime(issuedAtMs).localDayIndex;
+    const today = localDayIndexOf(issuedAtMs, this.timeZone);
     if (this.fit?.day === today) return this.fit.line;
     const xs: number[] = [];
     const ys: number[] = [];
@@ -114,7 +114,7 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
       if (dip === undefined) continue;
       let k = this.measured.get(day);
       if (k === undefined) {
-        k = this.measuredIndexOver(brusselsWallTimeToUtcMs(day, 0), brusselsWallTimeToUtcMs(day + 1, 0));
+        k = this.measuredIndexOver(wallTimeToUtcMs(day, 0, this.timeZone), wallTimeToUtcMs(day + 1, 0, this.timeZone));
         this.measured.set(day, k);
       }
       if (k === null) continue;
@@ -147,7 +147,7 @@ export class PriceInformedPvForecast extends PersistencePvForecast {
   }
 
   protected override expectedIndexAt(ms: number, issuedAtMs: number): number | null {
-    const dip = this.dips.get(toBrusselsTime(ms).localDayIndex);
+    const dip = this.dips.get(localDayIndexOf(ms, this.timeZone));
     if (dip === undefined) return null;
     const line = this.lineAt(issuedAtMs);
     return line ? Math.min(1.1, Math.max(0.05, line.a + line.b * dip)) : null;

@@ -1,9 +1,9 @@
 import { MS_PER_H } from '../../core/units.ts';
-import { BELGIUM_LOCATION, clearSkyIrradianceWm2, type GeoLocation } from '../../devices/simulated/clear-sky.ts';
-import { PV_PERFORMANCE_RATIO } from '../../devices/simulated/sim-solar.ts';
-import type { Weather } from '../../devices/simulated/weather.ts';
+import { BELGIUM_LOCATION, clearSkyIrradianceWm2, type GeoLocation } from '../../environment/clear-sky.ts';
+import { PV_PERFORMANCE_RATIO, STC_IRRADIANCE_WM2 } from '../../environment/pv-model.ts';
+import type { Weather } from '../../environment/weather.ts';
 import type { PriceSeries } from '../prices/price-series.ts';
-import { toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { localDayIndexOf } from '../../core/local-time.ts';
 import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
 import { BLEND_LEADS_H, blendAt, fitIntradayBlend, sampleIntradayBlend, type BlendFit } from './intraday-blend.ts';
 
@@ -83,15 +83,15 @@ export function threeScenarios(index: readonly number[], priorWeight: readonly n
   ];
 }
 
-/** Irradiance (GHI, W/m²) → AC power, the simulator's model: peak × G/1000 × 0.8, at most the rating. */
+/** Irradiance (GHI, W/m²) → AC power, the PV model (src/environment/pv-model.ts) the simulator also produces by: peak × G/1000 × 0.8, at most the rating. */
 export function pvPowerFromIrradianceW(system: PvSystem, irradianceWm2: number): number {
   const peak = system.peakPowerW ?? system.ratedPowerW;
-  return Math.min(system.ratedPowerW, Math.max(0, (peak * irradianceWm2 * PV_PERFORMANCE_RATIO) / 1000));
+  return Math.min(system.ratedPowerW, Math.max(0, (peak * irradianceWm2 * PV_PERFORMANCE_RATIO) / STC_IRRADIANCE_WM2));
 }
 
 /** The same model backwards, below the rating: AC power of panels with DC peak `peakW` → the GHI it takes, W/m² ≥ 0. */
 export function irradianceFromPvPowerWm2(peakW: number, powerW: number): number {
-  return (Math.max(0, powerW) * 1000) / (peakW * PV_PERFORMANCE_RATIO);
+  return (Math.max(0, powerW) * STC_IRRADIANCE_WM2) / (peakW * PV_PERFORMANCE_RATIO);
 }
 
 function forecastFrom(irradianceWm2: (ms: number) => number, system: PvSystem, request: ForecastRequest): number[] {
@@ -160,6 +160,8 @@ export interface PersistencePvForecastOptions {
   learnedBlendDays?: number;
   /** Where the site is: the clear sky the index is measured against and forecast from. Default Brussels. */
   location?: GeoLocation;
+  /** IANA time zone the forecast's days are counted in (the learned blend is refitted once a local day). Default Europe/Brussels. */
+  timeZone?: string;
 }
 
 /**
@@ -198,6 +200,7 @@ export class PersistencePvForecast implements PvForecast {
   private blendFit: { day: number; fit: BlendFit | null } | null = null;
   /** Where the site is (the clear sky). */
   protected readonly location: GeoLocation;
+  protected readonly timeZone: string;
 
   constructor(
     protected readonly actual: MeasuredIrradiance,
@@ -212,6 +215,7 @@ export class PersistencePvForecast implements PvForecast {
     this.intradayBlend = options.intradayBlend ?? 'fixed';
     this.learnedBlendDays = Math.max(7, Math.floor(options.learnedBlendDays ?? 60));
     this.location = options.location ?? BELGIUM_LOCATION;
+    this.timeZone = options.timeZone ?? 'Europe/Brussels';
   }
 
   /**
@@ -269,7 +273,7 @@ export class PersistencePvForecast implements PvForecast {
 
   /** The learned intraday blend for the local day of `issuedAtMs` (fitted once a day on the days before it), or null. */
   private learnedBlendAt(issuedAtMs: number): BlendFit | null {
-    const day = toBrusselsTime(issuedAtMs).localDayIndex;
+    const day = localDayIndexOf(issuedAtMs, this.timeZone);
     if (this.blendFit?.day === day) return this.blendFit.fit;
     const observations = sampleIntradayBlend(
       {
@@ -279,6 +283,7 @@ export class PersistencePvForecast implements PvForecast {
       },
       day,
       this.learnedBlendDays,
+      this.timeZone,
     );
     const fit = fitIntradayBlend(observations);
     this.blendFit = { day, fit };

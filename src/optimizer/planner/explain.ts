@@ -1,4 +1,4 @@
-import { toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { toLocalTime } from '../../core/local-time.ts';
 import { slotCountOf, slotRules, terminalValueEurPerKwh, windowSlots, type PlanProblem } from './plan-problem.ts';
 import type { Schedule, ScheduleOutcome } from './schedule.ts';
 import type { PlanSlot } from './site-plan.ts';
@@ -12,8 +12,9 @@ export function explainPlan(p: PlanProblem, s: Schedule, o: ScheduleOutcome): Ar
   const pi = p.importPriceEurPerKwh;
   const pe = p.exportPriceEurPerKwh;
   const eur = (v: number): string => `${v.toFixed(2)} €/kWh`;
+  const timeZone = p.timeZone ?? 'Europe/Brussels';
   const clock = (t: number): string => {
-    const hour = toBrusselsTime(p.startMs + t * p.slotMs).hourOfDay;
+    const hour = toLocalTime(p.startMs + t * p.slotMs, timeZone).hourOfDay;
     return `${String(Math.floor(hour)).padStart(2, '0')}:${String(Math.round((hour % 1) * 60) % 60).padStart(2, '0')}`;
   };
   /** Price the site pays (or earns) at the margin in slot t: export if it exports, else import. */

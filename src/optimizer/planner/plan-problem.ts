@@ -32,6 +32,8 @@ export interface PlanProblem {
   knownPricesUntilMs?: number;
   /** Fixed fees, EUR/day (tariff), added to every cost reported; no effect on decisions. Default 0. */
   fixedFeesEurPerDay?: number;
+  /** IANA time zone the plan's reasons tell times in (the site's). Default Europe/Brussels. */
+  timeZone?: string;
   /** Penalty for each kWh of unmet need (heat pump, relay, EV), EUR/kWh. Default 1.0 (far above any price, below a limit breach). */
   shortfallPenaltyEurPerKwh?: number;
   /** Penalty for each kWh over the import or export limit (only when nothing else can avoid it), EUR/kWh. Default 10. */

@@ -1,5 +1,5 @@
 import { GridpilotError } from '../../core/errors.ts';
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { localDayIndexOf, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { devicesOf, hardExportLimitW, hardImportLimitW, type SiteConfig } from '../../site/site-config.ts';
 import type { LoadForecast } from '../forecast/load-forecast.ts';
 import type { PvForecast } from '../forecast/pv-forecast.ts';
@@ -114,7 +114,7 @@ export function heatPumpEnergyPerDayWh(ratedPowerW: number, meanTemperatureC: nu
 /**
  * Builds the planner's problem for a configured site: prices through the tariff on the slot grid,
  * forecasts per slot, device ratings from the config, state from the executor, needs per local
- * (Brussels) day. Throws a GridpilotError when no price covers the current slot.
+ * day (the site's time zone, site.location.timeZone). Throws a GridpilotError when no price covers the current slot.
  */
 export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
   const { site, nowMs } = inputs;
@@ -137,7 +137,7 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
   const prices = applyTariff(spot, inputs.tariff ?? BELGIAN_DYNAMIC_TARIFF);
   const request = { issuedAtMs: nowMs, fromMs: startMs, slotMs, slotCount: n };
   const state = inputs.state ?? {};
-  const days = localDays(startMs, endMs);
+  const days = localDays(startMs, endMs, site.location.timeZone);
   const temperature = inputs.temperatureC ?? (() => 10);
 
   const onOffOf = (group: 'heat_pump' | 'switched_load') =>
@@ -210,6 +210,7 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
     importLimitW: Math.max(1, hardImportLimitW(site) - site.grid.safetyMarginW),
     exportLimitW: Math.max(0, hardExportLimitW(site) - site.grid.safetyMarginW),
     fixedFeesEurPerDay: (inputs.tariff ?? BELGIAN_DYNAMIC_TARIFF).fixedFeesEurPerDay,
+    timeZone: site.location.timeZone,
     ...(priceSeriesEndMs(spot) > knownUntilMs ? { knownPricesUntilMs: knownUntilMs } : {}),
     storage: devicesOf(site, 'storage').map((d) => ({
       nodeId: d.nodeId,
@@ -242,13 +243,13 @@ export function buildPlanProblem(inputs: PlanInputs): PlanProblem {
 
 const withTiers = (tiers: TerminalTier[] | undefined): { terminalTiers?: TerminalTier[] } => (tiers ? { terminalTiers: tiers } : {});
 
-/** Local (Brussels) days overlapping [fromMs, toMs), as UTC instants. */
-function localDays(fromMs: number, toMs: number): Array<{ fromMs: number; untilMs: number }> {
+/** Local days (in `timeZone`) overlapping [fromMs, toMs), as UTC instants. */
+function localDays(fromMs: number, toMs: number, timeZone: string): Array<{ fromMs: number; untilMs: number }> {
   const out: Array<{ fromMs: number; untilMs: number }> = [];
-  for (let day = toBrusselsTime(fromMs).localDayIndex; ; day++) {
-    const dayStart = brusselsWallTimeToUtcMs(day, 0);
+  for (let day = localDayIndexOf(fromMs, timeZone); ; day++) {
+    const dayStart = wallTimeToUtcMs(day, 0, timeZone);
     if (dayStart >= toMs) break;
-    out.push({ fromMs: dayStart, untilMs: brusselsWallTimeToUtcMs(day + 1, 0) });
+    out.push({ fromMs: dayStart, untilMs: wallTimeToUtcMs(day + 1, 0, timeZone) });
   }
   return out;
 }

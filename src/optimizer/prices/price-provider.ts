@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { brusselsWallTimeToUtcMs, toBrusselsTime } from '../../devices/simulated/local-time.ts';
+import { toLocalTime, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { fetchEntsoeDayAheadPrices, type EntsoeFetchOptions } from './entsoe.ts';
 import { mergePriceSeries, priceSeriesEndMs, slicePriceSeries, type PriceSeries } from './price-series.ts';
 
@@ -16,18 +16,28 @@ export interface PriceProvider {
   readPrices(fromMs: number, toMs: number, signal?: AbortSignal): Promise<PriceSeries | null>;
 }
 
-/** Minutes after local midnight (Brussels) at which the next day's day-ahead prices are taken as known. Default 13:00. */
+/** Minutes after local midnight (the site's time zone) at which the next day's day-ahead prices are taken as known. Default 13:00. */
 export const DAY_AHEAD_PUBLICATION_MINUTE = 13 * 60;
 
 /**
- * End of the day-ahead prices known at `nowMs`, Unix ms: the end of tomorrow (Brussels local
- * midnight) from 13:00 local time on, else the end of today. EPEX SDAC publishes its results about
- * 12:45 CET; 13:00 leaves a margin. Used by backtests so a plan never sees prices before they exist.
+ * End of the day-ahead prices known at `nowMs`, Unix ms: the end of tomorrow (local midnight in
+ * `timeZone`, the site's; default Europe/Brussels) from 13:00 local time on, else the end of today.
+ * EPEX SDAC publishes its results about 12:45 CET; 13:00 leaves a margin. Counted in the site's own
+ * days (its plan's days), which for a site an hour off CET (Lisbon, Helsinki) is the market's within
+ * an hour. Used by backtests and replays so a plan never sees prices before they exist.
  */
-export function dayAheadKnownUntilMs(nowMs: number, publicationMinute = DAY_AHEAD_PUBLICATION_MINUTE): number {
-  const local = toBrusselsTime(nowMs);
+export function dayAheadKnownUntilMs(nowMs: number, publicationMinute = DAY_AHEAD_PUBLICATION_MINUTE, timeZone = 'Europe/Brussels'): number {
+  const local = toLocalTime(nowMs, timeZone);
   const days = local.hourOfDay * 60 >= publicationMinute ? 2 : 1;
-  return brusselsWallTimeToUtcMs(local.localDayIndex + days, 0);
+  return wallTimeToUtcMs(local.localDayIndex + days, 0, timeZone);
+}
+
+/** Options shared by the providers that answer like the market would at the clock's time. */
+export interface MarketTimeOptions {
+  /** Minutes after local midnight at which tomorrow's prices are known. Default {@link DAY_AHEAD_PUBLICATION_MINUTE}. */
+  publicationMinute?: number;
+  /** IANA time zone the days and the publication time are counted in (the site's). Default Europe/Brussels. */
+  timeZone?: string;
 }
 
 /**
@@ -37,12 +47,12 @@ export function dayAheadKnownUntilMs(nowMs: number, publicationMinute = DAY_AHEA
 export class StaticPriceProvider implements PriceProvider {
   constructor(
     private readonly series: PriceSeries,
-    private readonly options: { clock?: Clock; publicationMinute?: number } = {},
+    private readonly options: { clock?: Clock } & MarketTimeOptions = {},
   ) {}
 
   readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
     const clock = this.options.clock;
-    const until = clock ? Math.min(toMs, dayAheadKnownUntilMs(clock.now(), this.options.publicationMinute)) : toMs;
+    const until = clock ? Math.min(toMs, dayAheadKnownUntilMs(clock.now(), this.options.publicationMinute, this.options.timeZone)) : toMs;
     const slice = slicePriceSeries(this.series, fromMs, until);
     return Promise.resolve(slice.pricesEurPerMwh.length ? slice : null);
   }
@@ -91,13 +101,13 @@ export class EntsoePriceProvider implements PriceProvider {
   private lastFetchMs = -Infinity;
 
   constructor(
-    private readonly options: Omit<EntsoeFetchOptions, 'fromMs' | 'toMs' | 'signal'> & { clock: Clock; minFetchIntervalMs?: number },
+    private readonly options: Omit<EntsoeFetchOptions, 'fromMs' | 'toMs' | 'signal'> & { clock: Clock; minFetchIntervalMs?: number; timeZone?: string },
   ) {}
 
   async readPrices(fromMs: number, toMs: number, signal?: AbortSignal): Promise<PriceSeries | null> {
     const now = this.options.clock.now();
     const cachedEnd = this.cache ? priceSeriesEndMs(this.cache) : -Infinity;
-    const wantedEnd = Math.min(toMs, dayAheadKnownUntilMs(now));
+    const wantedEnd = Math.min(toMs, dayAheadKnownUntilMs(now, DAY_AHEAD_PUBLICATION_MINUTE, this.options.timeZone));
     if (cachedEnd < wantedEnd && now - this.lastFetchMs >= (this.options.minFetchIntervalMs ?? 15 * 60_000)) {
       this.lastFetchMs = now;
       const fetched = await fetchEntsoeDayAheadPrices({ ...this.options, fromMs, toMs: wantedEnd, ...(signal ? { signal } : {}) });
@@ -120,11 +130,11 @@ const REPLAY_SHIFT_MS = 364 * 86_400_000;
 export class ReplayPriceProvider implements PriceProvider {
   constructor(
     private readonly series: PriceSeries,
-    private readonly options: { clock: Clock; publicationMinute?: number },
+    private readonly options: { clock: Clock } & MarketTimeOptions,
   ) {}
 
   readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
-    const until = Math.min(toMs, dayAheadKnownUntilMs(this.options.clock.now(), this.options.publicationMinute));
+    const until = Math.min(toMs, dayAheadKnownUntilMs(this.options.clock.now(), this.options.publicationMinute, this.options.timeZone));
     if (until <= fromMs) return Promise.resolve(null);
     const first = this.series.startMs;
     const end = priceSeriesEndMs(this.series);

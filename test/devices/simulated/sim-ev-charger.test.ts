@@ -4,7 +4,7 @@ import { FakeClock } from '../../../src/core/clock.ts';
 import { DEFAULT_CAR_PATTERN, type CarPattern } from '../../../src/devices/simulated/car-pattern.ts';
 import { SimEvCharger, type SimEvChargerConfig } from '../../../src/devices/simulated/sim-ev-charger.ts';
 import { SimWorld } from '../../../src/devices/simulated/sim-world.ts';
-import { clearSkyWeather } from '../../../src/devices/simulated/weather.ts';
+import { clearSkyWeather } from '../../../src/environment/weather.ts';
 
 const HOUR = 3_600_000;
 const signal = new AbortController().signal;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { SimSwitch } from '../../../src/devices/simulated/sim-switch.ts';
 import { SimWorld } from '../../../src/devices/simulated/sim-world.ts';
-import { clearSkyWeather } from '../../../src/devices/simulated/weather.ts';
+import { clearSkyWeather } from '../../../src/environment/weather.ts';
 
 const HOUR = 3_600_000;
 const signal = new AbortController().signal;

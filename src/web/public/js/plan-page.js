@@ -6,16 +6,38 @@ import { api, ApiError } from './api.js';
 import { h, replace, svg } from './dom.js';
 import { fmtW } from './format.js';
 
-/** The planner counts days and hours in Brussels time (src/devices/simulated/local-time.ts); so does this page. */
-export const SITE_TIME_ZONE = 'Europe/Brussels';
+/**
+ * The planner counts days and hours in the site's time zone (site.location.timeZone, from GET /api/site;
+ * src/core/local-time.ts); so does this page. Until the site is loaded: the config's default.
+ */
+export const DEFAULT_SITE_TIME_ZONE = 'Europe/Brussels';
 const REFRESH_MS = 30_000;
 const TABLE_HOURS = 24;
 const HOUR_MS = 3_600_000;
 
-// en-GB: a 24-hour clock whatever the browser's language, so times read the same as the planner's reasons.
-const hmFormat = new Intl.DateTimeFormat('en-GB', { timeZone: SITE_TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const dayFormat = new Intl.DateTimeFormat('en-GB', { timeZone: SITE_TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short' });
-const partsFormat = new Intl.DateTimeFormat('en-GB', { timeZone: SITE_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+let siteTimeZone = DEFAULT_SITE_TIME_ZONE;
+let hmFormat;
+let dayFormat;
+let partsFormat;
+
+/** The site's IANA time zone the page shows times in. */
+export const timeZoneOfSite = () => siteTimeZone;
+
+/** Shows every time in `timeZone` (an IANA name; an unknown one keeps the current zone). Returns whether it changed. */
+export function setSiteTimeZone(timeZone) {
+  if (hmFormat && timeZone === siteTimeZone) return false;
+  try {
+    // en-GB: a 24-hour clock whatever the browser's language, so times read the same as the planner's reasons.
+    const hm = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' });
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    [hmFormat, dayFormat, partsFormat, siteTimeZone] = [hm, day, parts, timeZone];
+    return true;
+  } catch {
+    return false;
+  }
+}
+setSiteTimeZone(DEFAULT_SITE_TIME_ZONE);
 
 /** "14:30" in site time. */
 export const fmtTime = (ms) => hmFormat.format(ms);
@@ -550,6 +572,9 @@ export function createPlanPage(doc) {
     /** Device names for the table (nodeIds until the site is known). */
     setSite(site) {
       names = new Map(site.devices.map((d) => [d.nodeId, d.name]));
+      setSiteTimeZone(site.location?.timeZone ?? DEFAULT_SITE_TIME_ZONE);
+      const zone = doc.getElementById('plan-time-zone');
+      if (zone) zone.textContent = siteTimeZone;
       if (last && isVisible) render(last);
     },
     load,

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GridpilotError } from '../../core/errors.ts';
-import { MS_PER_H } from '../../core/units.ts';
+import { GridpilotError } from '../core/errors.ts';
+import { MS_PER_H } from '../core/units.ts';
 import { clearSkyIrradianceWm2 } from './clear-sky.ts';
 import { typicalTemperatureC } from './typical-temperature.ts';
 
-/** The weather the simulated site lives in. Pure functions of time: same instant, same answer. */
+/**
+ * A weather: what the simulated site lives in, or what a demo takes as a perfect forecast (the
+ * 'weather' PV forecast). Pure functions of time: same instant, same answer.
+ */
 export interface Weather {
   /** Global horizontal irradiance at instant `ms` (Unix ms), W/m², ≥ 0. */
   irradianceWm2(ms: number): number;
@@ -15,7 +18,7 @@ export interface Weather {
 }
 
 /** The Belgian hourly weather shipped in data/ (2023-12-31 … 2025-10-28, UTC). */
-export const BUNDLED_WEATHER_CSV_URL = new URL('../../../data/be-weather-hourly-2024-2025.csv', import.meta.url);
+export const BUNDLED_WEATHER_CSV_URL = new URL('../../data/be-weather-hourly-2024-2025.csv', import.meta.url);
 
 /** Model weather: clear sky over Brussels and a typical Belgian temperature. */
 export const clearSkyWeather: Weather = {

@@ -1,4 +1,4 @@
-import { MS_PER_DAY, toBrusselsTime } from './local-time.ts';
+import { MS_PER_DAY, toLocalTime } from '../core/local-time.ts';
 import { uniformAt } from './prng.ts';
 
 /** Options of {@link LoadProfile}. */
@@ -11,6 +11,8 @@ export interface LoadProfileOptions {
   noiseFraction?: number;
   /** Length of a slot, ms, > 0: the load is constant within one and steps at its edges. Default 300 000 (5 min). */
   noiseSlotMs?: number;
+  /** IANA time zone whose wall clock the daily shape follows (the evening peak at 19:00 local). Default Europe/Brussels. */
+  timeZone?: string;
 }
 
 const HOURS_PER_YEAR = 365.25 * 24;
@@ -29,7 +31,7 @@ const PEAK_DAY_OF_YEAR = 14;
 
 /**
  * Household base load (everything the controller does not steer), W ≥ 0, as a pure function of time:
- * annual energy × daily shape (Brussels local time) × season × seeded noise. Its mean over a year is
+ * annual energy × daily shape (the site's local time) × season × seeded noise. Its mean over a year is
  * `annualLoadKWh` / 8766 h.
  */
 export class LoadProfile {
@@ -38,6 +40,7 @@ export class LoadProfile {
   private readonly seed: number;
   private readonly noiseFraction: number;
   private readonly noiseSlotMs: number;
+  private readonly timeZone: string;
 
   constructor(options: LoadProfileOptions = {}) {
     const annualLoadKWh = options.annualLoadKWh ?? 4000;
@@ -48,11 +51,13 @@ export class LoadProfile {
     if (!(this.noiseSlotMs > 0)) throw new RangeError(`noiseSlotMs must be > 0, got ${this.noiseSlotMs}`);
     this.meanPowerW = (annualLoadKWh * 1000) / HOURS_PER_YEAR;
     this.seed = options.seed ?? 1;
+    this.timeZone = options.timeZone ?? 'Europe/Brussels';
+    toLocalTime(0, this.timeZone); // an unknown zone fails here, not at the first cycle
   }
 
   /** Expected load at instant `ms` (Unix ms), W, without noise. */
   expectedBaseLoadW(ms: number): number {
-    const { hourOfDay } = toBrusselsTime(ms);
+    const { hourOfDay } = toLocalTime(ms, this.timeZone);
     // Piecewise linear between hour centres (keeps the daily mean of the table).
     const u = hourOfDay - 0.5;
     const i = Math.floor(u);

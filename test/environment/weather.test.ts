@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearSkyIrradianceWm2, solarElevationDeg } from '../../../src/devices/simulated/clear-sky.ts';
-import { typicalTemperatureC } from '../../../src/devices/simulated/typical-temperature.ts';
-import { HourlyWeather, clearSkyWeather, loadWeather, parseHourlyWeatherCsv } from '../../../src/devices/simulated/weather.ts';
+import { clearSkyIrradianceWm2, solarElevationDeg } from '../../src/environment/clear-sky.ts';
+import { typicalTemperatureC } from '../../src/environment/typical-temperature.ts';
+import { HourlyWeather, clearSkyWeather, loadWeather, parseHourlyWeatherCsv } from '../../src/environment/weather.ts';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LoadProfile } from '../../../src/devices/simulated/load-profile.ts';
+import { LoadProfile } from '../../src/environment/load-profile.ts';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);

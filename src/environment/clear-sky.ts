@@ -1,4 +1,4 @@
-import { MS_PER_H } from '../../core/units.ts';
+import { MS_PER_H } from '../core/units.ts';
 
 /**
  * Clear-sky global horizontal irradiance from the sun's position: what the panels would see on a
@@ -17,8 +17,13 @@ export interface GeoLocation {
   lonDeg: number;
 }
 
-/** Brussels: the location of the bundled Belgian weather data. */
+/** Brussels: the location of the bundled Belgian weather data (and the default `site.location`). */
 export const BELGIUM_LOCATION: GeoLocation = { latDeg: 50.85, lonDeg: 4.35 };
+
+/** The place of a site config's `location` ({ latitude, longitude } in degrees) as a GeoLocation. */
+export function geoLocationOf(location: { latitude: number; longitude: number }): GeoLocation {
+  return { latDeg: location.latitude, lonDeg: location.longitude };
+}
 
 /**
  * Solar elevation above the horizon at instant `ms` (Unix ms), degrees, −90…90 (negative = night).
