@@ -1,0 +1,81 @@
+import type { Clock } from '../../../core/clock.ts';
+import type { Logger } from '../../../core/logger.ts';
+
+/**
+ * Keeps a control alive on a device that has its own revert timer [SunSpec 123
+ * WMaxLimPct_RvrtTms, 124 InOutWRte_RvrtTms, 704 WMaxLimPctRvrtTms]: every control write arms the
+ * device's timer (never 0 = "forever"), and the keeper re-writes the same control every half
+ * timer (as OpenEMS does every RvrtTms/2), so the device reverts by itself at most one timer
+ * after gridpilot stops. A control equal to the one in force is not written again between
+ * refreshes (bus traffic). Timers run on the injected clock.
+ */
+export class RevertKeeper {
+  private key: string | null = null;
+  private cancel: (() => void) | null = null;
+  private isClosed = false;
+
+  /**
+   * @param revertTimeoutS the timer written to the device, s > 0; refreshes every half of it
+   */
+  constructor(
+    private readonly clock: Clock,
+    readonly revertTimeoutS: number,
+    private readonly logger: Logger,
+    private readonly where: string,
+  ) {}
+
+  get refreshMs(): number {
+    return (this.revertTimeoutS * 1000) / 2;
+  }
+
+  /**
+   * Writes the control unless `key` is the one in force, then keeps re-writing it every
+   * {@link refreshMs}. Rejects when the write fails (and then forgets the control in force).
+   */
+  async keep(key: string, write: () => Promise<void>): Promise<void> {
+    if (this.key === key && this.cancel) return;
+    this.stopTimer();
+    this.key = null;
+    await write();
+    this.key = key;
+    this.arm(write);
+  }
+
+  /** Writes a release (no keep-alive: the device's default is the released state). */
+  async release(key: string, write: () => Promise<void>): Promise<void> {
+    if (this.key === key && !this.cancel) return;
+    this.stopTimer();
+    this.key = null;
+    await write();
+    this.key = key;
+  }
+
+  /** Forgets the control in force, so the next keep/release writes (e.g. after a reconnect). */
+  invalidate(): void {
+    this.key = null;
+    this.stopTimer();
+  }
+
+  close(): void {
+    this.isClosed = true;
+    this.stopTimer();
+  }
+
+  private arm(write: () => Promise<void>): void {
+    if (this.isClosed) return;
+    this.cancel = this.clock.setTimer(this.refreshMs, () => {
+      this.cancel = null;
+      write().then(
+        () => undefined,
+        (err: unknown) => this.logger.warn({ where: this.where, err: err instanceof Error ? err.message : String(err) }, 'sunspec: refreshing the revert timer failed; retrying'),
+      );
+      // Re-arm whatever the outcome: a failed refresh is retried at the next half timer.
+      this.arm(write);
+    });
+  }
+
+  private stopTimer(): void {
+    this.cancel?.();
+    this.cancel = null;
+  }
+}
