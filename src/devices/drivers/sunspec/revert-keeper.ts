@@ -13,6 +13,8 @@ export class RevertKeeper {
   private key: string | null = null;
   private cancel: (() => void) | null = null;
   private isClosed = false;
+  /** Every write (set, release, refresh) runs in turn, so a refresh never lands after a newer control. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   /**
    * @param revertTimeoutS the timer written to the device, s > 0; refreshes every half of it
@@ -32,22 +34,26 @@ export class RevertKeeper {
    * Writes the control unless `key` is the one in force, then keeps re-writing it every
    * {@link refreshMs}. Rejects when the write fails (and then forgets the control in force).
    */
-  async keep(key: string, write: () => Promise<void>): Promise<void> {
-    if (this.key === key && this.cancel) return;
-    this.stopTimer();
-    this.key = null;
-    await write();
-    this.key = key;
-    this.arm(write);
+  keep(key: string, write: () => Promise<void>): Promise<void> {
+    return this.serial(async () => {
+      if (this.key === key && this.cancel) return;
+      this.stopTimer();
+      this.key = null;
+      await write();
+      this.key = key;
+      this.arm(key, write);
+    });
   }
 
   /** Writes a release (no keep-alive: the device's default is the released state). */
-  async release(key: string, write: () => Promise<void>): Promise<void> {
-    if (this.key === key && !this.cancel) return;
-    this.stopTimer();
-    this.key = null;
-    await write();
-    this.key = key;
+  release(key: string, write: () => Promise<void>): Promise<void> {
+    return this.serial(async () => {
+      if (this.key === key && !this.cancel) return;
+      this.stopTimer();
+      this.key = null;
+      await write();
+      this.key = key;
+    });
   }
 
   /** Forgets the control in force, so the next keep/release writes (e.g. after a reconnect). */
@@ -61,17 +67,28 @@ export class RevertKeeper {
     this.stopTimer();
   }
 
-  private arm(write: () => Promise<void>): void {
+  private serial(work: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private arm(key: string, write: () => Promise<void>): void {
     if (this.isClosed) return;
-    this.cancel = this.clock.setTimer(this.refreshMs, () => {
-      this.cancel = null;
-      write().then(
+    const timer = this.clock.setTimer(this.refreshMs, () => {
+      if (this.cancel !== cancel) return;
+      // Only the control still in force is refreshed (a newer one may have been queued meanwhile).
+      this.serial(async () => {
+        if (this.key === key && !this.isClosed) await write();
+      }).then(
         () => undefined,
         (err: unknown) => this.logger.warn({ where: this.where, err: err instanceof Error ? err.message : String(err) }, 'sunspec: refreshing the revert timer failed; retrying'),
       );
       // Re-arm whatever the outcome: a failed refresh is retried at the next half timer.
-      this.arm(write);
+      this.arm(key, write);
     });
+    const cancel = (): void => timer();
+    this.cancel = cancel;
   }
 
   private stopTimer(): void {
