@@ -85,6 +85,28 @@ test('inverter (unit 1, base 50000): W with a negative scale factor, WRtg with a
   }
 });
 
+test('DER inverter without 123 (unit 5): 701 W, 702 WMax, curtailment through 704 with its reversion time', async () => {
+  const clock = new FakeClock();
+  const ctx = driverContext(clock);
+  const pv = sunspecDriver.createDevice(solarConfig({ port, unitId: 5, revertTimeoutS: 60 }, 5000), ctx) as SolarInverter & DeviceLifecycle;
+  try {
+    await ctx.startShared();
+    assert.deepEqual(await pv.readState(signal()), { powerW: 2100, limitW: null, availablePowerW: 2100 });
+    await pv.setLimitW(3000);
+    const a704 = 40000 + 2 + 68 + 155 + 52;
+    await expectWritten(5, a704 + 15, 400, 'WMaxLimPct 3000 W of WMax 7500 W (750 × 10^1) = 40.0 % (SF −1)');
+    await expectWritten(5, a704 + 17, 0, 'WMaxLimPctEnaRvrt: disabled after the reversion');
+    await expectWritten(5, a704 + 19, 60, 'WMaxLimPctRvrtTms (uint32, low word)');
+    await expectWritten(5, a704 + 14, 1, 'WMaxLimPctEna');
+    assert.equal((await pv.readState(signal())).limitW, 3000);
+    await pv.setLimitW(null);
+    await expectWritten(5, a704 + 14, 0, 'released');
+  } finally {
+    await pv.close();
+    await ctx.closeShared();
+  }
+});
+
 test('battery (unit 2, base 40000): SoC from 802 when 124 ChaState is not implemented, scale factors, charge sign; a discharge window written', async () => {
   const clock = new FakeClock();
   const ctx = driverContext(clock);
