@@ -1,0 +1,122 @@
+import type { Clock } from '../../../core/clock.ts';
+import type { Logger } from '../../../core/logger.ts';
+import type { Battery, BatteryReading } from '../../capabilities.ts';
+import type { DeviceLifecycle } from '../../driver.ts';
+import type { ModelBlock } from '../../sunspec/model-block.ts';
+import { RevertKeeper } from './revert-keeper.ts';
+import type { DiscoveredModel, SunSpecSession } from './sunspec-session.ts';
+
+/** [SunSpec 124 StorCtl_Mod] bit 0: the charge limit InWRte applies; bit 1: the discharge limit OutWRte applies. */
+export const STORCTL_CHARGE = 1;
+export const STORCTL_DISCHARGE = 2;
+
+export interface SunSpecBatteryOptions {
+  session: SunSpecSession;
+  clock: Clock;
+  logger: Logger;
+  /** Revert timer written to the device, s. */
+  revertTimeoutS: number;
+  /** Configured values used when the device does not report them. */
+  capacityWh: number;
+  maxChargeW: number;
+  maxDischargeW: number;
+}
+
+/**
+ * A SunSpec battery [SunSpec 124 basic storage controls, with 802 battery base where present].
+ *
+ * Reading (+ charge): SoC = 802 SoC, else 124 ChaState; capacity = 802 WHRtg, else the config;
+ * max charge/discharge = 802 WChaRteMax / WDisChaRteMax, else 124 WChaMax, capped by the config,
+ * and 0 at the device's SoC limits (802 SoCMax / SoCMin, else 100 % / 0 %). Power = −W of the
+ * device's inverter measurement model (101–103: + AC output, so − is charging), else −802 W
+ * (taken as + discharge, the generator convention of 701; see docs/sunspec.md).
+ *
+ * Control: a setpoint P (+ charge) is the window [P, P] of 124's rates, both in % of WChaMax:
+ * StorCtl_Mod = charge | discharge, InWRte = P %, OutWRte = −P % (a negative discharge limit forces
+ * charging, and vice versa), with InOutWRte_RvrtTms armed and refreshed. null writes StorCtl_Mod = 0
+ * (no limits: the device's own control).
+ */
+export class SunSpecBattery implements Battery, DeviceLifecycle {
+  private readonly keeper: RevertKeeper;
+
+  constructor(private readonly opts: SunSpecBatteryOptions) {
+    this.keeper = new RevertKeeper(opts.clock, opts.revertTimeoutS, opts.logger, opts.session.where);
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.keeper.close();
+    return Promise.resolve();
+  }
+
+  async readState(signal: AbortSignal): Promise<BatteryReading> {
+    const { session } = this.opts;
+    const storage = await this.storageModel(signal);
+    const s124 = await session.readModel(storage, signal);
+    const m802 = await session.find([802], signal);
+    const b802 = m802 ? await session.readModel(m802, signal) : null;
+    const socPct = b802?.value('SoC') ?? s124.value('ChaState');
+    if (socPct === null) throw new Error(`${session.where}: no state of charge (802 SoC, 124 ChaState not implemented)`);
+    const capacityWh = b802?.value('WHRtg') ?? this.opts.capacityWh;
+    const wChaMax = s124.value('WChaMax');
+    const chargeRateW = Math.min(this.opts.maxChargeW, b802?.value('WChaRteMax') ?? wChaMax ?? this.opts.maxChargeW);
+    const dischargeRateW = Math.min(this.opts.maxDischargeW, b802?.value('WDisChaRteMax') ?? wChaMax ?? this.opts.maxDischargeW);
+    const socMaxPct = b802?.value('SoCMax') ?? 100;
+    const socMinPct = b802?.value('SoCMin') ?? 0;
+    const powerW = await this.readPowerW(b802, signal);
+    return {
+      powerW,
+      socPct,
+      capacityWh,
+      maxChargeW: socPct >= socMaxPct ? 0 : Math.max(0, chargeRateW),
+      maxDischargeW: socPct <= socMinPct ? 0 : Math.max(0, dischargeRateW),
+    };
+  }
+
+  async setPowerW(powerW: number | null): Promise<void> {
+    if (powerW !== null && !Number.isFinite(powerW)) throw new RangeError(`battery setpoint must be a finite number of W or null, got ${powerW}`);
+    const { session } = this.opts;
+    const signal = AbortSignal.timeout(10_000);
+    const storage = await this.storageModel(signal);
+    const generation = session.link.generation;
+    if (powerW === null) {
+      await this.keeper.release(`${generation}:release`, async () => {
+        await session.writePoints(await session.readModel(storage, signal), { StorCtl_Mod: 0 });
+      });
+      return;
+    }
+    const block = await session.readModel(storage, signal);
+    const wChaMax = block.value('WChaMax');
+    if (wChaMax === null || wChaMax <= 0) throw new Error(`${session.where}: 124 WChaMax is not implemented: the rates cannot be set`);
+    const pct = Math.max(-100, Math.min(100, (powerW / wChaMax) * 100));
+    const step = 10 ** (block.scaleOf('InWRte') ?? 0);
+    const revertS = this.opts.revertTimeoutS;
+    await this.keeper.keep(`${generation}:${Math.round(pct / step)}`, async () => {
+      const fresh = await session.readModel(storage, AbortSignal.timeout(10_000));
+      // [SunSpec 124] rates and their timer first, then the mode that makes them apply.
+      await session.writePoints(fresh, { OutWRte: -pct, InWRte: pct, InOutWRte_RvrtTms: revertS });
+      await session.writePoints(fresh, { StorCtl_Mod: STORCTL_CHARGE | STORCTL_DISCHARGE });
+    });
+  }
+
+  private async storageModel(signal: AbortSignal): Promise<DiscoveredModel> {
+    const m = await this.opts.session.find([124], signal);
+    if (!m) throw new Error(`${this.opts.session.where}: no storage control (SunSpec model 124)`);
+    return m;
+  }
+
+  private async readPowerW(b802: ModelBlock | null, signal: AbortSignal): Promise<number> {
+    const { session } = this.opts;
+    const inverter = await session.find([103, 102, 101], signal);
+    if (inverter) {
+      const w = (await session.readModel(inverter, signal)).value('W');
+      if (w !== null) return 0 - w;
+    }
+    const w802 = b802?.value('W') ?? null;
+    if (w802 !== null) return 0 - w802;
+    throw new Error(`${session.where}: no battery power measurement (101–103 W or 802 W)`);
+  }
+}

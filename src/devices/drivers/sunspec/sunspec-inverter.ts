@@ -1,0 +1,140 @@
+import type { Clock } from '../../../core/clock.ts';
+import type { Logger } from '../../../core/logger.ts';
+import type { SolarInverter, SolarReading } from '../../capabilities.ts';
+import type { DeviceLifecycle } from '../../driver.ts';
+import type { ModelBlock } from '../../sunspec/model-block.ts';
+import { RevertKeeper } from './revert-keeper.ts';
+import type { SunSpecSession } from './sunspec-session.ts';
+
+/** Inverter measurement models, preferred first. */
+export const INVERTER_MEASUREMENT_MODELS = [103, 102, 101, 701] as const;
+
+/** Below this share of the cap, production is taken as what the panels give (not curtailed). */
+export const UNCURTAILED_SHARE = 0.9;
+
+/**
+ * The W a curtailed inverter could produce, which SunSpec does not report. Our estimate:
+ * - no cap in force, or production clearly below it (< 90 % of the cap): the measured W;
+ * - production at the cap: the inverter's WMax (an upper bound). A controller that raises the
+ *   cap then sees production either follow (more was available) or stay below the new cap (and
+ *   the estimate becomes the measured W again), so it converges without a hidden model.
+ */
+export function estimateAvailableW(powerW: number, limitW: number | null, wMax: number): number {
+  if (limitW === null || powerW < UNCURTAILED_SHARE * limitW) return powerW;
+  return Math.max(powerW, wMax);
+}
+
+export interface SunSpecInverterOptions {
+  session: SunSpecSession;
+  clock: Clock;
+  logger: Logger;
+  /** Revert timer written to the device, s. */
+  revertTimeoutS: number;
+  /** The configured AC rating, W: used when the device reports none. */
+  ratedPowerW: number;
+}
+
+/**
+ * A SunSpec PV inverter [SunSpec 101–103 / 701 measurements, 120/121 or 702 ratings, 123 or 704
+ * controls]. Production = the measurement model's W (≥ 0; + production). The cap is
+ * 123 WMaxLimPct (% of WMax) with WMaxLim_Ena and WMaxLimPct_RvrtTms, or, without 123,
+ * 704 WMaxLimPct with WMaxLimPctEna and WMaxLimPctRvrtTms (reverting to "disabled").
+ */
+export class SunSpecInverter implements SolarInverter, DeviceLifecycle {
+  private readonly keeper: RevertKeeper;
+  private ratings: { generation: number; wMax: number } | null = null;
+
+  constructor(private readonly opts: SunSpecInverterOptions) {
+    this.keeper = new RevertKeeper(opts.clock, opts.revertTimeoutS, opts.logger, opts.session.where);
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.keeper.close();
+    return Promise.resolve();
+  }
+
+  async readState(signal: AbortSignal): Promise<SolarReading> {
+    const { session } = this.opts;
+    const meas = await session.find(INVERTER_MEASUREMENT_MODELS, signal);
+    if (!meas) throw new Error(`${session.where}: no inverter measurement model (${INVERTER_MEASUREMENT_MODELS.join(', ')})`);
+    const block = await session.readModel(meas, signal);
+    const w = block.value('W');
+    if (w === null) throw new Error(`${session.where}: model ${meas.id} W is not implemented`);
+    const powerW = Math.max(0, w);
+    const wMax = await this.wMax(signal);
+    const limitW = await this.readLimitW(wMax, signal);
+    return { powerW, limitW, availablePowerW: estimateAvailableW(powerW, limitW, wMax) };
+  }
+
+  async setLimitW(limitW: number | null): Promise<void> {
+    if (limitW !== null && !(Number.isFinite(limitW) && limitW >= 0)) throw new RangeError(`solar limit must be a finite number ≥ 0 W or null, got ${limitW}`);
+    const { session } = this.opts;
+    const signal = AbortSignal.timeout(10_000);
+    const controls = await this.controls(signal);
+    const generation = session.link.generation;
+    if (limitW === null) {
+      await this.keeper.release(`${generation}:off`, async () => {
+        const block = await session.readModel(controls.model, signal);
+        await session.writePoints(block, controls.id === 123 ? { WMaxLim_Ena: 0 } : { WMaxLimPctEna: 0 });
+      });
+      return;
+    }
+    const wMax = await this.wMax(signal);
+    const pct = Math.min(100, (limitW / wMax) * 100);
+    // Rounded to the register's step before comparing, so that equal writes are skipped.
+    const block = await session.readModel(controls.model, signal);
+    const step = 10 ** (block.scaleOf('WMaxLimPct') ?? 0);
+    const key = `${generation}:${Math.round(pct / step)}`;
+    const revertS = this.opts.revertTimeoutS;
+    await this.keeper.keep(key, async () => {
+      const fresh = await session.readModel(controls.model, AbortSignal.timeout(10_000));
+      if (controls.id === 123) {
+        // [SunSpec 123] the value and its timer first, then the enable.
+        await session.writePoints(fresh, { WMaxLimPct: pct, WMaxLimPct_RvrtTms: revertS });
+        await session.writePoints(fresh, { WMaxLim_Ena: 1 });
+      } else {
+        // [SunSpec 704] on reversion the function falls back to WMaxLimPctEnaRvrt = disabled.
+        await session.writePoints(fresh, { WMaxLimPct: pct, WMaxLimPctEnaRvrt: 0, WMaxLimPctRvrtTms: revertS });
+        await session.writePoints(fresh, { WMaxLimPctEna: 1 });
+      }
+    });
+  }
+
+  /** WMax, W: 121 WMax, else 120 WRtg, else 702 WMax / WMaxRtg, else the configured rating. */
+  async wMax(signal: AbortSignal): Promise<number> {
+    const { session } = this.opts;
+    if (this.ratings && this.ratings.generation === session.link.generation) return this.ratings.wMax;
+    const pick = async (id: number, points: readonly string[]): Promise<number | null> => {
+      const m = await session.find([id], signal);
+      if (!m) return null;
+      const b = await session.readModel(m, signal);
+      for (const p of points) {
+        const v = b.value(p);
+        if (v !== null && v > 0) return v;
+      }
+      return null;
+    };
+    const wMax = (await pick(121, ['WMax'])) ?? (await pick(120, ['WRtg'])) ?? (await pick(702, ['WMax', 'WMaxRtg'])) ?? this.opts.ratedPowerW;
+    this.ratings = { generation: session.link.generation, wMax };
+    return wMax;
+  }
+
+  private async controls(signal: AbortSignal): Promise<{ id: 123 | 704; model: NonNullable<Awaited<ReturnType<SunSpecSession['find']>>> }> {
+    const model = await this.opts.session.find([123, 704], signal);
+    if (!model) throw new Error(`${this.opts.session.where}: no curtailment control (SunSpec model 123 or 704)`);
+    return { id: model.id === 123 ? 123 : 704, model };
+  }
+
+  private async readLimitW(wMax: number, signal: AbortSignal): Promise<number | null> {
+    const model = await this.opts.session.find([123, 704], signal);
+    if (!model) return null;
+    const b: ModelBlock = await this.opts.session.readModel(model, signal);
+    const isEnabled = (model.id === 123 ? b.raw('WMaxLim_Ena') : b.raw('WMaxLimPctEna')) === 1;
+    const pct = b.value('WMaxLimPct');
+    return isEnabled && pct !== null ? (pct / 100) * wMax : null;
+  }
+}

@@ -1,0 +1,109 @@
+import { GridpilotError } from '../../core/errors.ts';
+import { pointAt, type ModelLayout, type PointLayout } from './model-layout.ts';
+import { decodeWords, encodeWords, type RawValue } from './point-codec.ts';
+
+/**
+ * One model's registers, decoded through its layout: raw values, and values with their scale factor
+ * applied [SunSpec Information Model Specification §6.3: value = raw × 10^sf, sf a sunssf point in
+ * −10…10]. A point whose raw value or scale factor is "not implemented" reads as null.
+ */
+
+/** raw × 10^sf, computed so that 2345 × 10^−1 is 234.5 (not 234.50000000000003). */
+export function applyScale(raw: number, sf: number): number {
+  return sf >= 0 ? raw * 10 ** sf : raw / 10 ** -sf;
+}
+
+/** The raw integer to write for `value` under scale factor `sf` (rounded to the nearest step). */
+export function unscale(value: number, sf: number): number {
+  const raw = sf >= 0 ? value / 10 ** sf : value * 10 ** -sf;
+  return Math.round(raw);
+}
+
+export class ModelBlock {
+  /**
+   * @param layout the model's register map
+   * @param words  the model's registers from its ID register on (2 + L of them)
+   * @param address Modbus address of the ID register
+   */
+  constructor(
+    readonly layout: ModelLayout,
+    readonly words: readonly number[],
+    readonly address: number,
+  ) {}
+
+  has(path: string): boolean {
+    return this.layout.points.has(path);
+  }
+
+  /** The decoded raw value (null = not implemented, or the model does not have the point). */
+  raw(path: string): RawValue {
+    const p = this.layout.points.get(path);
+    if (!p) return null;
+    return decodeWords(p.type, this.words.slice(p.offset, p.offset + p.size));
+  }
+
+  /** The scale-factor exponent in force for `path`: 0 unscaled, null when its sf point is not implemented. */
+  scaleOf(path: string): number | null {
+    const p = pointAt(this.layout, path);
+    if (p.sf === undefined) return 0;
+    if (typeof p.sf === 'number') return p.sf;
+    const sf = this.raw(p.sf);
+    if (typeof sf !== 'number' || sf < -10 || sf > 10) return null;
+    return sf;
+  }
+
+  /** The value in the point's units (scale factor applied); null = not implemented or absent. */
+  value(path: string): number | null {
+    if (!this.has(path)) return null;
+    const raw = this.raw(path);
+    if (typeof raw !== 'number') return null;
+    const sf = this.scaleOf(path);
+    return sf === null ? null : applyScale(raw, sf);
+  }
+
+  /** A string point's text; null = empty / not implemented. */
+  text(path: string): string | null {
+    const raw = this.raw(path);
+    return typeof raw === 'string' ? raw : null;
+  }
+}
+
+/** A contiguous register write: `words` at Modbus address `address`. */
+export interface RegisterWrite {
+  address: number;
+  words: number[];
+}
+
+/**
+ * Encodes point values (in their units; scale factors taken from `block`) into the fewest
+ * contiguous register writes, in address order. null writes the not-implemented value.
+ * Throws a GridpilotError naming the model and point when a value does not fit or is read-only.
+ */
+export function encodeWrites(block: ModelBlock, values: Readonly<Record<string, number | null>>): RegisterWrite[] {
+  const where = `SunSpec model ${block.layout.id}`;
+  const parts: { p: PointLayout; words: number[] }[] = [];
+  for (const [path, value] of Object.entries(values)) {
+    const p = pointAt(block.layout, path);
+    if (p.def.access !== 'RW') throw new GridpilotError(`point ${path} is read-only`, where);
+    let raw: number | null = null;
+    if (value !== null) {
+      const sf = block.scaleOf(path);
+      if (sf === null) throw new GridpilotError(`point ${path}: its scale factor is not implemented, so it cannot be written`, where);
+      raw = unscale(value, sf);
+    }
+    try {
+      parts.push({ p, words: encodeWords(p.type, p.size, raw, path) });
+    } catch (err) {
+      throw new GridpilotError((err as Error).message, where);
+    }
+  }
+  parts.sort((a, b) => a.p.offset - b.p.offset);
+  const writes: RegisterWrite[] = [];
+  for (const { p, words } of parts) {
+    const address = block.address + p.offset;
+    const last = writes[writes.length - 1];
+    if (last && last.address + last.words.length === address) last.words.push(...words);
+    else writes.push({ address, words: [...words] });
+  }
+  return writes;
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { loadModelDefinition, MODELS_DIR } from '../../../src/devices/sunspec/model-definition.ts';
+import { ModelBlock, applyScale, encodeWrites } from '../../../src/devices/sunspec/model-block.ts';
+import { ModelImage } from '../../../src/devices/sunspec/model-image.ts';
+import { layoutModel, pointAt } from '../../../src/devices/sunspec/model-layout.ts';
+import { decodeWords, encodeWords, notImplementedWords } from '../../../src/devices/sunspec/point-codec.ts';
+
+const offsetOf = (id: number, path: string, opts = {}) => pointAt(layoutModel(loadModelDefinition(id), opts), path).offset;
+
+test('offsets are the running sum of the point sizes in the official JSON, from the ID register', () => {
+  // Independent of our layout code: sum the sizes in the file by hand.
+  const json = JSON.parse(readFileSync(new URL('model_123.json', MODELS_DIR), 'utf8')) as { group: { points: { name: string; size: number }[] } };
+  let expected = 0;
+  for (const p of json.group.points) {
+    if (p.name === 'WMaxLimPct') break;
+    expected += p.size;
+  }
+  assert.equal(expected, 5);
+  assert.equal(offsetOf(123, 'WMaxLimPct'), 5);
+  assert.equal(offsetOf(123, 'WMaxLimPct_RvrtTms'), 7);
+  assert.equal(offsetOf(123, 'WMaxLim_Ena'), 9);
+  assert.equal(offsetOf(123, 'WMaxLimPct_SF'), 23);
+  assert.equal(layoutModel(loadModelDefinition(123)).lengthRegs, 24);
+  assert.equal(offsetOf(103, 'W'), 14);
+  assert.equal(offsetOf(103, 'WH'), 24);
+  assert.equal(layoutModel(loadModelDefinition(103)).lengthRegs, 50);
+  assert.equal(layoutModel(loadModelDefinition(1)).lengthRegs, 66);
+  assert.equal(offsetOf(124, 'InOutWRte_RvrtTms'), 15);
+  assert.equal(layoutModel(loadModelDefinition(203)).lengthRegs, 105);
+});
+
+test('model 704: nested groups follow the top-level points, and the length is the JSON L (65)', () => {
+  const layout = layoutModel(loadModelDefinition(704));
+  assert.equal(layout.lengthRegs, 65);
+  assert.equal(pointAt(layout, 'WMaxLimPctEna').offset, 14);
+  assert.equal(pointAt(layout, 'WMaxLimPct').offset, 15);
+  assert.equal(pointAt(layout, 'WMaxLimPctRvrtTms').offset, 18);
+  // 704's top-level points end with VarSetPct_SF at 58; the four 2-register groups fill 59..66.
+  assert.equal(pointAt(layout, 'VarSetPct_SF').offset, 58);
+  assert.equal(pointAt(layout, 'PFWInj.PF').offset, 59);
+  assert.equal(pointAt(layout, 'PFWInj.Ext').offset, 60);
+  assert.equal(pointAt(layout, 'PFWAbs.PF').offset, 63);
+  assert.equal(pointAt(layout, 'PFWAbsRvrt.Ext').offset, 2 + 65 - 1);
+  assert.equal(pointAt(layout, 'PFWInj.PF').sf, 'PF_SF', 'scale factor resolved in the enclosing group');
+});
+
+test('model 160: the count-0 module group repeats as often as the length allows', () => {
+  const def = loadModelDefinition(160);
+  const layout = layoutModel(def, { lengthRegs: 8 + 2 * 20 });
+  assert.equal(layout.repeats.get('module'), 2);
+  assert.equal(pointAt(layout, 'module[0].ID').offset, 10);
+  assert.equal(pointAt(layout, 'module[1].DCW').offset, 10 + 20 + 11);
+  assert.equal(pointAt(layout, 'module[1].DCW').sf, 'DCW_SF');
+  assert.equal(layoutModel(def, { lengthRegs: 8 }).repeats.get('module'), 0);
+  const image = new ModelImage(160, { module: 3 });
+  assert.equal(image.layout.lengthRegs, 8 + 3 * 20);
+});
+
+test('model 803: a group counted by a point (NStr) needs that point read', () => {
+  const def = loadModelDefinition(803);
+  assert.throws(() => layoutModel(def), /NStr must be read first/);
+  const image = new ModelImage(803, { string: 2 });
+  image.set('NStr', 2);
+  const layout = layoutModel(def, { words: image.words, lengthRegs: image.layout.lengthRegs });
+  assert.equal(layout.repeats.get('string'), 2);
+  assert.ok(layout.points.has('string[1].StrSoC'));
+});
+
+test('point types decode negative values and their not-implemented markers', () => {
+  assert.equal(decodeWords('int16', [0xfc18]), -1000);
+  assert.equal(decodeWords('int16', [0x8000]), null);
+  assert.equal(decodeWords('uint16', [0xffff]), null);
+  assert.equal(decodeWords('sunssf', [0xfffe]), -2);
+  assert.equal(decodeWords('int32', [0xffff, 0xfffe]), -2);
+  assert.equal(decodeWords('int32', [0x8000, 0]), null);
+  assert.equal(decodeWords('uint32', [0xffff, 0xffff]), null);
+  assert.equal(decodeWords('acc32', [0, 0]), null);
+  assert.equal(decodeWords('acc32', [1, 2]), 65538);
+  assert.equal(decodeWords('acc64', [0, 0, 1, 0]), 65536);
+  assert.equal(decodeWords('enum16', [0xffff]), null);
+  assert.equal(decodeWords('bitfield32', [0xffff, 0xffff]), null);
+  assert.equal(decodeWords('string', [0x6772, 0x6964, 0, 0]), 'grid');
+  assert.equal(decodeWords('string', [0, 0]), null);
+  assert.deepEqual(encodeWords('int16', 1, -1000, 'W'), [0xfc18]);
+  assert.deepEqual(encodeWords('int32', 2, -2, 'WSet'), [0xffff, 0xfffe]);
+  assert.throws(() => encodeWords('int16', 1, -32768, 'W'), /not implemented/);
+  assert.throws(() => encodeWords('uint16', 1, 70000, 'WMaxLimPct'), /does not fit/);
+  assert.deepEqual(notImplementedWords('uint32', 2), [0xffff, 0xffff]);
+});
+
+test('scale factors apply on read and on write; a not-implemented value or sf reads null', () => {
+  const image = new ModelImage(103).set('W_SF', -1).set('W', -1234.5).set('A_SF', 2).set('A', 300);
+  const block = image.view(40002);
+  assert.equal(block.raw('W'), -12345);
+  assert.equal(block.value('W'), -1234.5);
+  assert.equal(block.value('A'), 300);
+  assert.equal(block.raw('A'), 3);
+  assert.equal(block.value('VA'), null, 'VA not implemented');
+  assert.equal(applyScale(2345, -1), 234.5);
+  const controls = new ModelImage(123).set('WMaxLimPct_SF', -2).view(40100);
+  assert.deepEqual(encodeWrites(controls, { WMaxLimPct: 42.5, WMaxLimPct_RvrtTms: 60, WMaxLim_Ena: 1 }), [{ address: 40105, words: [4250] }, { address: 40107, words: [60] }, { address: 40109, words: [1] }]);
+  assert.throws(() => encodeWrites(controls, { WMaxLimPct_SF: 1 }), /read-only/);
+  const noSf = new ModelBlock(layoutModel(loadModelDefinition(123)), new ModelImage(123).words, 0);
+  assert.equal(noSf.scaleOf('WMaxLimPct'), null);
+  assert.throws(() => encodeWrites(noSf, { WMaxLimPct: 50 }), /scale factor is not implemented/);
+});
