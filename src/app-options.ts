@@ -28,6 +28,12 @@ export interface AppOptions {
   dataDir?: string;
   /** pino level; default 'info'. 'silent' in tests. */
   logLevel?: string;
+  /**
+   * Runs the site's devices behind protocol-level simulators (devices/simulators/protocol-site.ts):
+   * PV, batteries and the grid meter as SunSpec Modbus TCP servers, EV chargers as OCPP charge
+   * points; the controller reaches them through its real sunspec and ocpp drivers.
+   */
+  protocolSim?: { ocppVersion: '1.6' | '2.0.1' };
   /** Inject a clock (tests use FakeClock); overrides speed/simStartMs. */
   clock?: Clock;
 }
@@ -50,4 +56,6 @@ export interface RunningAppInfo {
   devices: Array<{ nodeId: string; group: string; name: string; driver: string }>;
   /** The grid meter's driver type. */
   gridMeterDriver: string;
+  /** With `protocolSim`: where each protocol simulator listens. */
+  protocolSimulators?: Array<{ nodeId: string; protocol: string; url: string }>;
 }

@@ -11,6 +11,7 @@ import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
 import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
 import { allDrivers } from './devices/drivers/index.ts';
 import { buildSiteDevices, type SiteRuntime } from './devices/registry.ts';
+import { startProtocolSimulatedSite, type ProtocolSimulatedSite } from './devices/simulators/protocol-site.ts';
 import type { Feedback } from './protocol/feedback.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
 import { connectRemoteLink, type MessageMeta, type RemoteLink } from './remote/remote-link.ts';
@@ -74,24 +75,29 @@ export function loadSite(opts: AppOptions): SiteConfig {
  * in the data directory (source `api`), else the demo site. `raw` is the config as given, before
  * the CLI's overrides (what the store records).
  */
-function loadSiteWithSource(opts: AppOptions, stored?: { source: ConfigSource; config: unknown } | null): { site: SiteConfig; raw: unknown; source: ConfigSource } {
+function loadSiteWithSource(
+  opts: AppOptions,
+  stored?: { source: ConfigSource; config: unknown } | null,
+): { site: SiteConfig; raw: unknown; source: ConfigSource; resolvedInput: Record<string, unknown> } {
   if (opts.configPath) {
     let raw: unknown = null;
+    let input: Record<string, unknown> = {};
     const site = loadSiteConfigFile(opts.configPath, (cfg) => {
       raw = structuredClone(cfg);
       applyOverrides(cfg, opts);
+      input = cfg;
     });
-    return { site, raw, source: 'file' };
+    return { site, raw, source: 'file', resolvedInput: input };
   }
   if (stored?.source === 'api' && typeof stored.config === 'object' && stored.config !== null) {
     const cfg = structuredClone(stored.config) as Record<string, unknown>;
     applyOverrides(cfg, opts);
-    return { site: resolveSiteConfig(cfg, 'the configuration saved in the data directory'), raw: stored.config, source: 'api' };
+    return { site: resolveSiteConfig(cfg, 'the configuration saved in the data directory'), raw: stored.config, source: 'api', resolvedInput: cfg };
   }
   const raw = demoSiteConfig() as Record<string, unknown>;
   const cfg = structuredClone(raw);
   applyOverrides(cfg, opts);
-  return { site: resolveSiteConfig(cfg, 'demo site'), raw, source: 'demo' };
+  return { site: resolveSiteConfig(cfg, 'demo site'), raw, source: 'demo', resolvedInput: cfg };
 }
 
 /** Opens the data directory's store; a clear StoreError (which file, what to do) when it cannot. */
@@ -112,18 +118,30 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let controller: Controller;
   let sim: SimulatedSite | null;
   let runtime: SiteRuntime;
+  let protocolSite: ProtocolSimulatedSite | null = null;
   let cost: CostWiring;
   try {
     const loaded = loadSiteWithSource(opts, await store?.latestConfig());
     site = loaded.site;
+    if (opts.protocolSim) {
+      // The same site, its devices now behind SunSpec servers and OCPP charge points of one simulated world.
+      protocolSite = await startProtocolSimulatedSite(structuredClone(loaded.resolvedInput), { clock, ocppVersion: opts.protocolSim.ocppVersion, logger: logger.child({ part: 'protocol-sim' }) });
+      site = resolveSiteConfig(protocolSite.config, 'protocol-simulated site');
+    }
     await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
     // Pruning waited for the site's retention (`history`), which may come from the store itself.
     store?.setRetention(site.history);
-    const drivers = allDrivers();
+    const drivers = allDrivers({}, protocolSite?.sim ?? null);
     runtime = buildSiteDevices(site, { clock, logger: logger.child({ part: 'devices' }), factories: drivers.factories });
     sim = drivers.simulated.simulation();
     schedules = new ScheduleStore({ clock, persist: store ? (rows) => store.saveSchedule(rows) : null });
-    cost = createCostWiring(site, { clock, ...(sim ? { sim } : {}), logger: logger.child({ part: 'cost' }) });
+    cost = createCostWiring(site, {
+      clock,
+      devices: { evChargers: runtime.devices.evChargers },
+      // The simulated world, when there is one, is the demo's perfect weather forecast and its outdoor temperature.
+      ...(sim ? { environment: { weather: sim.world.weather, temperature: sim.world } } : {}),
+      logger: logger.child({ part: 'cost' }),
+    });
     controller = new Controller(site, runtime.devices, clock, { logger: logger.child({ part: 'control' }), schedule: schedules, costPlan: cost.service });
     if (store) {
       // [scheduled §Behaviour] stored schedules survive a restart: validated again against this config.
@@ -157,6 +175,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
     }
   } catch (err) {
+    await protocolSite?.close();
     await store?.close();
     throw err;
   }
@@ -270,7 +289,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   try {
     await runtime.start();
+    await protocolSite?.connectChargePoints();
   } catch (err) {
+    await protocolSite?.close();
     await link.close();
     await schedules.close();
     await cost.close();
@@ -296,6 +317,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
     devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
     gridMeterDriver: site.grid.meter.driver.type,
+    ...(protocolSite ? { protocolSimulators: protocolSite.endpoints } : {}),
   };
   const httpPort = opts.httpPort === undefined ? 8080 : opts.httpPort;
   let web: WebServer | null = null;
@@ -309,6 +331,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await cost.close();
     await controller.stop();
     await runtime.close();
+    await protocolSite?.close();
     await link.close();
     await broker?.close();
     await store?.close();

@@ -54,6 +54,7 @@ function simulatedNote(info: RunningAppInfo): string[] {
   const meter = info.gridMeterDriver === 'simulated';
   if (simulated.length === 0 && !meter) return [];
   if (simulated.length === info.devices.length && meter) return ['  SIMULATED      every device and the grid meter are simulated (no hardware is driven)'];
+  if (info.protocolSimulators?.length) return [`  SIMULATED      every device: ${simulated.length ? `${simulated.join(', ')} in-process, ` : ''}the others behind the protocol simulators below (no hardware is driven)`];
   return [`  SIMULATED      ${[...simulated, ...(meter ? ['grid meter'] : [])].join(', ')}`];
 }
 
@@ -88,6 +89,9 @@ export function formatStartBanner(info: RunningAppInfo): string {
     ...(info.devices.length ? info.devices.map((d) => `    ${d.nodeId.padEnd(width)}  ${d.group.padEnd(19)}  ${d.driver.padEnd(9)}  ${d.name}`) : ['    (none)']),
     `    ${'grid meter'.padEnd(width)}  ${''.padEnd(19)}  ${info.gridMeterDriver}`,
     ...simulatedNote(info),
+    ...(info.protocolSimulators?.length
+      ? ['', '  protocol simulators (the real drivers reach the simulated devices through them)', ...info.protocolSimulators.map((p) => `    ${p.nodeId.padEnd(width)}  ${p.protocol.padEnd(7)}  ${p.url}`)]
+      : []),
     '',
     '  Watch the feedback, then send the contract example (solar capped at 5 kW, battery discharging 5 kW):',
     `    ${mosquittoSubLine(info)}`,

@@ -86,13 +86,6 @@ export interface CostWiringOptions {
   logger?: CostServiceLogger;
   /** Instead of the config's `optimizer.prices` (tests). */
   prices?: PriceProvider;
-  /**
-   * @deprecated Transitional, until src/app.ts passes `devices` and `environment`: anything shaped
-   * like the simulated site (structurally; nothing here imports the simulator) stands for
-   * `{ devices: { evChargers: sim.evChargers }, environment: { weather: sim.world.weather } }`.
-   * Ignored where `devices` or `environment` are given.
-   */
-  sim?: { world: { weather: Weather }; evChargers: ReadonlyMap<string, Pick<EvCharger, 'sessionNeed'>> };
 }
 
 /**
@@ -154,9 +147,7 @@ export function pvForecastFor(site: SiteConfig, sources: PvForecastSources, logg
 
 /** Builds the CostService (with a PlannerService worker) from the site config. */
 export function createCostWiring(site: SiteConfig, options: CostWiringOptions): CostWiring {
-  const { clock, sim } = options;
-  const devices = options.devices ?? (sim ? { evChargers: sim.evChargers } : undefined);
-  const environment = options.environment ?? (sim ? { weather: sim.world.weather } : undefined);
+  const { clock, devices, environment } = options;
   const configured = options.prices ? null : priceProviderFor(site, clock);
   const pushed = configured?.pushed ?? new PushedPriceProvider();
   const provider = configured?.provider ?? new OverlayPriceProvider(options.prices as PriceProvider, pushed);

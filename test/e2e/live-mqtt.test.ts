@@ -12,20 +12,22 @@ const example = (nowS: number) => ({
   fields: { solar_policy: 'setpoint', solar_power_setpoint_w: 5000, storage_policy: 'setpoint', storage_power_setpoint_w: -5000 },
 });
 
-const combos: Array<{ broker: 'embedded aedes' | 'mosquitto'; v: ProtocolVersion }> = [
+const combos: Array<{ broker: 'embedded aedes' | 'mosquitto'; v: ProtocolVersion; protocolSim?: { ocppVersion: '1.6' | '2.0.1' } }> = [
   { broker: 'embedded aedes', v: 3 },
+  // The same site with its devices behind SunSpec servers and an OCPP charge point, through the real drivers.
+  { broker: 'embedded aedes', v: 4, protocolSim: { ocppVersion: '1.6' } },
   { broker: 'embedded aedes', v: 4 },
   { broker: 'mosquitto', v: 3 },
   { broker: 'mosquitto', v: 4 },
   { broker: 'mosquitto', v: 5 },
 ];
 
-for (const { broker, v } of combos) {
-  describe(`live MQTT control end to end (${broker}, client MQTT ${v === 3 ? '3.1' : v === 4 ? '3.1.1' : '5.0'})`, () => {
+for (const { broker, v, protocolSim } of combos) {
+  describe(`live MQTT control end to end (${broker}, client MQTT ${v === 3 ? '3.1' : v === 4 ? '3.1.1' : '5.0'}${protocolSim ? ', devices behind SunSpec/OCPP simulators' : ''})`, () => {
     it('answers the contract example and rejects every malformed message without touching the active command', async () => {
       let external: RunningBroker | null = null;
       if (broker === 'mosquitto') external = await mosquittoFixture.start();
-      const t = await startAppUnderTest({ clientProtocol: v, ...(external ? { brokerUrl: external.url } : {}) });
+      const t = await startAppUnderTest({ clientProtocol: v, ...(external ? { brokerUrl: external.url } : {}), ...(protocolSim ? { protocolSim } : {}) });
       try {
         const sentS = t.nowS();
         const f = await t.publish(JSON.stringify(example(sentS)));

@@ -9,6 +9,18 @@ import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts'
 
 const FALLBACK_S = 30;
 
+/**
+ * Each test runs on the in-process simulated site and on the same site behind protocol simulators
+ * (inverter, batteries and grid meter as SunSpec Modbus TCP servers, the EV charger as an OCPP
+ * charge point, 1.6J and 2.0.1), reached through the real drivers [issue 12, acceptance].
+ */
+const MODES = [
+  { name: 'in-process simulated site', protocolSim: undefined },
+  { name: 'devices behind SunSpec and OCPP 1.6 simulators', protocolSim: { ocppVersion: '1.6' as const } },
+  { name: 'devices behind SunSpec and OCPP 2.0.1 simulators', protocolSim: { ocppVersion: '2.0.1' as const } },
+];
+
+for (const mode of MODES) {
 async function withApp(fn: (t: AppUnderTest, clock: FakeClock) => Promise<void>, configPatch?: (c: Record<string, unknown>) => void): Promise<void> {
   const clock = new FakeClock(Date.now());
   let configPath: string | undefined;
@@ -18,8 +30,9 @@ async function withApp(fn: (t: AppUnderTest, clock: FakeClock) => Promise<void>,
     configPath = join(mkdtempSync(join(tmpdir(), 'gp-cfg-')), 'site.json');
     writeFileSync(configPath, JSON.stringify(cfg));
   }
-  const t = await startAppUnderTest({ clock, fallbackTimeoutS: FALLBACK_S, ...(configPath ? { configPath } : {}) });
+  const t = await startAppUnderTest({ clock, fallbackTimeoutS: FALLBACK_S, ...(configPath ? { configPath } : {}), ...(mode.protocolSim ? { protocolSim: mode.protocolSim } : {}) });
   try {
+    if (mode.protocolSim) assert.equal(t.app.devices.driverTypes.get('OM12404080000000000_storage_0'), 'sunspec', 'the batteries are reached over SunSpec');
     await fn(t, clock);
   } finally {
     await t.stop();
@@ -34,7 +47,7 @@ async function advance(t: AppUnderTest, clock: FakeClock, ms: number): Promise<v
   }
 }
 
-describe('watchdog over MQTT (fake clock)', () => {
+describe(`watchdog over MQTT (fake clock; ${mode.name})`, () => {
   it('a command stays active until the fallback timeout and the local default takes over right after', async () => {
     await withApp(async (t, clock) => {
       await t.command({ storage_policy: 'setpoint', storage_power_setpoint_w: 3000 });
@@ -71,7 +84,7 @@ describe('watchdog over MQTT (fake clock)', () => {
   });
 });
 
-describe('device level and grid limits over MQTT', () => {
+describe(`device level and grid limits over MQTT (${mode.name})`, () => {
   it('a device-level command beats the group command for that device only', async () => {
     await withApp(async (t) => {
       const b1 = 'OM12404080000000000_storage_1';
@@ -113,3 +126,4 @@ describe('device level and grid limits over MQTT', () => {
     );
   });
 });
+}

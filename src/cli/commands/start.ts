@@ -20,6 +20,8 @@ export interface StartFlags {
   brokerUrl?: string;
   dataDir?: string;
   logLevel?: string;
+  /** Run the site's devices behind protocol simulators (SunSpec, OCPP 1.6 or 2.0.1), driven by the real drivers. */
+  protocolSim?: '1.6' | '2.0.1' | true;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -38,6 +40,7 @@ export function appOptionsFrom(flags: StartFlags): AppOptions {
   if (flags.brokerUrl !== undefined) opts.brokerUrl = flags.brokerUrl;
   if (flags.dataDir !== undefined) opts.dataDir = flags.dataDir;
   if (flags.logLevel !== undefined) opts.logLevel = flags.logLevel;
+  if (flags.protocolSim !== undefined) opts.protocolSim = { ocppVersion: flags.protocolSim === true ? '1.6' : flags.protocolSim };
   return opts;
 }
 
@@ -81,5 +84,11 @@ export function registerStart(program: Command, run: (action: (signal: AbortSign
     .option('--broker-url <url>', 'use this external broker instead of the embedded one (mqtt://, mqtts://, ws://, wss://)')
     .addOption(new Option('--data-dir <dir>', 'data directory: schedules, command log, history (SQLite)').default(DEFAULT_DATA_DIR).env('GRIDPILOT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .addOption(
+      new Option(
+        '--protocol-sim [ocpp-version]',
+        'run the site (demo or --config) with its inverters, batteries and grid meter behind SunSpec Modbus TCP simulators and its EV chargers behind OCPP charge-point simulators (1.6 or 2.0.1, default 1.6), driven by the real drivers',
+      ).choices(['1.6', '2.0.1']),
+    )
     .action((flags: StartFlags) => run((signal) => runStart(flags, io, signal)));
 }

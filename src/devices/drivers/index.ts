@@ -1,6 +1,7 @@
 import type { DriverFactory } from '../driver.ts';
 import { modbusDriver } from './modbus/index.ts';
 import { ocppDriver } from './ocpp/index.ts';
+import { sunspecDriver } from './sunspec/index.ts';
 import { simulatedDriver, type SimulatedDriver, type SimulatedSite, type SimulatedSiteOptions } from './simulated/index.ts';
 
 /**
@@ -9,5 +10,5 @@ import { simulatedDriver, type SimulatedDriver, type SimulatedSite, type Simulat
  */
 export function allDrivers(simulation: SimulatedSiteOptions = {}, existing: SimulatedSite | null = null): { factories: DriverFactory[]; simulated: SimulatedDriver } {
   const simulated = simulatedDriver(simulation, existing);
-  return { factories: [simulated, modbusDriver, ocppDriver], simulated };
+  return { factories: [simulated, sunspecDriver, modbusDriver, ocppDriver], simulated };
 }

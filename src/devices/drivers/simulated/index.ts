@@ -23,13 +23,18 @@ export interface SimulatedDriver extends DriverFactory {
   simulation(): SimulatedSite | null;
 }
 
+export type { SimulatedSite, SimulatedSiteOptions };
+
 /**
  * `driver: { type: simulated }` (the default): every simulated device of the site lives in one
  * simulated world (weather, household load, clock), and the simulated grid meter balances them.
+ * `existing`: a world built elsewhere (the protocol-level simulators front some of its devices; the
+ * simulated driver then drives the rest of that same world).
  */
-export function simulatedDriver(options: SimulatedSiteOptions = {}): SimulatedDriver {
-  let built: SimulatedSite | null = null;
+export function simulatedDriver(options: SimulatedSiteOptions = {}, existing: SimulatedSite | null = null): SimulatedDriver {
+  let built: SimulatedSite | null = existing;
   const world = (ctx: DriverContext): SimulatedSite =>
+    existing ??
     ctx.shared('simulated', () => {
       // Only the simulated devices live in the world; the validated config guarantees a
       // simulated meter only when every device is simulated.
