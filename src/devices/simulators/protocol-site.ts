@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/logger.ts';
-import { resolveSiteConfig } from '../../site/site-config.ts';
+import { hardExportLimitW, hardImportLimitW, resolveSiteConfig } from '../../site/site-config.ts';
 import { createSimulatedSite, type SimulatedSite } from '../simulated/simulated-site.ts';
 import { startOcppChargePoint, type OcppChargePoint } from './ocpp-charge-point.ts';
 import { startSunSpecServer, type RunningSunSpecServer } from './sunspec-server.ts';
@@ -99,7 +99,9 @@ export async function startProtocolSimulatedSite(input: Record<string, unknown>,
         endpoints.push({ nodeId: d.nodeId, protocol: 'sunspec', url: server.url });
       }
     }
-    const maxPowerW = Math.max(site.grid.importLimitW, site.grid.exportLimitW) * 1.5;
+    // The meter's W_SF follows its range: 25 % above the limits keeps 1 W resolution on a house
+    // connection (int16 up to 32767 W), as a real meter has; a wider range costs resolution.
+    const maxPowerW = Math.max(hardImportLimitW(site), hardExportLimitW(site)) * 1.25;
     const meter = await startSunSpecServer({ model: 'meter', device: sim.gridMeter, ratings: { maxPowerW }, host, port: 0, clock, logger, serialNumber: `${site.serial}-meter` });
     servers.push(meter);
     endpoints.push({ nodeId: 'grid meter', protocol: 'sunspec', url: meter.url });
