@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
 import { formatStartBanner } from '../../src/cli/start-banner.ts';
 import { startAppUnderTest } from '../helpers/app-harness.ts';
 import { until } from '../helpers/schedule-peer.ts';
@@ -53,7 +54,7 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
     }
   });
 
-  it('a SunSpec device that disappears is offline in feedback within one cycle, and the controller still answers', async () => {
+  it('a SunSpec device that does not answer (wrong unit id) is offline in feedback, the web API and the Devices page, and the controller still answers', async () => {
     const peer = await startSunSpecPeer();
     const configPath = writeConfig({
       serial: 'REAL2',
@@ -65,13 +66,32 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
         { group: 'solar', ratedPowerW: 6000, driver: { type: 'sunspec', host: '127.0.0.1', port: peer.port, unitId: 9, timeoutMs: 200 } },
       ],
     });
-    const t = await startAppUnderTest({ configPath });
+    const t = await startAppUnderTest({ configPath, httpPort: 0 });
     try {
       const f = await t.command({ solar_policy: 'setpoint', solar_power_setpoint_w: 3000 });
       assert.equal(f.data.response_code, 0);
       assert.equal(f.data.state.solar.nr_devices, 1);
       assert.deepEqual(f.data.state.solar.offline_devices, ['REAL2_solar_1']);
       assert.ok(f.data.state.grid.constraints?.some((c) => c.startsWith('REAL2_solar_1: not read this cycle')), JSON.stringify(f.data.state.grid.constraints));
+
+      // The web API and the Devices page show it too: driver, offline since, why.
+      const state = (await (await fetch(`${t.app.info.httpUrl}/api/state`)).json()) as { devices: Array<{ nodeId: string; link: { driver: string; isOnline: boolean; lastError: string | null } }>; gridMeter: { isOnline: boolean } };
+      const link = state.devices.find((d) => d.nodeId === 'REAL2_solar_1')?.link;
+      assert.equal(link?.driver, 'sunspec');
+      assert.equal(link?.isOnline, false);
+      assert.match(link?.lastError ?? '', /unit 9/);
+      assert.equal(state.gridMeter.isOnline, true);
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${t.app.info.httpUrl}/#devices`);
+        await page.waitForSelector('[data-test="device-REAL2_solar_1"] [data-test=link] .no');
+        assert.match((await page.textContent('[data-test="device-REAL2_solar_1"] [data-test=link]')) ?? '', /^sunspec · offline since \d\d:\d\d:\d\d: .*unit 9/);
+        assert.match((await page.textContent('[data-test="device-REAL2_solar_0"] [data-test=link]')) ?? '', /^sunspec · online/);
+        assert.match((await page.textContent('[data-test=device-grid-meter] [data-test=link]')) ?? '', /^sunspec · online/);
+      } finally {
+        await browser.close();
+      }
     } finally {
       await t.stop();
       peer.stop();
