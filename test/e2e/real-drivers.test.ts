@@ -112,6 +112,9 @@ for (const ocppVersion of ['1.6', '2.0.1'] as const) {
         charger.plugIn({ energyNeededWh: 20_000 });
         // The charge point reports the car; the central system sees it connected.
         await until(() => t.app.controller.lastCycle()?.snapshot.evChargers.get(ev)?.isConnected === true, 'the car to be reported plugged in', 10_000);
+        // What the planner learns from OCPP: the plug-in time (departure and need come from the config).
+        const need = t.app.devices.devices.evChargers.get(ev)?.sessionNeed?.(t.app.clock.now());
+        assert.ok(need && need.pluggedInAtMs <= t.app.clock.now() && need.departureMs === null && need.energyNeededWh === null, JSON.stringify(need));
         const f = await t.command({ variable_power_load_policy: 'setpoint', variable_power_load_power_setpoint_w: 6900 });
         assert.equal(f.data.response_code, 0);
         // 10 A on 3 phases, or 16 A (the maximum) on 1 phase while the charger's phase-switch dwell holds it on 1 phase.

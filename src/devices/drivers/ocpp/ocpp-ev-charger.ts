@@ -1,5 +1,5 @@
 import { GridpilotError } from '../../../core/errors.ts';
-import type { EvCharger, EvChargerReading } from '../../capabilities.ts';
+import type { EvCharger, EvChargerReading, EvSessionNeed } from '../../capabilities.ts';
 import type { ChargePointSession, ChargePointView } from './charge-point-session.ts';
 
 /**
@@ -36,6 +36,15 @@ export class OcppEvCharger implements EvCharger {
    * For the optimiser: when the car now plugged in arrived, Unix ms (the central system's clock, at the
    * StatusNotification / TransactionEvent that said so); null = no car plugged in.
    */
+  /**
+   * The optional EvCharger capability the `cost` planner reads: OCPP tells when the car plugged in,
+   * not when it leaves nor what it needs (the charger's configured `session` stands in for those).
+   */
+  sessionNeed(): EvSessionNeed | null {
+    const pluggedInAtMs = this.session.sessionStartedAtMs();
+    return pluggedInAtMs === null ? null : { pluggedInAtMs, departureMs: null, energyNeededWh: null };
+  }
+
   sessionStartedAtMs(): number | null {
     return this.session.sessionStartedAtMs();
   }
