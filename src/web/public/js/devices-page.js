@@ -43,8 +43,7 @@ const timeOf = (ms) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false 
 
 /** Driver and communication status: "sunspec · online", or "sunspec · offline since 14:02:11: <why>". */
 function linkCell(link) {
-  const simulated = link.driver === 'simulated' ? ' (simulated)' : '';
-  if (link.isOnline) return h('span', { class: 'yes', title: link.lastError ?? '', text: `${link.driver}${simulated} · online${link.lastError ? ` · ${link.lastError}` : ''}` });
+  if (link.isOnline) return h('span', { class: 'yes', title: link.lastError ?? '', text: `${link.driver} · online${link.lastError ? ` · ${link.lastError}` : ''}` });
   const since = link.offlineSinceMs !== null ? ` since ${timeOf(link.offlineSinceMs)}` : '';
   return h('span', { class: 'no', title: link.lastGoodReadMs !== null ? `last good read ${timeOf(link.lastGoodReadMs)}` : 'never read', text: `${link.driver} · offline${since}: ${link.lastError ?? 'not read'}` });
 }
