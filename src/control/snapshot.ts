@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { BatteryReading, EvChargerReading, SolarReading, SwitchReading } from '../devices/capabilities.ts';
 import type { SiteDevices } from '../devices/registry.ts';
 
@@ -37,6 +38,10 @@ export async function readSnapshot(devices: SiteDevices, nowMs: number, timeoutM
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`read timed out after ${timeoutMs} ms`)), timeoutMs);
   const signal = controller.signal;
+  // Drivers may listen on the cycle's signal per request in flight (one Modbus connection per
+  // device): a 20-device site passes Node's default of 10 listeners on every cycle. Unbounded here:
+  // the signal lives one cycle and every listener is removed when its request settles.
+  setMaxListeners(0, signal);
   // One abort listener for the whole cycle (not one per device: a 50-device site would trip
   // Node's MaxListeners warning every cycle).
   const aborted = new Promise<never>((_, reject) => {
