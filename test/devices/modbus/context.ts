@@ -1,9 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { systemClock } from '../../../src/core/clock.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
-import type { DeviceLifecycle, DriverContext } from '../../../src/devices/driver.ts';
+import assert from 'node:assert/strict';
+import type { EvCharger, Switchable } from '../../../src/devices/capabilities.ts';
+import { modbusDriver, type ModbusMeter } from '../../../src/devices/drivers/modbus/index.ts';
 import { resolveSiteConfig, type SiteConfig } from '../../../src/site/site-config.ts';
+import { testDriverContext, type TestDriverContext } from '../../helpers/driver-context.ts';
 
 /** The example site snippet, pointed at a test server's port. */
 export function exampleSite(port: number): SiteConfig {
@@ -19,29 +20,30 @@ export function exampleSite(port: number): SiteConfig {
   return resolveSiteConfig({ serial: 'TEST1', ...raw });
 }
 
-/** A DriverContext whose shared instances are recorded, so the test starts and closes them as the registry would. */
-export function testContext(site: SiteConfig): DriverContext & { shared_: Map<string, DeviceLifecycle>; startShared(): Promise<void>; closeShared(): Promise<void> } {
-  const shared = new Map<string, DeviceLifecycle>();
-  return {
-    site,
-    clock: systemClock,
-    logger: silentLogger,
-    shared_: shared,
-    shared<T extends DeviceLifecycle>(key: string, create: () => T): T {
-      let v = shared.get(key);
-      if (!v) {
-        v = create();
-        shared.set(key, v);
-      }
-      return v as T;
-    },
-    async startShared() {
-      for (const s of shared.values()) await s.start();
-    },
-    async closeShared() {
-      for (const s of shared.values()) await s.close();
-    },
-  };
+/** A test DriverContext over `site` (system clock) whose shared instances the test starts and closes. */
+export function testContext(site: SiteConfig): TestDriverContext {
+  return testDriverContext({ site });
+}
+
+/** The example site's devices, built by the modbus driver over one test context. */
+export interface ExampleDevices {
+  ctx: TestDriverContext;
+  meter: ModbusMeter;
+  relay: Switchable;
+  ev: EvCharger;
+}
+
+/** Builds the example site's grid meter, relay and EV charger against `port` and starts their shared connection. */
+export async function startExampleDevices(port: number): Promise<ExampleDevices> {
+  const site = exampleSite(port);
+  const ctx = testContext(site);
+  const meter = modbusDriver.createMeter?.(site.grid.meter.driver, ctx) as ModbusMeter;
+  const [relayCfg, evCfg] = site.devices;
+  assert.ok(relayCfg && evCfg);
+  const relay = modbusDriver.createDevice(relayCfg, ctx) as Switchable;
+  const ev = modbusDriver.createDevice(evCfg, ctx) as EvCharger;
+  await ctx.startShared();
+  return { ctx, meter, relay, ev };
 }
 
 /** An AbortSignal that aborts after `ms` (the cycle's read bound). */

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EvCharger, Switchable } from '../../../src/devices/capabilities.ts';
 import { modbusDriver, type ModbusMeter } from '../../../src/devices/drivers/modbus/index.ts';
 import { freePort } from '../../helpers/ports.ts';
-import { exampleSite, testContext, within } from './context.ts';
+import { exampleSite, startExampleDevices, within, type ExampleDevices } from './context.ts';
 import { until } from './serial-server.ts';
 
 const FIXTURE = 'test/devices/modbus/fixtures/pymodbus-gateway.py';
@@ -76,7 +76,7 @@ class PyGateway {
 
 describe('modbus driver against an independent peer: pymodbus 3.0 (Debian)', () => {
   let py: PyGateway;
-  let ctx: ReturnType<typeof testContext>;
+  let ctx: ExampleDevices['ctx'];
   let meter: ModbusMeter;
   let relay: Switchable;
   let ev: EvCharger;
@@ -84,14 +84,7 @@ describe('modbus driver against an independent peer: pymodbus 3.0 (Debian)', () 
   before(async () => {
     // A fixed port (not 0) so the killed gateway can come back where the driver looks for it.
     py = await PyGateway.start(await freePort());
-    const site = exampleSite(py.port);
-    ctx = testContext(site);
-    meter = modbusDriver.createMeter?.(site.grid.meter.driver, ctx) as ModbusMeter;
-    const [relayCfg, evCfg] = site.devices;
-    assert.ok(relayCfg && evCfg);
-    relay = modbusDriver.createDevice(relayCfg, ctx) as Switchable;
-    ev = modbusDriver.createDevice(evCfg, ctx) as EvCharger;
-    await ctx.startShared();
+    ({ ctx, meter, relay, ev } = await startExampleDevices(py.port));
   });
   after(async () => {
     await ctx.closeShared();

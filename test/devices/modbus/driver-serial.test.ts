@@ -5,7 +5,7 @@ import type { EvCharger, Switchable } from '../../../src/devices/capabilities.ts
 import { encodeRaw } from '../../../src/devices/drivers/modbus/codec.ts';
 import { modbusDriver, type ModbusMeter } from '../../../src/devices/drivers/modbus/index.ts';
 import { resolveSiteConfig } from '../../../src/site/site-config.ts';
-import { exampleSite, testContext, within } from './context.ts';
+import { exampleSite, startExampleDevices, testContext, within, type ExampleDevices } from './context.ts';
 import { TestModbusServer, until } from './serial-server.ts';
 
 /** The example meter's image (examples/modbus/example-meter.yaml), written with the driver's codec. */
@@ -20,21 +20,14 @@ function loadMeterImage(s: TestModbusServer, powerW: number): void {
 
 describe('modbus driver against a modbus-serial ServerTCP', () => {
   let server: TestModbusServer;
-  let ctx: ReturnType<typeof testContext>;
+  let ctx: ExampleDevices['ctx'];
   let meter: ModbusMeter;
   let relay: Switchable;
   let ev: EvCharger;
 
   before(async () => {
     server = await TestModbusServer.start();
-    const site = exampleSite(server.port);
-    ctx = testContext(site);
-    meter = modbusDriver.createMeter?.(site.grid.meter.driver, ctx) as ModbusMeter;
-    const [relayCfg, evCfg] = site.devices;
-    assert.ok(relayCfg && evCfg);
-    relay = modbusDriver.createDevice(relayCfg, ctx) as Switchable;
-    ev = modbusDriver.createDevice(evCfg, ctx) as EvCharger;
-    await ctx.startShared();
+    ({ ctx, meter, relay, ev } = await startExampleDevices(server.port));
   });
   after(async () => {
     await ctx.closeShared();

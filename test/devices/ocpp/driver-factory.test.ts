@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
-import type { DeviceLifecycle, DriverContext } from '../../../src/devices/driver.ts';
 import { OcppServerSchema } from '../../../src/devices/drivers/ocpp/config.ts';
 import { OcppCentralSystem, ocppDriver } from '../../../src/devices/drivers/ocpp/index.ts';
 import { EvChargerDeviceSchema } from '../../../src/site/config-schema.ts';
 import type { DeviceConfig, SiteConfig } from '../../../src/site/site-config.ts';
+import { testDriverContext } from '../../helpers/driver-context.ts';
 import { rejection, signal } from './harness.ts';
 
 test('ocppDriver: chargers share one central system through ctx.shared; a chargePointId used twice is refused', async () => {
-  const shared = new Map<string, DeviceLifecycle>();
-  const ctx: DriverContext = {
-    site: { ocpp: OcppServerSchema.parse({ host: '127.0.0.1', port: 0 }) } as SiteConfig,
-    clock: new FakeClock(),
-    logger: silentLogger,
-    shared<T extends DeviceLifecycle>(key: string, create: () => T): T {
-      if (!shared.has(key)) shared.set(key, create());
-      return shared.get(key) as T;
-    },
-  };
+  const ctx = testDriverContext({ site: { ocpp: OcppServerSchema.parse({ host: '127.0.0.1', port: 0 }) } as SiteConfig, clock: new FakeClock() });
+  const shared = ctx.shared_;
   const device = (id: string, nodeId: string): DeviceConfig => ({
     ...EvChargerDeviceSchema.parse({ group: 'variable_power_load', driver: { type: 'ocpp', chargePointId: id } }),
     nodeId,

@@ -1,32 +1,12 @@
 import modbusSerial from 'modbus-serial';
 import type { Clock } from '../../../src/core/clock.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
-import type { DeviceLifecycle, DriverContext } from '../../../src/devices/driver.ts';
 import { sunspecDriver } from '../../../src/devices/drivers/sunspec/index.ts';
-import { resolveSiteConfig, type DeviceConfig } from '../../../src/site/site-config.ts';
+import type { DeviceConfig } from '../../../src/site/site-config.ts';
+import { testDriverContext, type TestDriverContext } from '../../helpers/driver-context.ts';
 
-/** A DriverContext over `clock` whose shared instances the test starts and closes. */
-export function driverContext(clock: Clock): DriverContext & { startShared(): Promise<void>; closeShared(): Promise<void> } {
-  const shared = new Map<string, DeviceLifecycle>();
-  return {
-    site: resolveSiteConfig({ serial: 'TEST1' }),
-    clock,
-    logger: silentLogger,
-    shared<T extends DeviceLifecycle>(key: string, create: () => T): T {
-      let hit = shared.get(key);
-      if (!hit) {
-        hit = create();
-        shared.set(key, hit);
-      }
-      return hit as T;
-    },
-    async startShared() {
-      for (const s of shared.values()) await s.start();
-    },
-    async closeShared() {
-      for (const s of shared.values()) await s.close();
-    },
-  };
+/** A test DriverContext over `clock` whose shared instances the test starts and closes. */
+export function driverContext(clock: Clock): TestDriverContext {
+  return testDriverContext({ clock });
 }
 
 export interface DriverTarget {
