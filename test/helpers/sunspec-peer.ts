@@ -31,7 +31,10 @@ export async function startSunSpecPeer(): Promise<SunSpecPeer> {
     else writes.push(msg as PeerWrite);
   });
   await until(() => port > 0 || proc.exitCode !== null, 'the pymodbus peer to listen', 15_000);
-  if (port === 0) throw new Error(`pymodbus peer did not start: ${stderr}`);
+  if (port === 0) {
+    proc.kill();
+    throw new Error(`pymodbus peer did not start: ${stderr}`);
+  }
   return {
     port,
     writes,

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { FakeClock } from '../../../src/core/clock.ts';
 import type { Battery, GridMeter, SolarInverter } from '../../../src/devices/capabilities.ts';
 import type { DeviceLifecycle } from '../../../src/devices/driver.ts';
+import { startSunSpecPeer, type SunSpecPeer } from '../../helpers/sunspec-peer.ts';
 import { driverContext, meterDriver, rawClient, signal, solarConfig, storageConfig, sunspecDriver, until } from './sunspec-test-kit.ts';
 
 /**
@@ -13,48 +12,21 @@ import { driverContext, meterDriver, rawClient, signal, solarConfig, storageConf
  * side, from the lines it prints for every register write.
  */
 
-interface PeerWrite {
-  unit: number;
-  address: number;
-  values: number[];
-}
-
-let peer: ChildProcess;
+let peer: SunSpecPeer;
 let port = 0;
-const writes: PeerWrite[] = [];
 
 before(async () => {
-  peer = spawn('/usr/bin/python3', [new URL('fixtures/sunspec_peer.py', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  peer.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const lines = createInterface({ input: peer.stdout! });
-  lines.on('line', (line) => {
-    const msg = JSON.parse(line) as { port?: number } & Partial<PeerWrite>;
-    if (msg.port !== undefined) port = msg.port;
-    else writes.push(msg as PeerWrite);
-  });
-  await until(() => port > 0 || peer.exitCode !== null, 'the pymodbus peer to listen', 15_000);
-  if (port === 0) throw new Error(`pymodbus peer did not start: ${stderr}`);
+  peer = await startSunSpecPeer();
+  port = peer.port;
 });
 
 after(() => {
-  peer.kill();
+  peer.stop();
 });
-
-/** The register values the peer got written at `address` by unit `unit` (last write wins). */
-function written(unit: number, address: number): number | undefined {
-  let value: number | undefined;
-  for (const w of writes) {
-    if (w.unit !== unit) continue;
-    const i = address - w.address;
-    if (i >= 0 && i < w.values.length) value = w.values[i];
-  }
-  return value;
-}
 
 /** Waits (bounded) for the peer's line about a write: it is printed after the Modbus response. */
 async function expectWritten(unit: number, address: number, value: number, what: string): Promise<void> {
-  await until(() => written(unit, address) === value, `${what} (got ${String(written(unit, address))})`);
+  await until(() => peer.written(unit, address) === value, `${what} (got ${String(peer.written(unit, address))})`);
 }
 
 test('inverter (unit 1, base 50000): W with a negative scale factor, WRtg with a positive one, WMaxLimPct in 0.01 % steps', async () => {
@@ -70,13 +42,13 @@ test('inverter (unit 1, base 50000): W with a negative scale factor, WRtg with a
     await expectWritten(1, a123 + 5, 2500, 'WMaxLimPct: 1500 W of WRtg 6000 W (600 × 10^1) = 25.00 % (SF −2)');
     await expectWritten(1, a123 + 7, 90, 'WMaxLimPct_RvrtTms armed');
     await expectWritten(1, a123 + 9, 1, 'WMaxLim_Ena');
-    assert.equal(writes.filter((w) => w.unit === 1 && w.address === a123 + 5).length, 1);
+    assert.equal(peer.writes.filter((w) => w.unit === 1 && w.address === a123 + 5).length, 1);
     const r = await pv.readState(signal());
     assert.equal(r.limitW, 1500);
     // The refresh at half the timer re-writes the same control.
     clock.advance(45_000);
-    await until(() => writes.filter((w) => w.unit === 1 && w.address === a123 + 5).length === 2, 'refresh after RvrtTms/2');
-    await until(() => writes.filter((w) => w.unit === 1 && w.address === a123 + 9).length === 2, 'refresh of the enable');
+    await until(() => peer.writes.filter((w) => w.unit === 1 && w.address === a123 + 5).length === 2, 'refresh after RvrtTms/2');
+    await until(() => peer.writes.filter((w) => w.unit === 1 && w.address === a123 + 9).length === 2, 'refresh of the enable');
     await pv.setLimitW(null);
     await expectWritten(1, a123 + 9, 0, 'released: WMaxLim_Ena = 0');
   } finally {
