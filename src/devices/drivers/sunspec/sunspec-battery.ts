@@ -1,21 +1,13 @@
-import type { Clock } from '../../../core/clock.ts';
-import type { Logger } from '../../../core/logger.ts';
 import type { Battery, BatteryReading } from '../../capabilities.ts';
-import type { DeviceLifecycle } from '../../driver.ts';
 import type { ModelBlock } from '../../sunspec/model-block.ts';
-import { RevertKeeper } from './revert-keeper.ts';
-import type { DiscoveredModel, SunSpecSession } from './sunspec-session.ts';
+import { KeptControlDevice, type KeptControlOptions } from './kept-control-device.ts';
+import type { DiscoveredModel } from './sunspec-session.ts';
 
 /** [SunSpec 124 StorCtl_Mod] bit 0: the charge limit InWRte applies; bit 1: the discharge limit OutWRte applies. */
 export const STORCTL_CHARGE = 1;
 export const STORCTL_DISCHARGE = 2;
 
-export interface SunSpecBatteryOptions {
-  session: SunSpecSession;
-  clock: Clock;
-  logger: Logger;
-  /** Revert timer written to the device, s. */
-  revertTimeoutS: number;
+export interface SunSpecBatteryOptions extends KeptControlOptions {
   /** Configured values used when the device does not report them. */
   capacityWh: number;
   maxChargeW: number;
@@ -36,22 +28,7 @@ export interface SunSpecBatteryOptions {
  * charging, and vice versa), with InOutWRte_RvrtTms armed and refreshed. null writes StorCtl_Mod = 0
  * (no limits: the device's own control).
  */
-export class SunSpecBattery implements Battery, DeviceLifecycle {
-  private readonly keeper: RevertKeeper;
-
-  constructor(private readonly opts: SunSpecBatteryOptions) {
-    this.keeper = new RevertKeeper(opts.clock, opts.revertTimeoutS, opts.logger, opts.session.where);
-  }
-
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  close(): Promise<void> {
-    this.keeper.close();
-    return Promise.resolve();
-  }
-
+export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> implements Battery {
   async readState(signal: AbortSignal): Promise<BatteryReading> {
     const { session } = this.opts;
     const storage = await this.storageModel(signal);

@@ -1,9 +1,6 @@
-import type { Clock } from '../../../core/clock.ts';
-import type { Logger } from '../../../core/logger.ts';
 import type { SolarInverter, SolarReading } from '../../capabilities.ts';
-import type { DeviceLifecycle } from '../../driver.ts';
 import type { ModelBlock } from '../../sunspec/model-block.ts';
-import { RevertKeeper } from './revert-keeper.ts';
+import { KeptControlDevice, type KeptControlOptions } from './kept-control-device.ts';
 import type { SunSpecSession } from './sunspec-session.ts';
 
 /** Inverter measurement models, preferred first. */
@@ -24,12 +21,7 @@ export function estimateAvailableW(powerW: number, limitW: number | null, wMax: 
   return Math.max(powerW, wMax);
 }
 
-export interface SunSpecInverterOptions {
-  session: SunSpecSession;
-  clock: Clock;
-  logger: Logger;
-  /** Revert timer written to the device, s. */
-  revertTimeoutS: number;
+export interface SunSpecInverterOptions extends KeptControlOptions {
   /** The configured AC rating, W: used when the device reports none. */
   ratedPowerW: number;
 }
@@ -40,22 +32,8 @@ export interface SunSpecInverterOptions {
  * 123 WMaxLimPct (% of WMax) with WMaxLim_Ena and WMaxLimPct_RvrtTms, or, without 123,
  * 704 WMaxLimPct with WMaxLimPctEna and WMaxLimPctRvrtTms (reverting to "disabled").
  */
-export class SunSpecInverter implements SolarInverter, DeviceLifecycle {
-  private readonly keeper: RevertKeeper;
+export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> implements SolarInverter {
   private ratings: { generation: number; wMax: number } | null = null;
-
-  constructor(private readonly opts: SunSpecInverterOptions) {
-    this.keeper = new RevertKeeper(opts.clock, opts.revertTimeoutS, opts.logger, opts.session.where);
-  }
-
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  close(): Promise<void> {
-    this.keeper.close();
-    return Promise.resolve();
-  }
 
   async readState(signal: AbortSignal): Promise<SolarReading> {
     const { session } = this.opts;

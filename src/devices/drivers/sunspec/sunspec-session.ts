@@ -1,10 +1,9 @@
-import type { Clock } from '../../../core/clock.ts';
 import type { Logger } from '../../../core/logger.ts';
 import { encodeWrites, ModelBlock } from '../../sunspec/model-block.ts';
 import { hasModelDefinition, loadModelDefinition } from '../../sunspec/model-definition.ts';
 import { layoutModel } from '../../sunspec/model-layout.ts';
 import type { DeviceLifecycle } from '../../driver.ts';
-import { ModbusLink } from './modbus-link.ts';
+import { ModbusLink, type ModbusLinkOptions } from './modbus-link.ts';
 
 /** Where SunSpec devices put the `SunS` marker, in the order tried [SunSpec Device Information Model §4.1]. */
 export const SUNSPEC_BASE_ADDRESSES = [40000, 50000, 0] as const;
@@ -24,14 +23,8 @@ export interface DiscoveredModel {
   lengthRegs: number;
 }
 
-export interface SunSpecSessionOptions {
-  host: string;
-  port: number;
-  unitId: number;
-  timeoutMs: number;
-  clock: Clock;
-  logger: Logger;
-}
+/** Options of {@link SunSpecSession}: those of the connection it runs over. */
+export type SunSpecSessionOptions = ModbusLinkOptions;
 
 /**
  * A SunSpec device behind one Modbus TCP connection: discovers its model chain (the `SunS` marker
