@@ -32,7 +32,7 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
   async readState(signal: AbortSignal): Promise<BatteryReading> {
     const { session } = this.opts;
     const storage = await this.storageModel(signal);
-    const s124 = await session.readModel(storage, signal);
+    const s124 = this.rememberControl(storage, await session.readModel(storage, signal));
     const m802 = await session.find([802], signal);
     const b802 = m802 ? await session.readModel(m802, signal) : null;
     const socPct = b802?.value('SoC') ?? s124.value('ChaState');
@@ -61,18 +61,18 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
     const generation = session.link.generation;
     if (powerW === null) {
       await this.keeper.release(`${generation}:release`, async () => {
-        await session.writePoints(await session.readModel(storage, signal), { StorCtl_Mod: 0 });
+        await session.writePoints(await this.controlBlock(storage, signal), { StorCtl_Mod: 0 });
       });
       return;
     }
-    const block = await session.readModel(storage, signal);
+    const block = await this.controlBlock(storage, signal);
     const wChaMax = block.value('WChaMax');
     if (wChaMax === null || wChaMax <= 0) throw new Error(`${session.where}: 124 WChaMax is not implemented: the rates cannot be set`);
     const pct = Math.max(-100, Math.min(100, (powerW / wChaMax) * 100));
     const step = 10 ** (block.scaleOf('InWRte') ?? 0);
     const revertS = this.opts.revertTimeoutS;
     await this.keeper.keep(`${generation}:${Math.round(pct / step)}`, async () => {
-      const fresh = await session.readModel(storage, AbortSignal.timeout(10_000));
+      const fresh = await this.controlBlock(storage, AbortSignal.timeout(10_000));
       // [SunSpec 124] rates and their timer first, then the mode that makes them apply.
       await session.writePoints(fresh, { OutWRte: -pct, InWRte: pct, InOutWRte_RvrtTms: revertS });
       await session.writePoints(fresh, { StorCtl_Mod: STORCTL_CHARGE | STORCTL_DISCHARGE });

@@ -56,7 +56,7 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     const generation = session.link.generation;
     if (limitW === null) {
       await this.keeper.release(`${generation}:off`, async () => {
-        const block = await session.readModel(controls.model, signal);
+        const block = await this.controlBlock(controls.model, signal);
         await session.writePoints(block, controls.id === 123 ? { WMaxLim_Ena: 0 } : { WMaxLimPctEna: 0 });
       });
       return;
@@ -64,12 +64,12 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     const wMax = await this.wMax(signal);
     const pct = Math.min(100, (limitW / wMax) * 100);
     // Rounded to the register's step before comparing, so that equal writes are skipped.
-    const block = await session.readModel(controls.model, signal);
+    const block = await this.controlBlock(controls.model, signal);
     const step = 10 ** (block.scaleOf('WMaxLimPct') ?? 0);
     const key = `${generation}:${Math.round(pct / step)}`;
     const revertS = this.opts.revertTimeoutS;
     await this.keeper.keep(key, async () => {
-      const fresh = await session.readModel(controls.model, AbortSignal.timeout(10_000));
+      const fresh = await this.controlBlock(controls.model, AbortSignal.timeout(10_000));
       if (controls.id === 123) {
         // [SunSpec 123] the value and its timer first, then the enable.
         await session.writePoints(fresh, { WMaxLimPct: pct, WMaxLimPct_RvrtTms: revertS });
@@ -110,7 +110,7 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
   private async readLimitW(wMax: number, signal: AbortSignal): Promise<number | null> {
     const model = await this.opts.session.find([123, 704], signal);
     if (!model) return null;
-    const b: ModelBlock = await this.opts.session.readModel(model, signal);
+    const b: ModelBlock = this.rememberControl(model, await this.opts.session.readModel(model, signal));
     const isEnabled = (model.id === 123 ? b.raw('WMaxLim_Ena') : b.raw('WMaxLimPctEna')) === 1;
     const pct = b.value('WMaxLimPct');
     return isEnabled && pct !== null ? (pct / 100) * wMax : null;
