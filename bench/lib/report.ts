@@ -2,6 +2,7 @@
 // Benchmarks measure time; tests never do [design §Conventions]. Every table carries a baseline
 // measured in the same process run, so a noisy 2-core box still gives meaningful ratios.
 import { cpus, loadavg, totalmem } from 'node:os';
+import { mulberry32 } from '../../src/environment/prng.ts';
 
 /** Quantile `q` (0–1) of `values` by linear interpolation between order statistics; NaN when empty. */
 export function quantile(values: readonly number[], q: number): number {
@@ -72,14 +73,5 @@ export function printHeader(title: string, what: string): void {
   );
 }
 
-/** A seeded PRNG (mulberry32), so a benchmark's random steps repeat run to run. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the simulator's mulberry32), so a benchmark's random steps repeat run to run. Returns [0, 1). */
+export const seededRandom: (seed: number) => () => number = mulberry32;
