@@ -113,6 +113,8 @@ test('meter (unit 3, base 0): negative W with a positive scale factor; a not-imp
   try {
     await ctx.startShared();
     assert.equal(await meter.readPowerW(signal()), -12_340);
+    const inverted = sunspecDriver.createMeter!(meterDriver({ port, unitId: 3 }, true), ctx) as GridMeter;
+    assert.equal(await inverted.readPowerW(signal()), 12_340, 'invertPower: a meter installed the other way round');
     await assert.rejects(broken.readPowerW(signal()), /unit 4: model 203 W is not implemented/);
   } finally {
     await ctx.closeShared();

@@ -29,8 +29,8 @@ export function storageConfig(t: DriverTarget): DeviceConfig {
   } as DeviceConfig;
 }
 
-export function meterDriver(t: DriverTarget): unknown {
-  return driverCfg(t);
+export function meterDriver(t: DriverTarget, invertPower = false): unknown {
+  return { ...driverCfg(t), invertPower };
 }
 
 export { sunspecDriver };

@@ -20,6 +20,12 @@ export const SunSpecDriverSchema = z.strictObject({
    * returns to its own default by itself after at most this. Default 60.
    */
   revertTimeoutS: z.number().int().min(5).max(3600).default(60),
+  /**
+   * Meters only: the meter reads + export (installed the other way round, or counting production
+   * as +); gridpilot negates its W so that the grid stays + import. Default false. Check it at
+   * commissioning: with no PV producing and loads on, the grid must read positive.
+   */
+  invertPower: z.boolean().default(false),
 });
 export type SunSpecDriverConfig = z.output<typeof SunSpecDriverSchema>;
 

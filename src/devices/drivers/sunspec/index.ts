@@ -44,6 +44,7 @@ export const sunspecDriver: DriverFactory = {
   },
 
   createMeter(driver: unknown, ctx: DriverContext): BuiltMeter {
-    return new SunSpecMeter(sessionFor(parseDriver(driver, 'grid.meter.driver'), ctx));
+    const cfg = parseDriver(driver, 'grid.meter.driver');
+    return new SunSpecMeter(sessionFor(cfg, ctx), cfg.invertPower);
   },
 };

@@ -9,10 +9,14 @@ export const METER_MODELS = [203, 204, 202, 201] as const;
  * The grid meter as a SunSpec meter [SunSpec 201–204 W]: total real power, W, + import (power
  * flowing from the grid into the site), as the SunSpec meter models define it — the same sign as
  * gridpilot's grid convention. A meter installed the other way round reads with the wrong sign:
- * check it at commissioning (docs/sunspec.md).
+ * check it at commissioning and set the driver's `invertPower` (docs/sunspec.md).
  */
 export class SunSpecMeter implements GridMeter, DeviceLifecycle {
-  constructor(private readonly session: SunSpecSession) {}
+  constructor(
+    private readonly session: SunSpecSession,
+    /** The meter reads + export: its W is negated (driver `invertPower`). */
+    private readonly isInverted = false,
+  ) {}
 
   start(): Promise<void> {
     return Promise.resolve();
@@ -27,6 +31,6 @@ export class SunSpecMeter implements GridMeter, DeviceLifecycle {
     if (!m) throw new Error(`${this.session.where}: no meter model (${METER_MODELS.join(', ')})`);
     const w = (await this.session.readModel(m, signal)).value('W');
     if (w === null) throw new Error(`${this.session.where}: model ${m.id} W is not implemented`);
-    return w;
+    return this.isInverted ? -w : w;
   }
 }
