@@ -33,11 +33,4 @@ export async function publishSchedule(t: AppUnderTest, body: Record<string, unkn
   return publishForFeedback(t, t.app.info.topics.schedule, payload, typeof body.raw === 'string' ? null : time, 'schedule feedback');
 }
 
-/** Waits (real time, bounded) until `check` holds: lets queued cycles run after a fake-clock jump. */
-export async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+export { until } from './until.ts';

@@ -1,3 +1,4 @@
+import { until as untilHolds } from '../../helpers/until.ts';
 import ModbusSerial from 'modbus-serial';
 import type { IServiceVector } from 'modbus-serial';
 import { freePort } from '../../helpers/ports.ts';
@@ -99,16 +100,5 @@ export class TestModbusServer {
   }
 }
 
-/** Polls `check` until it holds (bounded). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls `check` until it holds (bounded; a read that still fails counts as "not yet"). */
+export const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> => untilHolds(check, what, timeoutMs, { isErrorNotYet: true });

@@ -1,3 +1,4 @@
+import { until as untilHolds } from '../../helpers/until.ts';
 import modbusSerial from 'modbus-serial';
 import type { Clock } from '../../../src/core/clock.ts';
 import { sunspecDriver } from '../../../src/devices/drivers/sunspec/index.ts';
@@ -66,12 +67,6 @@ export async function rawModelAddress(client: { read(a: number, n: number): Prom
 export const toInt16 = (w: number): number => (w >= 0x8000 ? w - 0x10000 : w);
 
 /** Waits (real time, bounded) until `check` resolves true. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> => untilHolds(check, what, timeoutMs);
 
 export const signal = (): AbortSignal => AbortSignal.timeout(5000);
