@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
 import { startWebServer, type WebServer } from '../../src/web/server.ts';
 import { infoFor, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
 import { until } from '../helpers/schedule-peer.ts';
 import { watchPageProblems } from './web-harness.ts';
 
-/** Debian's chromium (scripts/install-system-deps.sh); never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Polls an element's text until `match` holds; rejects with the last text after timeoutMs. */
 async function waitForText(page: Page, selector: string, match: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
@@ -36,7 +34,7 @@ describe('Plan page in a real browser (Debian chromium)', () => {
 
   before(async () => {
     p = await startPlanSite();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
     problems = watchPageProblems(page, () => [p.web.url, ...extra.map((w) => w.url)]);
   });

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
 import { startWebUnderTest, watchPageProblems, type WebUnderTest } from './web-harness.ts';
 
-/** Debian's chromium (scripts/install-system-deps.sh); never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOT = '/tmp/gridpilot-ui-status.png';
 
 /** "7.04 kW" → 7040, "512 W" → 512, "-3.00 kW" → -3000; NaN when the text holds no power. */
@@ -37,7 +35,7 @@ describe('web UI in a real browser (Debian chromium)', () => {
 
   before(async () => {
     w = await startWebUnderTest();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     problems = watchPageProblems(page, () => [w.web.url]);
   });
