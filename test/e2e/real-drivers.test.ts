@@ -1,21 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
 import { formatStartBanner } from '../../src/cli/start-banner.ts';
 import { startAppUnderTest } from '../helpers/app-harness.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { until } from '../helpers/schedule-peer.ts';
 import { startSunSpecPeer } from '../helpers/sunspec-peer.ts';
+import { tempDirMaker } from '../helpers/temp-dirs.ts';
 
 /**
  * The real app with real drivers: a config with only SunSpec devices (an independent pymodbus peer,
  * no simulator anywhere), and the demo site's EV charger behind an OCPP charge point.
  */
 
+const tempDir = tempDirMaker('gp-real-');
 const writeConfig = (cfg: unknown): string => {
-  const path = join(mkdtempSync(join(tmpdir(), 'gp-real-')), 'site.json');
+  const path = join(tempDir(), 'site.json');
   writeFileSync(path, JSON.stringify(cfg));
   return path;
 };
@@ -35,6 +36,8 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
       const banner = formatStartBanner(t.app.info);
       assert.doesNotMatch(banner, /SIMULATED/);
       assert.match(banner, /REAL1_solar_0\s+solar\s+sunspec/);
+      // The first read connects and walks the model chain (slow on a loaded box): wait for it.
+      await until(() => t.app.devices.devices.commStatus?.().get('REAL1_solar_0')?.lastGoodReadMs != null, 'the inverter to be read once', 10_000);
       const f = await t.command({ solar_policy: 'setpoint', solar_power_setpoint_w: 1500 });
       assert.equal(f.data.response_code, 0, JSON.stringify(f.data.errors));
       assert.equal(f.data.state.solar.nr_devices, 1);
@@ -68,6 +71,7 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
     });
     const t = await startAppUnderTest({ configPath, httpPort: 0 });
     try {
+      await until(() => t.app.devices.devices.commStatus?.().get('REAL2_solar_0')?.lastGoodReadMs != null, 'the answering inverter to be read once', 10_000);
       const f = await t.command({ solar_policy: 'setpoint', solar_power_setpoint_w: 3000 });
       assert.equal(f.data.response_code, 0);
       assert.equal(f.data.state.solar.nr_devices, 1);
@@ -81,7 +85,7 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
       assert.equal(link?.isOnline, false);
       assert.match(link?.lastError ?? '', /unit 9/);
       assert.equal(state.gridMeter.isOnline, true);
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.goto(`${t.app.info.httpUrl}/#devices`);
