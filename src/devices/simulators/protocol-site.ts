@@ -1,9 +1,9 @@
 // The demo site with its devices behind protocol-level simulators (SunSpec Modbus TCP servers, OCPP
 // charge points), so that the real drivers run against it: `gridpilot start --protocol-sim`.
 // Part of the simulator's own controls: it builds the simulated world and fronts its devices.
-import net from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { freePort } from '../../core/free-port.ts';
 import { silentLogger, type Logger } from '../../core/logger.ts';
 import { hardExportLimitW, hardImportLimitW, resolveSiteConfig } from '../../site/site-config.ts';
 import { createSimulatedSite, type SimulatedSite } from '../simulated/simulated-site.ts';
@@ -30,18 +30,6 @@ export interface ProtocolSimulatedSite {
   /** Connects the simulated charge points to the controller's OCPP central system (once it listens). */
   connectChargePoints(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A TCP port free on `host` now (the OCPP central system's port must be known before it starts). */
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

@@ -1,6 +1,6 @@
-import net from 'node:net';
 import modbusSerial from 'modbus-serial';
 import type { Clock } from '../../core/clock.ts';
+import { freePort } from '../../core/free-port.ts';
 import { silentLogger, type Logger } from '../../core/logger.ts';
 import type { Battery, GridMeter, SolarInverter } from '../capabilities.ts';
 import {
@@ -141,15 +141,4 @@ async function listen(vector: Vector, host: string, port: number, unitId: number
       if (port !== 0 || attempt >= 4) throw new Error(`sunspec sim: cannot listen on ${host}:${p}: ${(err as Error).message}`, { cause: err });
     }
   }
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
