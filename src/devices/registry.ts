@@ -40,7 +40,8 @@ export interface BuildOptions {
   factories: readonly DriverFactory[];
 }
 
-const GROUP_KEY = {
+/** Which SiteDevices map holds each group's devices (the simulated site uses the same keys). */
+export const GROUP_KEY = {
   solar: 'solar',
   storage: 'storage',
   heat_pump: 'heatPumps',

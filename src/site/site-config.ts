@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GridpilotError } from '../core/errors.ts';
 import { siteNodeIdFor } from '../protocol/topics.ts';
-import type { DeviceGroup } from '../protocol/components.ts';
+import { DEVICE_GROUPS, type DeviceGroup } from '../protocol/components.ts';
 import { SiteConfigSchema, type DeviceConfigParsed, type SiteConfigInput, type SiteConfigParsed } from './config-schema.ts';
 import { MODBUS_GROUPS } from '../devices/drivers/modbus/config.ts';
 import { modbusMapKindProblem } from '../devices/drivers/modbus/index.ts';
@@ -12,7 +12,7 @@ import { SUNSPEC_GROUPS } from '../devices/drivers/sunspec/config.ts';
 
 /** Which device groups each driver type can drive, and whether it can be the grid meter. */
 const DRIVER_SUPPORT: Record<string, { groups: readonly DeviceGroup[]; canMeter: boolean }> = {
-  simulated: { groups: ['solar', 'storage', 'heat_pump', 'switched_load', 'variable_power_load'], canMeter: true },
+  simulated: { groups: DEVICE_GROUPS, canMeter: true },
   sunspec: { groups: SUNSPEC_GROUPS, canMeter: true },
   modbus: { groups: MODBUS_GROUPS, canMeter: true },
   ocpp: { groups: OCPP_GROUPS, canMeter: false },

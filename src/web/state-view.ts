@@ -5,6 +5,7 @@ import { buildFeedback, counterPowers } from '../control/feedback-builder.ts';
 import type { Constraint } from '../control/plan.ts';
 import { activeSignalOf, type SignalSource } from '../control/signals.ts';
 import type { CommStatus } from '../devices/driver.ts';
+import { GROUP_KEY } from '../devices/registry.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SimWorldSnapshot } from '../devices/simulated/sim-world.ts';
 import { COMPONENTS, type Component, type DeviceGroup } from '../protocol/components.ts';
@@ -191,9 +192,7 @@ function signalView(sig: { policy: ExecutedPolicy; source: SignalSource; setpoin
 }
 
 function readingOf(record: CycleRecord, group: DeviceGroup, nodeId: string): Record<string, unknown> | null {
-  const s = record.snapshot;
-  const map: ReadonlyMap<string, object> =
-    group === 'solar' ? s.solar : group === 'storage' ? s.storage : group === 'heat_pump' ? s.heatPumps : group === 'switched_load' ? s.switchedLoads : s.evChargers;
+  const map: ReadonlyMap<string, object> = record.snapshot[GROUP_KEY[group]];
   const r = map.get(nodeId);
   return r ? { ...(r as Record<string, unknown>) } : null;
 }

@@ -1,14 +1,7 @@
-import type { DeviceGroup } from '../../../protocol/components.ts';
+import { DEVICE_GROUPS } from '../../../protocol/components.ts';
 import { createSimulatedSite, type SimulatedSite, type SimulatedSiteOptions } from '../../simulated/simulated-site.ts';
 import type { DeviceLifecycle, DriverContext, DriverFactory } from '../../driver.ts';
-
-const GROUP_MAP = {
-  solar: 'solar',
-  storage: 'storage',
-  heat_pump: 'heatPumps',
-  switched_load: 'switchedLoads',
-  variable_power_load: 'evChargers',
-} as const satisfies Record<DeviceGroup, keyof SimulatedSite>;
+import { GROUP_KEY } from '../../registry.ts';
 
 /** The one simulated world of a site (shared by its simulated devices and meter). */
 class SimulationService implements DeviceLifecycle {
@@ -44,11 +37,11 @@ export function simulatedDriver(options: SimulatedSiteOptions = {}, existing: Si
     }).sim;
   return {
     type: 'simulated',
-    groups: ['solar', 'storage', 'heat_pump', 'switched_load', 'variable_power_load'],
+    groups: DEVICE_GROUPS,
     canMeter: true,
     createDevice(device, ctx) {
       const sim = world(ctx);
-      const d = (sim[GROUP_MAP[device.group]] as ReadonlyMap<string, object>).get(device.nodeId);
+      const d = (sim[GROUP_KEY[device.group]] as ReadonlyMap<string, object>).get(device.nodeId);
       if (!d) throw new Error(`simulated ${device.group} ${device.nodeId} was not built`);
       return d as never;
     },
