@@ -283,6 +283,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   } catch (err) {
     await schedules.close();
     await cost.close();
+    await protocolSite?.close();
     await broker?.close();
     await store?.close();
     throw err;

@@ -137,6 +137,7 @@ export function buildFeedback(f: FeedbackInput): Feedback {
     const down = ids.filter((id) => snap.readErrors.has(id));
     return { nr_devices: ids.length - down.length, ...(down.length ? { offline_devices: down } : {}) };
   };
+  const evOffline = offline('variable_power_load').offline_devices;
   const storageCfg = devicesOf(site, 'storage');
   const readings = storageCfg.flatMap((d) => snap.storage.get(d.nodeId) ?? []);
   const capacityWh = sum(readings.map((r) => r.capacityWh));
@@ -212,7 +213,8 @@ export function buildFeedback(f: FeedbackInput): Feedback {
       min_charge_current_A: firstEv ? Math.min(...evCfg.map((d) => d.minCurrentA)) : 6,
       max_charge_current_A: firstEv ? sum(evCfg.map((d) => d.maxCurrentA)) : 16,
       allow_zero_current: evCfg.every((d) => d.allowZeroCurrent),
-      ...(offline('variable_power_load').offline_devices ? { offline_devices: offline('variable_power_load').offline_devices } : {}),
+      // variable_load has no nr_devices on the wire [live §4]; only the offline list is added.
+      ...(evOffline ? { offline_devices: evOffline } : {}),
       ...ext('variable_power_load'),
     },
   };

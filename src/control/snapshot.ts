@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
+import { errorMessage } from '../core/errors.ts';
 import type { BatteryReading, EvChargerReading, SolarReading, SwitchReading } from '../devices/capabilities.ts';
 import type { SiteDevices } from '../devices/registry.ts';
 
 export type { SiteDevices };
-import { errorMessage } from '../core/errors.ts';
 
 /** The process image: every reading of one cycle, taken together [design §One cycle]. */
 export interface SiteSnapshot {
