@@ -83,6 +83,7 @@ export class WriteMemo {
   private readonly last = new Map<string, { raw: number | boolean; p: PointRef; generation: number }>();
   private cancelTimer: (() => void) | null = null;
   private isClosed = false;
+  private refreshing = false;
 
   constructor(
     private readonly io: PointIo,
@@ -115,17 +116,24 @@ export class WriteMemo {
     });
   }
 
+  /** Re-arms first, so the period is watchdogS / 2 from tick to tick whatever the writes take; a tick that finds the previous refresh still writing skips. */
   private async refresh(): Promise<void> {
-    for (const [label, { raw, p }] of [...this.last]) {
-      if (this.isClosed) return;
-      try {
-        await this.io.write(label, p, raw);
-        this.last.set(label, { raw, p, generation: this.io.generation });
-      } catch (err) {
-        this.last.set(label, { raw, p, generation: -1 }); // rewritten by the next set, and retried at the next refresh
-        this.logger.warn({ err: (err as Error).message }, 'modbus watchdog refresh failed');
-      }
-    }
     if (this.last.size > 0) this.arm();
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      for (const [label, { raw, p }] of [...this.last]) {
+        if (this.isClosed) return;
+        try {
+          await this.io.write(label, p, raw);
+          this.last.set(label, { raw, p, generation: this.io.generation });
+        } catch (err) {
+          this.last.set(label, { raw, p, generation: -1 }); // rewritten by the next set, and retried at the next refresh
+          this.logger.warn({ err: (err as Error).message }, 'modbus watchdog refresh failed');
+        }
+      }
+    } finally {
+      this.refreshing = false;
+    }
   }
 }
