@@ -15,6 +15,8 @@ export interface SunSpecPeer {
   writes: PeerWrite[];
   /** The last value written at `address` of unit `unit`. */
   written(unit: number, address: number): number | undefined;
+  /** How many write requests covered `address` of unit `unit`. */
+  writesAt(unit: number, address: number): number;
   stop(): void;
 }
 
@@ -46,6 +48,7 @@ export async function startSunSpecPeer(): Promise<SunSpecPeer> {
       }
       return value;
     },
+    writesAt: (unit, address) => writes.filter((w) => w.unit === unit && address >= w.address && address < w.address + w.values.length).length,
     stop: () => proc.kill(),
   };
 }

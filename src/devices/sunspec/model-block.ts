@@ -76,7 +76,9 @@ export interface RegisterWrite {
 
 /**
  * Encodes point values (in their units; scale factors taken from `block`) into the fewest
- * contiguous register writes, in address order. null writes the not-implemented value.
+ * contiguous register writes, in address order: values separated only by implemented read-write
+ * points go as one write, those points rewritten with the values `block` holds (so `block` must be
+ * fresh). null writes the not-implemented value.
  * Throws a GridpilotError naming the model and point when a value does not fit or is read-only.
  */
 export function encodeWrites(block: ModelBlock, values: Readonly<Record<string, number | null>>): RegisterWrite[] {
@@ -102,8 +104,31 @@ export function encodeWrites(block: ModelBlock, values: Readonly<Record<string, 
   for (const { p, words } of parts) {
     const address = block.address + p.offset;
     const last = writes[writes.length - 1];
-    if (last && last.address + last.words.length === address) last.words.push(...words);
+    const gap = last ? rewritableGap(block, last.address + last.words.length, address) : null;
+    if (last && gap) last.words.push(...gap, ...words);
     else writes.push({ address, words: [...words] });
   }
   return writes;
+}
+
+/**
+ * The words from `from` up to `to` (Modbus addresses in `block`) as the block holds them, when
+ * every one of them belongs to a read-write point that holds a value: rewriting them unchanged lets
+ * two writes go as one request (one FC 16 applies them together). null when a register in between
+ * is read-only, belongs to no point or to one the device does not implement (a device may refuse a
+ * write there).
+ */
+function rewritableGap(block: ModelBlock, from: number, to: number): number[] | null {
+  if (to < from) return null;
+  if (to === from) return [];
+  const start = from - block.address;
+  const end = to - block.address;
+  let covered = start;
+  const points = [...block.layout.points].filter(([, p]) => p.offset < end && p.offset + p.size > start).sort(([, a], [, b]) => a.offset - b.offset);
+  for (const [path, p] of points) {
+    if (p.def.access !== 'RW' || p.offset > covered || block.raw(path) === null) return null;
+    covered = Math.max(covered, p.offset + p.size);
+  }
+  if (covered < end || points.some(([, p]) => p.offset < start || p.offset + p.size > end)) return null;
+  return block.words.slice(start, end);
 }

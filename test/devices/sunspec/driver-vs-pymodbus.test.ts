@@ -42,13 +42,15 @@ test('inverter (unit 1, base 50000): W with a negative scale factor, WRtg with a
     await expectWritten(1, a123 + 5, 2500, 'WMaxLimPct: 1500 W of WRtg 6000 W (600 × 10^1) = 25.00 % (SF −2)');
     await expectWritten(1, a123 + 7, 90, 'WMaxLimPct_RvrtTms armed');
     await expectWritten(1, a123 + 9, 1, 'WMaxLim_Ena');
-    assert.equal(peer.writes.filter((w) => w.unit === 1 && w.address === a123 + 5).length, 1);
+    // One request: the points between (WinTms, RmpTms) are implemented read-write points, rewritten as read.
+    assert.equal(peer.writesAt(1, a123 + 5), 1);
+    assert.deepEqual(peer.writes.filter((w) => w.unit === 1).map((w) => [w.address, w.values.length]), [[a123 + 5, 5]]);
     const r = await pv.readState(signal());
     assert.equal(r.limitW, 1500);
     // The refresh at half the timer re-writes the same control.
     clock.advance(45_000);
-    await until(() => peer.writes.filter((w) => w.unit === 1 && w.address === a123 + 5).length === 2, 'refresh after RvrtTms/2');
-    await until(() => peer.writes.filter((w) => w.unit === 1 && w.address === a123 + 9).length === 2, 'refresh of the enable');
+    await until(() => peer.writesAt(1, a123 + 5) === 2, 'refresh after RvrtTms/2');
+    await until(() => peer.writesAt(1, a123 + 9) === 2, 'refresh of the enable');
     await pv.setLimitW(null);
     await expectWritten(1, a123 + 9, 0, 'released: WMaxLim_Ena = 0');
   } finally {

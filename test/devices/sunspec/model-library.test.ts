@@ -102,6 +102,13 @@ test('scale factors apply on read and on write; a not-implemented value or sf re
   const controls = new ModelImage(123).set('WMaxLimPct_SF', -2).view(40100);
   assert.deepEqual(encodeWrites(controls, { WMaxLimPct: 42.5, WMaxLimPct_RvrtTms: 60, WMaxLim_Ena: 1 }), [{ address: 40105, words: [4250] }, { address: 40107, words: [60] }, { address: 40109, words: [1] }]);
   assert.throws(() => encodeWrites(controls, { WMaxLimPct_SF: 1 }), /read-only/);
+  // Points between that are read-write and implemented are rewritten as held: one request.
+  const timed = new ModelImage(123).set('WMaxLimPct_SF', -2).set('WMaxLimPct_WinTms', 5).set('WMaxLimPct_RmpTms', 7).view(40100);
+  assert.deepEqual(encodeWrites(timed, { WMaxLimPct: 42.5, WMaxLimPct_RvrtTms: 60, WMaxLim_Ena: 1 }), [{ address: 40105, words: [4250, 5, 60, 7, 1] }]);
+  // …but never across a read-only register (124: ChaState … ChaSt lie between StorCtl_Mod and OutWRte).
+  const storage = new ModelImage(124).set('InOutWRte_SF', 0).set('VAChaMax_SF', 0).set('MinRsvPct_SF', 0).set('VAChaMax', 1).set('MinRsvPct', 5).set('InOutWRte_WinTms', 0).view(40200);
+  assert.equal(encodeWrites(storage, { StorCtl_Mod: 3, OutWRte: 10 }).length, 2);
+  assert.deepEqual(encodeWrites(storage, { OutWRte: -10, InWRte: 10, InOutWRte_RvrtTms: 60 }), [{ address: 40212, words: [65526, 10, 0, 60] }]);
   const noSf = new ModelBlock(layoutModel(loadModelDefinition(123)), new ModelImage(123).words, 0);
   assert.equal(noSf.scaleOf('WMaxLimPct'), null);
   assert.throws(() => encodeWrites(noSf, { WMaxLimPct: 50 }), /scale factor is not implemented/);

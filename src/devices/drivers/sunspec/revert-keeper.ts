@@ -33,13 +33,15 @@ export class RevertKeeper {
   /**
    * Writes the control unless `key` is the one in force, then keeps re-writing it every
    * {@link refreshMs}. Rejects when the write fails (and then forgets the control in force).
+   * `write` is told whether it is a refresh: a change may leave out what is already in force on
+   * the device (an enable, a mode), a refresh re-writes all of it.
    */
-  keep(key: string, write: () => Promise<void>): Promise<void> {
+  keep(key: string, write: (isRefresh: boolean) => Promise<void>): Promise<void> {
     return this.serial(async () => {
       if (this.key === key && this.cancel) return;
       this.stopTimer();
       this.key = null;
-      await write();
+      await write(false);
       this.key = key;
       this.arm(key, write);
     });
@@ -73,13 +75,13 @@ export class RevertKeeper {
     return run;
   }
 
-  private arm(key: string, write: () => Promise<void>): void {
+  private arm(key: string, write: (isRefresh: boolean) => Promise<void>): void {
     if (this.isClosed) return;
     const timer = this.clock.setTimer(this.refreshMs, () => {
       if (this.cancel !== cancel) return;
       // Only the control still in force is refreshed (a newer one may have been queued meanwhile).
       this.serial(async () => {
-        if (this.key === key && !this.isClosed) await write();
+        if (this.key === key && !this.isClosed) await write(true);
       }).then(
         () => undefined,
         (err: unknown) => this.logger.warn({ where: this.where, err: err instanceof Error ? err.message : String(err) }, 'sunspec: refreshing the revert timer failed; retrying'),

@@ -32,9 +32,12 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
   async readState(signal: AbortSignal): Promise<BatteryReading> {
     const { session } = this.opts;
     const storage = await this.storageModel(signal);
-    const s124 = this.rememberControl(storage, await session.readModel(storage, signal));
     const m802 = await session.find([802], signal);
-    const b802 = m802 ? await session.readModel(m802, signal) : null;
+    const inverter = await session.find([103, 102, 101], signal);
+    // One read where the chain allows (docs/benchmarks.md §5): 124, 802 and the measurement model.
+    const [s124Read, b802 = null, meas = null] = await session.readModels([storage, m802, inverter], signal);
+    if (!s124Read) throw new Error(`${session.where}: model 124 was not read`);
+    const s124 = this.rememberControl(storage, s124Read);
     const socPct = b802?.value('SoC') ?? s124.value('ChaState');
     if (socPct === null) throw new Error(`${session.where}: no state of charge (802 SoC, 124 ChaState not implemented)`);
     const capacityWh = b802?.value('WHRtg') ?? this.opts.capacityWh;
@@ -43,7 +46,7 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
     const dischargeRateW = Math.min(this.opts.maxDischargeW, b802?.value('WDisChaRteMax') ?? wChaMax ?? this.opts.maxDischargeW);
     const socMaxPct = b802?.value('SoCMax') ?? 100;
     const socMinPct = b802?.value('SoCMin') ?? 0;
-    const powerW = await this.readPowerW(b802, signal);
+    const powerW = this.powerW(meas, b802);
     return {
       powerW,
       socPct,
@@ -71,11 +74,15 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
     const pct = Math.max(-100, Math.min(100, (powerW / wChaMax) * 100));
     const step = 10 ** (block.scaleOf('InWRte') ?? 0);
     const revertS = this.opts.revertTimeoutS;
-    await this.keeper.keep(`${generation}:${Math.round(pct / step)}`, async () => {
+    await this.keeper.keep(`${generation}:${Math.round(pct / step)}`, async (isRefresh) => {
       const fresh = await this.controlBlock(storage, AbortSignal.timeout(10_000));
-      // [SunSpec 124] rates and their timer first, then the mode that makes them apply.
+      // [SunSpec 124] rates and their timer first (one request where the points between are
+      // implemented read-write points: InOutWRte_WinTms, rewritten as read), then the mode that
+      // makes them apply. A change leaves the mode out when it is already in force; a refresh
+      // re-writes it.
+      const mode = STORCTL_CHARGE | STORCTL_DISCHARGE;
       await session.writePoints(fresh, { OutWRte: -pct, InWRte: pct, InOutWRte_RvrtTms: revertS });
-      await session.writePoints(fresh, { StorCtl_Mod: STORCTL_CHARGE | STORCTL_DISCHARGE });
+      if (isRefresh || fresh.raw('StorCtl_Mod') !== mode) await session.writePoints(fresh, { StorCtl_Mod: mode });
     });
   }
 
@@ -85,15 +92,11 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
     return m;
   }
 
-  private async readPowerW(b802: ModelBlock | null, signal: AbortSignal): Promise<number> {
-    const { session } = this.opts;
-    const inverter = await session.find([103, 102, 101], signal);
-    if (inverter) {
-      const w = (await session.readModel(inverter, signal)).value('W');
-      if (w !== null) return 0 - w;
-    }
+  private powerW(meas: ModelBlock | null, b802: ModelBlock | null): number {
+    const w = meas?.value('W') ?? null;
+    if (w !== null) return 0 - w;
     const w802 = b802?.value('W') ?? null;
     if (w802 !== null) return 0 - w802;
-    throw new Error(`${session.where}: no battery power measurement (101–103 W or 802 W)`);
+    throw new Error(`${this.opts.session.where}: no battery power measurement (101–103 W or 802 W)`);
   }
 }

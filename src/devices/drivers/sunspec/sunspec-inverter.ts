@@ -39,12 +39,14 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     const { session } = this.opts;
     const meas = await session.find(INVERTER_MEASUREMENT_MODELS, signal);
     if (!meas) throw new Error(`${session.where}: no inverter measurement model (${INVERTER_MEASUREMENT_MODELS.join(', ')})`);
-    const block = await session.readModel(meas, signal);
-    const w = block.value('W');
+    const wMax = await this.wMax(signal);
+    const control = await session.find([123, 704], signal);
+    // One read where the chain allows (docs/benchmarks.md §5): the measurement and the control model.
+    const [block, controlBlock] = await session.readModels([meas, control], signal);
+    const w = block?.value('W') ?? null;
     if (w === null) throw new Error(`${session.where}: model ${meas.id} W is not implemented`);
     const powerW = Math.max(0, w);
-    const wMax = await this.wMax(signal);
-    const limitW = await this.readLimitW(wMax, signal);
+    const limitW = control && controlBlock ? this.limitW(wMax, control.id, this.rememberControl(control, controlBlock)) : null;
     return { powerW, limitW, availablePowerW: estimateAvailableW(powerW, limitW, wMax) };
   }
 
@@ -68,16 +70,19 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     const step = 10 ** (block.scaleOf('WMaxLimPct') ?? 0);
     const key = `${generation}:${Math.round(pct / step)}`;
     const revertS = this.opts.revertTimeoutS;
-    await this.keeper.keep(key, async () => {
+    await this.keeper.keep(key, async (isRefresh) => {
       const fresh = await this.controlBlock(controls.model, AbortSignal.timeout(10_000));
       if (controls.id === 123) {
-        // [SunSpec 123] the value and its timer first, then the enable.
-        await session.writePoints(fresh, { WMaxLimPct: pct, WMaxLimPct_RvrtTms: revertS });
-        await session.writePoints(fresh, { WMaxLim_Ena: 1 });
+        // [SunSpec 123] the value, its timer, then the enable: in address order, so they go as one
+        // request where the points between are implemented read-write points. A change leaves the
+        // enable out when it is already on; a refresh re-writes it.
+        const enable = isRefresh || fresh.raw('WMaxLim_Ena') !== 1 ? { WMaxLim_Ena: 1 } : {};
+        await session.writePoints(fresh, { WMaxLimPct: pct, WMaxLimPct_RvrtTms: revertS, ...enable });
       } else {
-        // [SunSpec 704] on reversion the function falls back to WMaxLimPctEnaRvrt = disabled.
+        // [SunSpec 704] on reversion the function falls back to WMaxLimPctEnaRvrt = disabled; the
+        // enable lies before the value, so it goes in a second request, after.
         await session.writePoints(fresh, { WMaxLimPct: pct, WMaxLimPctEnaRvrt: 0, WMaxLimPctRvrtTms: revertS });
-        await session.writePoints(fresh, { WMaxLimPctEna: 1 });
+        if (isRefresh || fresh.raw('WMaxLimPctEna') !== 1) await session.writePoints(fresh, { WMaxLimPctEna: 1 });
       }
     });
   }
@@ -107,11 +112,9 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     return { id: model.id === 123 ? 123 : 704, model };
   }
 
-  private async readLimitW(wMax: number, signal: AbortSignal): Promise<number | null> {
-    const model = await this.opts.session.find([123, 704], signal);
-    if (!model) return null;
-    const b: ModelBlock = this.rememberControl(model, await this.opts.session.readModel(model, signal));
-    const isEnabled = (model.id === 123 ? b.raw('WMaxLim_Ena') : b.raw('WMaxLimPctEna')) === 1;
+  /** The cap in force, W, from the control model just read (null when not enabled). */
+  private limitW(wMax: number, modelId: number, b: ModelBlock): number | null {
+    const isEnabled = (modelId === 123 ? b.raw('WMaxLim_Ena') : b.raw('WMaxLimPctEna')) === 1;
     const pct = b.value('WMaxLimPct');
     return isEnabled && pct !== null ? (pct / 100) * wMax : null;
   }

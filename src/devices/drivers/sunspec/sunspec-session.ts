@@ -75,14 +75,32 @@ export class SunSpecSession implements DeviceLifecycle {
 
   /** Reads a whole model and decodes it with its layout. */
   async readModel(model: DiscoveredModel, signal: AbortSignal): Promise<ModelBlock> {
-    const total = 2 + model.lengthRegs;
-    const words: number[] = [];
-    for (let off = 0; off < total; off += MAX_READ_REGS) {
-      words.push(...(await this.link.readHoldingRegisters(model.address + off, Math.min(MAX_READ_REGS, total - off), signal)));
+    const [block] = await this.readModels([model], signal);
+    if (!block) throw new Error(`${this.where}: model ${model.id} was not read`);
+    return block;
+  }
+
+  /**
+   * Reads several models with as few requests as the chain allows: models whose registers (and
+   * those of the models between them) fit in one 125-register read go in one request. Blocks come
+   * back in the order of `models`; an undefined entry (a model the device does not have) gives null.
+   */
+  async readModels(models: ReadonlyArray<DiscoveredModel | undefined>, signal: AbortSignal): Promise<Array<ModelBlock | null>> {
+    const words = new Map<number, number[]>();
+    for (const span of readSpans(models.filter((m) => m !== undefined))) {
+      const got: number[] = [];
+      for (let off = 0; off < span.length; off += MAX_READ_REGS) {
+        got.push(...(await this.link.readHoldingRegisters(span.address + off, Math.min(MAX_READ_REGS, span.length - off), signal)));
+      }
+      for (const m of span.models) words.set(m.address, got.slice(m.address - span.address, m.address - span.address + 2 + m.lengthRegs));
     }
-    if (words[0] !== model.id) throw new Error(`${this.where}: model ${model.id} at ${model.address} now reads ID ${words[0]}: the map changed`);
-    const layout = layoutModel(loadModelDefinition(model.id), { lengthRegs: model.lengthRegs, words });
-    return new ModelBlock(layout, words, model.address);
+    return models.map((model) => {
+      if (!model) return null;
+      const w = words.get(model.address) ?? [];
+      if (w[0] !== model.id) throw new Error(`${this.where}: model ${model.id} at ${model.address} now reads ID ${w[0]}: the map changed`);
+      const layout = layoutModel(loadModelDefinition(model.id), { lengthRegs: model.lengthRegs, words: w });
+      return new ModelBlock(layout, w, model.address);
+    });
   }
 
   /** Writes point values (in their units) into a model just read, in address order. */
@@ -128,6 +146,31 @@ export class SunSpecSession implements DeviceLifecycle {
     this.discovered = { generation, base, models };
     return models;
   }
+}
+
+/** A run of registers read in one go, and the models in it. */
+interface ReadSpan {
+  address: number;
+  length: number;
+  models: DiscoveredModel[];
+}
+
+/**
+ * Groups models in address order into spans of at most 125 registers (one FC 3 each); a model
+ * longer than that is a span of its own, read in pieces.
+ */
+export function readSpans(models: readonly DiscoveredModel[]): ReadSpan[] {
+  const spans: ReadSpan[] = [];
+  const sorted = [...new Map(models.map((m) => [m.address, m])).values()].sort((a, b) => a.address - b.address);
+  for (const m of sorted) {
+    const end = m.address + 2 + m.lengthRegs;
+    const last = spans[spans.length - 1];
+    if (last && end - last.address <= MAX_READ_REGS) {
+      last.length = Math.max(last.length, end - last.address);
+      last.models.push(m);
+    } else spans.push({ address: m.address, length: 2 + m.lengthRegs, models: [m] });
+  }
+  return spans;
 }
 
 /** Whether a rejection carries a Modbus exception response (vs a timeout or a socket error). */
