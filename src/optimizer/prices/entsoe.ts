@@ -1,6 +1,6 @@
 import { GridpilotError } from '../../core/errors.ts';
 import { mergePriceSeries, type PriceSeries } from './price-series.ts';
-import { childText, childrenNamed, parseXml, XmlSyntaxError, type XmlElement } from './xml-lite.ts';
+import { childText, childrenNamed, parseXml, XmlSyntaxError, type XmlElement } from './xml-tree.ts';
 
 /**
  * ENTSO-E transparency platform, day-ahead prices (document type A44, `Publication_MarketDocument`)
@@ -30,7 +30,7 @@ export function parseEntsoeDayAheadXml(xml: string, source = 'ENTSO-E A44'): Pri
   try {
     root = parseXml(xml);
   } catch (err) {
-    if (err instanceof XmlSyntaxError) throw new GridpilotError(`not well-formed XML at offset ${err.offset}: ${err.message}`, source);
+    if (err instanceof XmlSyntaxError) throw new GridpilotError(`not well-formed XML at line ${err.line}, column ${err.column}: ${err.message}`, source);
     throw err;
   }
   if (root.name === 'Acknowledgement_MarketDocument') {
