@@ -1,12 +1,12 @@
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
-import { hasPlanSlot, noPlan, type CostPlanSlot, type CostPlanView } from './cost-plan.ts';
+import type { CostPlanView } from './cost-plan.ts';
+import { CostStep } from './cost-step.ts';
 import { enforceGridLimits, predictedGridW } from './limits.ts';
-import { isBothPricesNegative, isExportPriceNegative, planCostStorage } from './policies/cost.ts';
-import { evOffer, evPassive, planEvSetpoints, planEvSurplus, type EvInput, type EvPhaseState } from './policies/ev.ts';
-import { curtailSolar, planSolar, type InverterInput } from './policies/solar.ts';
+import { evPassive, planEvSetpoints, planEvSurplus, type EvInput, type EvPhaseState } from './policies/ev.ts';
+import { planSolar, type InverterInput } from './policies/solar.ts';
 import { chargeRoomW, planStorage, type BatteryInput } from './policies/storage.ts';
-import { planCommandedSwitches, planSurplusSwitches, planSwitchesTo, type SwitchInput } from './policies/switched.ts';
-import { sumPredicted, type Constraint, type CyclePlan, type EvOutput, type SwitchOutput } from './plan.ts';
+import { planCommandedSwitches, planSurplusSwitches, type SwitchInput } from './policies/switched.ts';
+import { sumPredicted, type CyclePlan, type EvOutput, type SwitchOutput } from './plan.ts';
 import type { RunTimeGuard } from './run-time-guard.ts';
 import type { Resolution, ResolvedSignal } from './signals.ts';
 import type { SiteSnapshot } from './snapshot.ts';
@@ -86,58 +86,19 @@ export function computeCycle(input: CycleInput): CyclePlan {
   const byPolicy = <T extends { signal: ResolvedSignal }>(items: readonly T[], ...policies: string[]): T[] => items.filter((i) => policies.includes(i.signal.policy));
 
   // `cost`: the plan's slot, or the documented no-plan behaviour (self_consumption) [docs/control.md].
-  const cost = input.cost ?? noPlan('no optimiser is configured');
-  const slot: CostPlanSlot | null = hasPlanSlot(cost) ? cost.slot : null;
-  const costNotes: Constraint[] = [];
-  const noPlanNotes: Constraint[] = [];
-  const withoutPlan = (component: Constraint['component'], behaviour: string): void => {
-    if (!noPlanNotes.some((c) => c.component === component)) {
-      const why = cost.status === 'none' ? `no plan (${cost.message ?? 'none yet'})` : cost.status === 'fallback' ? `rule-based plan (${cost.message ?? 'the planner failed'})` : 'no plan entry for this device';
-      noPlanNotes.push({ component, message: `cost: ${why}; ${behaviour}` });
-    }
-  };
-  // A rule-based (fallback) plan drives loads and EVs (it keeps their must-run rules) and gives the
-  // prices for solar; the batteries then do plain self_consumption.
-  const storageSlot = cost.status === 'fallback' ? null : slot;
-  const costSwitches = byPolicy([...heatPumps, ...relays], 'cost');
-  const plannedSwitch = (s: SwitchInput) => slot?.onOff.find((o) => o.nodeId === s.cfg.nodeId);
-  const costEvs = byPolicy(evs, 'cost');
-  const plannedEv = (e: EvInput) => slot?.evs.find((o) => o.nodeId === e.cfg.nodeId);
+  const cost = new CostStep(input.cost);
 
   // Loads with a fixed command first, then those the plan drives.
   const switchOut = new Map<string, SwitchOutput>();
   for (const o of planCommandedSwitches(byPolicy([...heatPumps, ...relays], 'power_on', 'power_off'), nowMs)) switchOut.set(o.nodeId, o);
-  for (const o of planSwitchesTo(costSwitches.filter((s) => plannedSwitch(s)), (s) => plannedSwitch(s)?.isOn ?? false, nowMs)) switchOut.set(o.nodeId, o);
   const evOut = new Map<string, EvOutput>();
   for (const o of planEvSetpoints(byPolicy(evs, 'setpoint'), nowMs)) evOut.set(o.nodeId, o);
   for (const e of byPolicy(evs, 'passive')) evOut.set(e.cfg.nodeId, evPassive(e));
-  for (const e of costEvs) {
-    const planned = plannedEv(e);
-    if (planned) evOut.set(e.cfg.nodeId, evOffer(e, planned.powerW, nowMs));
-  }
-  // Without a plan (or an entry for the device) `cost` loads run as self_consumption.
-  const unplannedSwitches = costSwitches.filter((s) => !plannedSwitch(s));
-  const unplannedEvs = costEvs.filter((e) => !plannedEv(e));
-  for (const s of unplannedSwitches) withoutPlan(s.cfg.group, 'runs on PV surplus (self_consumption)');
-  for (const e of unplannedEvs) withoutPlan(e.cfg.group, 'charges from PV surplus (self_consumption)');
-
-  // Solar under `cost`: all off when both prices are negative (real time, from the slot's prices);
-  // a negative export price curtails to self-consumption after the batteries (below).
-  const costSolar = solar.filter((o) => o.signal.policy === 'cost');
-  if (slot && isBothPricesNegative(slot)) {
-    for (const o of costSolar) {
-      o.limitW = 0;
-      o.predictedW = 0;
-    }
-  }
-  if (!slot && costSolar.length > 0) withoutPlan('solar', 'production uncapped but for the export limit (feed_in_limitation)');
-
-  // Batteries under `cost` without a plan do self_consumption (the documented safe behaviour); with
-  // a plan they follow it (after the others, below).
-  const costBatteries = batteries.filter((b) => b.signal.policy === 'cost');
-  const asPolicy = (b: BatteryInput): BatteryInput => (b.signal.policy === 'cost' && !storageSlot ? { ...b, signal: { ...b.signal, policy: 'self_consumption' } } : b);
-  if (!storageSlot && costBatteries.length > 0) withoutPlan('storage', 'the batteries do self_consumption');
-  const ruleBatteries = batteries.map(asPolicy);
+  const costLoads = cost.loads([...heatPumps, ...relays], evs, nowMs);
+  for (const o of costLoads.switches) switchOut.set(o.nodeId, o);
+  for (const o of costLoads.evs) evOut.set(o.nodeId, o);
+  cost.solar(solar);
+  const ruleBatteries = batteries.map((b) => cost.batteryForRules(b));
 
   // PV surplus (before batteries) for the self-consumption loads.
   const fixedLoadsW = sumPredicted([...switchOut.values()]) + sumPredicted([...evOut.values()]);
@@ -149,10 +110,10 @@ export function computeCycle(input: CycleInput): CyclePlan {
     // Batteries first: surplus loads only get what the batteries cannot take.
     surplusW -= selfBatteries.reduce((s, b) => s + chargeRoomW(b), 0);
   }
-  const surplusSwitches = planSurplusSwitches([...byPolicy([...relays, ...heatPumps], 'self_consumption'), ...unplannedSwitches], surplusW, nowMs);
+  const surplusSwitches = planSurplusSwitches([...byPolicy([...relays, ...heatPumps], 'self_consumption'), ...costLoads.unplannedSwitches], surplusW, nowMs);
   for (const o of surplusSwitches.outputs) switchOut.set(o.nodeId, o);
   surplusW = surplusSwitches.surplusW;
-  const surplusEvs = planEvSurplus([...byPolicy(evs, 'self_consumption'), ...unplannedEvs], surplusW, nowMs);
+  const surplusEvs = planEvSurplus([...byPolicy(evs, 'self_consumption'), ...costLoads.unplannedEvs], surplusW, nowMs);
   for (const o of surplusEvs.outputs) evOut.set(o.nodeId, o);
 
   const heatPumpOut = heatPumps.map((h) => switchOut.get(h.cfg.nodeId) as SwitchOutput);
@@ -166,20 +127,10 @@ export function computeCycle(input: CycleInput): CyclePlan {
   else memory.deadbandHoldSinceMs ??= nowMs;
   const isHoldExpired = memory.deadbandHoldSinceMs !== null && nowMs - memory.deadbandHoldSinceMs >= DEADBAND_HOLD_MS;
   if (isHoldExpired) memory.deadbandHoldSinceMs = null;
-  // Batteries that follow a plan are counted as they are now while the others decide.
-  const plannedCostW = storageSlot ? costBatteries.reduce((s, b) => s + b.reading.powerW, 0) : 0;
-  const storage = planStorage(ruleBatteries, otherW + plannedCostW, { deadbandW: site.control.deadbandW, isHoldExpired });
+  // Batteries that follow a plan are counted as they are now while the others decide, then follow it.
+  const storage = planStorage(ruleBatteries, otherW + cost.plannedStorageW(batteries), { deadbandW: site.control.deadbandW, isHoldExpired });
   for (const [i, o] of storage.entries()) o.signal = batteries[i]?.signal ?? o.signal;
-  if (storageSlot && costBatteries.length > 0) {
-    const othersW = storage.filter((o) => o.signal.policy !== 'cost').reduce((s, o) => s + o.predictedW, 0);
-    const isPlannedCurtailment = isExportPriceNegative(storageSlot) && storageSlot.solar.some((x) => x.limitW !== null);
-    const planned = planCostStorage(costBatteries, storageSlot, otherW + othersW, isPlannedCurtailment);
-    for (const o of planned.outputs) {
-      const k = storage.findIndex((x) => x.nodeId === o.nodeId);
-      if (k >= 0) storage[k] = o;
-    }
-    if (planned.note) costNotes.push({ component: 'storage', message: planned.note });
-  }
+  cost.storage(batteries, storage, otherW);
   for (const o of storage) {
     // A battery released this cycle goes idle until its own logic acts; one already released does what it measures.
     if (o.powerW === null && !memory.undrivenStorage.has(o.nodeId)) o.predictedW = 0;
@@ -196,17 +147,12 @@ export function computeCycle(input: CycleInput): CyclePlan {
     predictedGridW: 0,
     importLimitW: input.importLimitW,
     exportLimitW: input.exportLimitW,
-    constraints: [...noPlanNotes],
-    costNotes,
+    constraints: [...cost.noPlanNotes],
+    costNotes: cost.notes,
   };
   plan.predictedGridW = predictedGridW(plan);
   const ratedW = new Map(inverters.map((i) => [i.cfg.nodeId, i.cfg.ratedPowerW]));
-  if (slot && isExportPriceNegative(slot) && !isBothPricesNegative(slot) && plan.predictedGridW < 0 && costSolar.length > 0) {
-    // [live §3.1 solar cost] a negative export price: produce only what the site uses (batteries included).
-    const cutW = curtailSolar(costSolar, -plan.predictedGridW, (id) => ratedW.get(id) ?? 0);
-    if (cutW > 0.5) costNotes.push({ component: 'solar', message: `solar curtailed by ${Math.round(cutW)} W: the export price is negative (${slot.exportPriceEurPerKwh.toFixed(3)} €/kWh)` });
-    plan.predictedGridW = predictedGridW(plan);
-  }
+  if (cost.curtailForNegativeExport(plan.solar, plan.predictedGridW, (id) => ratedW.get(id) ?? 0)) plan.predictedGridW = predictedGridW(plan);
   enforceGridLimits(plan, {
     batteries: new Map(batteries.map((b) => [b.cfg.nodeId, b])),
     switches: new Map([...heatPumps, ...relays].map((s) => [s.cfg.nodeId, s])),
