@@ -4,7 +4,7 @@ import { GridpilotError } from '../../core/errors.ts';
 import { loadWeather } from '../../environment/weather.ts';
 import { backtestJson, backtestTable } from '../../optimizer/backtest/report.ts';
 import { localPeriod, REGIMES, runBacktest, type Regime } from '../../optimizer/backtest/run-backtest.ts';
-import { ArchivedNwpPvForecast, loadForecastArchive } from '../../optimizer/forecast/forecast-archive.ts';
+import { archivedPvForecast } from '../../optimizer/forecast/pv-forecast-file.ts';
 import { siteLocation } from '../../optimizer/site-location.ts';
 import { loadBundledPrices, loadPriceFile } from '../../optimizer/prices/price-file.ts';
 import { loadSiteConfigFile } from '../../site/site-config.ts';
@@ -25,7 +25,7 @@ export interface BacktestFlags {
   prices?: string;
   /** Hourly weather CSV; default the bundled Belgian weather. */
   weather?: string;
-  /** Archived weather forecasts (Open-Meteo Previous Runs CSV) for the cost regime's PV forecast; default the price-informed persistence forecast. */
+  /** The cost regime's PV forecast: 'elia' (the bundled Elia archive), an Elia archive CSV or an Open-Meteo Previous Runs CSV; default the price-informed persistence forecast. */
   pvForecast?: string;
   /** Local dates YYYY-MM-DD, inclusive. */
   from: string;
@@ -66,7 +66,8 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
     period = localPeriod(flags.from, flags.to, site.location.timeZone);
     const prices = flags.prices ? loadPriceFile(flags.prices) : loadBundledPrices();
     const weather = loadWeather(flags.weather ?? 'bundled');
-    const costPvForecast = flags.pvForecast ? new ArchivedNwpPvForecast(weather, loadForecastArchive(flags.pvForecast), { location: siteLocation(site), timeZone: site.location.timeZone }) : undefined;
+    const archived = flags.pvForecast ? archivedPvForecast(flags.pvForecast, weather, { location: siteLocation(site), timeZone: site.location.timeZone }) : undefined;
+    const costPvForecast = archived?.forecast;
     const tariff = site.optimizer.tariff;
     let lastReported = '';
     const result = await runBacktest({
@@ -92,7 +93,7 @@ export async function runBacktestCommand(flags: BacktestFlags, io: CliIo): Promi
       siteSource,
       pricesSource: flags.prices ?? 'bundled (data/be-day-ahead-prices-2024-2025.csv)',
       weatherSource: flags.weather ?? 'bundled (data/be-weather-hourly-2024-2025.csv)',
-      pvForecastSource: flags.pvForecast ? `archived forecasts ${flags.pvForecast}` : 'price-informed persistence',
+      pvForecastSource: archived?.source ?? 'price-informed persistence',
       tariff,
     };
     if (flags.json) io.out(JSON.stringify(backtestJson(result, meta)));
@@ -121,7 +122,7 @@ export function registerBacktest(program: Command, run: (action: () => Promise<n
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (inclusive)')
     .option('--prices <file>', 'day-ahead prices, CSV (datetime_utc,date,hour,minute,price_eur_mwh) or JSON; default the bundled Belgian prices')
     .option('--weather <csv>', 'hourly weather CSV (date, shortwave_radiation, temperature_2m); default the bundled Belgian weather')
-    .option('--pv-forecast <csv>', "archived weather forecasts for cost's PV forecast (Open-Meteo Previous Runs CSV: shortwave_radiation_previous_day1, _day2 …); default the price-informed persistence forecast")
+    .option('--pv-forecast <csv|elia>', "cost's PV forecast from an archive: 'elia' (the bundled Elia day-ahead PV forecasts), an Elia CSV (datetime_utc,measured_mw,dayahead11h_mw,… recognised by its header) or an Open-Meteo Previous Runs CSV (shortwave_radiation_previous_day1, _day2 …); default the price-informed persistence forecast")
     .option('--site <config>', 'site config (YAML/JSON): solar and storage; default data/reference-site.yaml')
     .option('--json', 'print one JSON object instead of the table')
     .option('--cycle-s <s>', 'control cycle of the replay, s (1–60)', parsePositiveNumber, 60)

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { MS_PER_H } from '../../core/units.ts';
 import { GridpilotError } from '../../core/errors.ts';
 import { clearSkyIrradianceWm2 } from '../../environment/clear-sky.ts';
-import { localDayIndexOf, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { meanOver, type ForecastRequest } from './forecast-request.ts';
 import { PersistencePvForecast, threeScenarios, type MeasuredIrradiance, type PersistencePvForecastOptions, type PvForecastScenario, type PvSystem } from './pv-forecast.ts';
 
@@ -138,7 +137,6 @@ export interface ArchivedNwpPvForecastOptions extends PersistencePvForecastOptio
 export class ArchivedNwpPvForecast extends PersistencePvForecast {
   private readonly delayMs: number;
   private readonly scenarioZ: number;
-  private spread: { day: number; sd: number } | null = null;
 
   constructor(
     actual: MeasuredIrradiance,
@@ -163,31 +161,8 @@ export class ArchivedNwpPvForecast extends PersistencePvForecast {
     return threeScenarios(index, priorWeight, this.errorSd(request.issuedAtMs) * this.scenarioZ, (path) => this.powerFromIndex(system, request, path));
   }
 
-  /** Standard deviation of (measured − archived day-1) daily index over the 60 local days before the issue day. */
+  /** Standard deviation of (measured − archived) daily index over the 60 local days before the issue day (the nearest lead published when the day was over). */
   private errorSd(issuedAtMs: number): number {
-    const today = localDayIndexOf(issuedAtMs, this.timeZone);
-    if (this.spread?.day === today) return this.spread.sd;
-    const errors: number[] = [];
-    for (let day = today - 60; day < today; day++) {
-      const from = wallTimeToUtcMs(day, 0, this.timeZone);
-      const to = wallTimeToUtcMs(day + 1, 0, this.timeZone);
-      const measured = this.measuredIndexOver(from, to);
-      let archived = 0;
-      let clear = 0;
-      let complete = true;
-      for (let ms = from + MS_PER_H / 2; ms < to && complete; ms += MS_PER_H) {
-        const clearWm2 = clearSkyIrradianceWm2(ms, this.location);
-        if (clearWm2 <= 0) continue;
-        // The day is over: its day-1 forecast (or the nearest lead the archive has) is what the error is measured on.
-        const ghi = archivedIrradianceAt(this.archive, ms, to, this.delayMs);
-        if (ghi === undefined) complete = false;
-        archived += ghi ?? 0;
-        clear += clearWm2;
-      }
-      if (measured !== null && complete && clear > 0) errors.push(measured - archived / clear);
-    }
-    const sd = errors.length >= 7 ? Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length) : 0;
-    this.spread = { day: today, sd };
-    return sd;
+    return this.dailyPriorErrorSd(issuedAtMs, (ms, knownAtMs) => archivedIrradianceAt(this.archive, ms, knownAtMs, this.delayMs));
   }
 }

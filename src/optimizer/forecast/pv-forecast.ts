@@ -3,7 +3,7 @@ import { BELGIUM_LOCATION, clearSkyIrradianceWm2, type GeoLocation } from '../..
 import { PV_PERFORMANCE_RATIO, STC_IRRADIANCE_WM2 } from '../../environment/pv-model.ts';
 import type { Weather } from '../../environment/weather.ts';
 import type { PriceSeries } from '../prices/price-series.ts';
-import { localDayIndexOf } from '../../core/local-time.ts';
+import { localDayIndexOf, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { meanOver, slotStartMs, type ForecastRequest } from './forecast-request.ts';
 import { BLEND_LEADS_H, blendAt, fitIntradayBlend, sampleIntradayBlend, type BlendFit } from './intraday-blend.ts';
 
@@ -67,15 +67,17 @@ export interface PvForecastScenario {
 }
 
 /**
- * Three weighted scenarios around a clear-sky index path: the path shifted by ∓ `spread` × each
- * slot's `priorWeight` (the share of the index the day-ahead prior holds; the near term that the
- * nowcast knows stays put), weights 1/4, 1/2, 1/4 (with spread = √2 σ they have the mean and variance
- * of an error of standard deviation σ). Only the point forecast when `spread` is ~0.
+ * Three weighted scenarios around a clear-sky index path: the path shifted by ∓ `spread` (one for
+ * all slots, or one per slot) × each slot's `priorWeight` (the share of the index the day-ahead prior
+ * holds; the near term that the nowcast knows stays put), weights 1/4, 1/2, 1/4 (with spread = √2 σ
+ * they have the mean and variance of an error of standard deviation σ). Only the point forecast when
+ * every spread is ~0.
  */
-export function threeScenarios(index: readonly number[], priorWeight: readonly number[], spread: number, power: (index: readonly number[]) => number[]): PvForecastScenario[] {
+export function threeScenarios(index: readonly number[], priorWeight: readonly number[], spread: number | readonly number[], power: (index: readonly number[]) => number[]): PvForecastScenario[] {
   const mid = power(index);
-  if (!(spread > 1e-3)) return [{ weight: 1, availableW: mid }];
-  const shifted = (sign: number): number[] => power(index.map((x, i) => x + sign * spread * (priorWeight[i] ?? 0)));
+  const spreadAt = (i: number): number => (typeof spread === 'number' ? spread : (spread[i] ?? 0));
+  if (!index.some((_, i) => spreadAt(i) > 1e-3)) return [{ weight: 1, availableW: mid }];
+  const shifted = (sign: number): number[] => power(index.map((x, i) => x + sign * spreadAt(i) * (priorWeight[i] ?? 0)));
   return [
     { weight: 0.25, availableW: shifted(-1) },
     { weight: 0.5, availableW: mid },
@@ -198,6 +200,7 @@ export class PersistencePvForecast implements PvForecast {
   private readonly intradayBlend: 'fixed' | 'learned';
   private readonly learnedBlendDays: number;
   private blendFit: { day: number; fit: BlendFit | null } | null = null;
+  private spread: { day: number; sd: number } | null = null;
   /** Where the site is (the clear sky). */
   protected readonly location: GeoLocation;
   protected readonly timeZone: string;
@@ -305,6 +308,37 @@ export class PersistencePvForecast implements PvForecast {
     if (fromMs < (this.actual.firstMs ?? -Infinity)) return null;
     const { measured, clear } = this.irradianceSums(fromMs, toMs, MS_PER_H);
     return clear > 0 ? measured / clear : null;
+  }
+
+  /**
+   * Standard deviation of (measured − prior) daily clear-sky index over the 60 local days before the
+   * issue day, the prior of each day as it stood when the day was over (`priorWm2At(ms, dayEndMs)`,
+   * W/m², undefined = not known: the day is skipped); 0 with fewer than 7 days. Cached per day.
+   */
+  protected dailyPriorErrorSd(issuedAtMs: number, priorWm2At: (ms: number, knownAtMs: number) => number | undefined): number {
+    const today = localDayIndexOf(issuedAtMs, this.timeZone);
+    if (this.spread?.day === today) return this.spread.sd;
+    const errors: number[] = [];
+    for (let day = today - 60; day < today; day++) {
+      const from = wallTimeToUtcMs(day, 0, this.timeZone);
+      const to = wallTimeToUtcMs(day + 1, 0, this.timeZone);
+      const measured = this.measuredIndexOver(from, to);
+      let prior = 0;
+      let clear = 0;
+      let complete = true;
+      for (let ms = from + MS_PER_H / 2; ms < to && complete; ms += MS_PER_H) {
+        const clearWm2 = clearSkyIrradianceWm2(ms, this.location);
+        if (clearWm2 <= 0) continue;
+        const ghi = priorWm2At(ms, to);
+        if (ghi === undefined) complete = false;
+        prior += ghi ?? 0;
+        clear += clearWm2;
+      }
+      if (measured !== null && complete && clear > 0) errors.push(measured - prior / clear);
+    }
+    const sd = errors.length >= 7 ? Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length) : 0;
+    this.spread = { day: today, sd };
+    return sd;
   }
 
   forecastAvailableW(system: PvSystem, request: ForecastRequest): number[] {
