@@ -16,6 +16,8 @@ import { fetchOpenMeteoForecast } from './forecast/open-meteo.ts';
 import { MeasuredSky } from './forecast/measured-sky.ts';
 import { ClearSkyPvForecast, WeatherPvForecast, type MeasuredIrradiance, type PvForecast } from './forecast/pv-forecast.ts';
 import { WeatherServicePvForecast } from './forecast/weather-service-pv-forecast.ts';
+import { EliaPvForecast } from './forecast/elia-pv-forecast.ts';
+import { fetchEliaForecast } from './forecast/elia-data.ts';
 import { PlannerService } from './planner-service.ts';
 import { openMeteoPlace, siteLocation } from './site-location.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
@@ -137,6 +139,18 @@ export function pvForecastFor(site: SiteConfig, sources: PvForecastSources, logg
       fallback: persistence ?? clearSky,
       ...(sources.sky ? { measured: sources.sky } : {}),
       refreshIntervalMs: (om?.refreshMin ?? 60) * 60_000,
+      ...(logger ? { logger } : {}),
+    });
+  }
+  if (o.pvForecast === 'elia') {
+    const e = o.elia;
+    // Without a measured sky (no PV readings yet) it is uncalibrated and has no nowcast.
+    return new EliaPvForecast(sources.sky ?? { irradianceWm2: () => Number.NaN }, {
+      location,
+      timeZone: site.location.timeZone,
+      fetchForecast: (fromMs, toMs, signal) =>
+        fetchEliaForecast({ fetch: (url, init) => fetch(url, init), fromMs, toMs, signal, region: e?.region ?? 'Belgium', dataset: e?.dataset ?? 'ods087', ...(e?.baseUrl ? { baseUrl: e.baseUrl } : {}) }),
+      refreshIntervalMs: (e?.refreshMin ?? 60) * 60_000,
       ...(logger ? { logger } : {}),
     });
   }

@@ -287,9 +287,24 @@ export const SiteConfigSchema = z.strictObject({
        * the one for a real site), 'weather' (the simulated site's weather taken as the forecast: a perfect forecast,
        * for demos), 'persistence' (the measured past sky, with the published prices' midday dip as its prior:
        * PriceInformedPvForecast; the sky is the one the site's own PV measured), 'clear-sky'. Without a simulated
-       * weather, 'weather' falls back to 'clear-sky' × 0.55. Default 'weather'.
+       * weather, 'weather' falls back to 'clear-sky' × 0.55. 'elia' (Belgium): the Belgian grid operator Elia's
+       * day-ahead PV forecasts (open data, the region in `elia`), calibrated to the site's own PV: the best honest
+       * forecast of the backtest (docs/backtest.md). Default 'weather'.
        */
-      pvForecast: z.enum(['weather', 'persistence', 'clear-sky', 'open-meteo']).default('weather'),
+      pvForecast: z.enum(['weather', 'persistence', 'clear-sky', 'open-meteo', 'elia']).default('weather'),
+      /** Elia's open data (pvForecast: 'elia'). Absent = defaults. Free, no key. */
+      elia: z
+        .strictObject({
+          /** Elia's region: Belgium, Flanders, Wallonia, Brussels or a province (as the data set names it). Default Belgium. */
+          region: z.string().min(1).max(64).default('Belgium'),
+          /** The data set: ods087 (near real time, today and the coming days). Default ods087. */
+          dataset: z.string().regex(/^ods\d{3}$/, 'must be an Elia data set id such as ods087').default('ods087'),
+          /** Fetch this often, min, 15–1440. Default 60 (Elia publishes at 11:00 and 18:00 Brussels time). */
+          refreshMin: z.number().int().min(15).max(1440).default(60),
+          /** API URL. Default https://opendata.elia.be/api/explore/v2.1. */
+          baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+        })
+        .optional(),
       /** The Open-Meteo forecast API (pvForecast: 'open-meteo'): where the panels are. Free, no key. Absent = defaults (the site's location). */
       openMeteo: z
         .strictObject({
