@@ -321,9 +321,18 @@ export class CostService implements CostPlanSource {
         ...(this.options.temperatureC ? { temperatureC: this.options.temperatureC } : {}),
         ...this.options.planInputs,
       });
-      const plan = await this.options.planner.plan(problem, { timeoutMs: this.options.planTimeoutMs ?? o.planTimeoutMs });
+      const timeoutMs = this.options.planTimeoutMs ?? o.planTimeoutMs;
+      const plan = await this.options.planner.plan(problem, { timeoutMs });
       this.accept(plan, nowMs);
-      logger?.info({ reason, status: plan.status, slots: plan.slots.length, solveMs: Math.round(plan.solveMs), expectedSavingEur: Math.round(plan.expectedSavingEur * 100) / 100 }, 'cost: new plan');
+      logger?.info({ reason, status: plan.status, slots: plan.slots.length, solveMs: Math.round(plan.solveMs), mipGap: plan.mipGap, expectedSavingEur: Math.round(plan.expectedSavingEur * 100) / 100 }, 'cost: new plan');
+      // Anytime: the fast plan runs while the exact MILP proves it (or finds a cheaper one).
+      if (plan.status === 'time_limit' && o.planProofMs > 0) {
+        const proven = await this.options.planner.plan(problem, { timeoutMs, proveMs: o.planProofMs });
+        if (proven.status !== 'fallback' && (proven.status === 'optimal' || proven.expectedCostEur < plan.expectedCostEur - 1e-6) && this.plan === plan) {
+          this.accept(proven, nowMs);
+          logger?.info({ reason, status: proven.status, solveMs: Math.round(proven.solveMs), mipGap: proven.mipGap, expectedSavingEur: Math.round(proven.expectedSavingEur * 100) / 100 }, 'cost: plan proven');
+        }
+      }
     } catch (err) {
       // Keep the plan in force (it may still cover now); the reason shows when it runs out.
       this.lastMessage = `planning failed: ${errorMessage(err)}`;

@@ -47,6 +47,8 @@ export interface PlanCallOptions {
   strategy?: SolveOptions['strategy'];
   /** Relative gap target, default 0.005. */
   mipRelGap?: number;
+  /** 'decomposed': time the tight MILP may spend proving (or bettering) a heuristic plan, ms (SolveOptions.proveMs). Default 0. */
+  proveMs?: number;
 }
 
 /** Time kept between the solver's own limit and the hard timeout, for the answer to travel back, ms. */
@@ -91,6 +93,7 @@ export class PlannerService {
         timeLimitMs: Math.max(1, timeoutMs - ANSWER_MARGIN_MS),
         ...(call.strategy ? { strategy: call.strategy } : {}),
         ...(call.mipRelGap !== undefined ? { mipRelGap: call.mipRelGap } : {}),
+        ...(call.proveMs !== undefined ? { proveMs: call.proveMs } : {}),
       },
     };
     return new Promise<SitePlan>((resolve) => {

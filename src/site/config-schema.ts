@@ -262,6 +262,12 @@ export const SiteConfigSchema = z.strictObject({
       horizonH: z.number().positive().max(48).default(48),
       /** Longest wait for one plan, ms; past it the rule-based plan is used (status fallback). Default 5000. */
       planTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      /**
+       * After a fast plan that is not proven within 0.5 % of the optimum (the decomposition's heuristic, on sites
+       * with heat pumps, relays or EVs), the planner spends up to this long, ms, proving one with the exact MILP
+       * (or finding a cheaper one), within planTimeoutMs; the fast plan runs meanwhile. 0 = off. Default 3000.
+       */
+      planProofMs: z.number().int().min(0).max(60_000).default(3000),
       /** Battery wear cost per kWh in and per kWh out, EUR/kWh ≥ 0: keeps the battery idle when a spread does not pay for it. Default 0.02. */
       batteryWearEurPerKwh: z.number().finite().nonnegative().default(0.02),
       /**

@@ -216,7 +216,7 @@ void describe('Elia PV forecasts (live, opendata.elia.be through a local server)
     assert.doesNotMatch(url.searchParams.get('select') ?? '', /mostrecent|weekahead|measured/);
     const warnings: string[] = [];
     const site = resolveSiteConfig({ serial: 'X1', optimizer: { pvForecast: 'elia', elia: { baseUrl } } });
-    const pv = pvForecastFor(site, { sky: siteSky(slice('2024-05-01T00:00:00Z', '2024-06-12T00:00:00Z'), 0.9) }, { info: () => {}, warn: (o, m) => warnings.push(`${m} ${JSON.stringify(o)}`) } as never);
+    const pv = pvForecastFor(site, { sky: siteSky(slice('2024-05-01T00:00:00Z', '2024-06-12T00:00:00Z'), 0.9) }, { info: () => {}, warn: (o: object, m: string) => warnings.push(`${m} ${JSON.stringify(o)}`) } as never);
     assert.ok(pv instanceof EliaPvForecast);
     const now = at('2024-06-05', '19:00');
     const request = { issuedAtMs: now, fromMs: at('2024-06-06', '00:00'), slotMs: Q, slotCount: 96 };

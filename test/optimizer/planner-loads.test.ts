@@ -105,3 +105,29 @@ void describe('planner: heat pumps, relay loads and EVs', () => {
     assert.equal(fast.slotMs, SLOT_MS);
   });
 });
+
+void describe('planner: proving a heuristic plan (proveMs)', () => {
+  void it('the tight MILP proves the decomposition within the gap, or finds a cheaper plan, and never a dearer one', async () => {
+    // Three on/off loads with run-time rules and needs, an EV and a battery on two price valleys.
+    const p = problem({
+      importPriceEurPerKwh: twoValleys,
+      storage: [battery({ socPct: 30 })],
+      solar: [{ nodeId: 'pv', availableW: hourly(Array.from({ length: 24 }, (_, h) => (h >= 7 && h < 18 ? Math.round(5000 * Math.sin(((h + 0.5 - 7) / 11) * Math.PI)) : 0))) }],
+      onOff: [
+        onOff({ nodeId: 'hp', ratedPowerW: 2500, minOnS: 3600, minOffS: 1800, maxOnS: 4 * 3600, maxStartsPerHour: 2, needs: [{ fromMs: T0, untilMs: T0 + 24 * HOUR, energyWh: 14_000 }] }),
+        onOff({ nodeId: 'boiler', ratedPowerW: 2000, minOnS: 1800, minOffS: 900, needs: [{ fromMs: T0, untilMs: T0 + 24 * HOUR, energyWh: 6000 }] }),
+        onOff({ nodeId: 'pool', ratedPowerW: 1000, minOnS: 3600, minOffS: 1800, needs: [{ fromMs: T0, untilMs: T0 + 24 * HOUR, energyWh: 6000 }] }),
+      ],
+      evs: [ev({ sessions: [{ fromMs: T0 + 17 * HOUR, untilMs: T0 + 24 * HOUR, energyWh: 12_000 }] })],
+    });
+    const fast = await plan(p, { strategy: 'decomposed' });
+    const proven = await plan(p, { strategy: 'decomposed', proveMs: 20_000, timeLimitMs: 30_000 });
+    const exact = await plan(p, { strategy: 'milp-tight', timeLimitMs: 30_000 });
+    assert.equal(fast.status, 'time_limit', `the heuristic alone is not proven here (gap ${fast.mipGap})`);
+    assert.equal(proven.status, 'optimal', `gap ${proven.mipGap}`);
+    assert.ok((proven.mipGap ?? 1) <= 0.005 + 1e-9);
+    assert.ok(proven.expectedCostEur <= fast.expectedCostEur + 1e-6, `${proven.expectedCostEur} vs the heuristic's ${fast.expectedCostEur}`);
+    assert.ok(proven.expectedCostEur <= exact.expectedCostEur + 0.005 * Math.abs(exact.expectedCostEur) + 1e-3, `${proven.expectedCostEur} vs exact ${exact.expectedCostEur}`);
+    assert.equal(proven.strategy, 'decomposed');
+  });
+});

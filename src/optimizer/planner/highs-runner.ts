@@ -24,8 +24,10 @@ export interface RunOutcome {
   /** Row duals (LP only): marginal objective change per unit of row bound. */
   rowDual: Float64Array | null;
   objective: number;
-  /** Best proven lower bound on the objective (MIP: dual bound; LP: the objective). */
+  /** Best proven lower bound on the objective (MIP: dual bound; LP: the objective); for 'none' the MIP's dual bound so far. */
   bound: number;
+  /** With `objectiveBound`: HiGHS proved that nothing costs less than it (status infeasible or objective bound reached). */
+  noneBelowCutoff?: boolean;
   message: string;
 }
 
@@ -34,6 +36,8 @@ export interface RunOptions {
   timeLimitS: number;
   /** Stop a MIP once within this relative gap. Default 0.005. */
   mipRelGap?: number;
+  /** A MIP's cutoff: solutions that cost this much or more (in the model's units) are pruned (a known plan's objective). */
+  objectiveBound?: number;
   /** A start for a MIP: values of some columns (typically the integers); HiGHS completes the rest. */
   start?: { indices: Int32Array; values: Float64Array };
 }
@@ -47,6 +51,7 @@ export function runHighs(highs: Highs, lp: LpData, options: RunOptions): RunOutc
       output_flag: false,
       time_limit: Math.max(0.001, options.timeLimitS),
       mip_rel_gap: options.mipRelGap ?? 0.005,
+      ...(options.objectiveBound !== undefined && Number.isFinite(options.objectiveBound) ? { objective_bound: options.objectiveBound } : {}),
     });
     if (options.start) model.setSolution(options.start);
     model.run();
@@ -55,7 +60,17 @@ export function runHighs(highs: Highs, lp: LpData, options: RunOptions): RunOutc
     const isMip = lp.integrality !== undefined;
     const primalOk = Number(model.info.get('primal_solution_status')) === 2;
     if (!primalOk || (code !== c.optimal && code !== c.timeLimit && code !== c.interrupted && code !== c.iterationLimit && code !== c.solutionLimit)) {
-      return { status: 'none', colValue: new Float64Array(0), rowDual: null, objective: NaN, bound: -Infinity, message: `HiGHS model status ${code}` };
+      const dualBound = isMip ? Number(model.info.get('mip_dual_bound')) : NaN;
+      const cutoffProved = options.objectiveBound !== undefined && (code === c.infeasible || code === c.objectiveBound);
+      return {
+        status: 'none',
+        colValue: new Float64Array(0),
+        rowDual: null,
+        objective: NaN,
+        bound: Number.isFinite(dualBound) ? dualBound : -Infinity,
+        ...(cutoffProved ? { noneBelowCutoff: true } : {}),
+        message: `HiGHS model status ${code}`,
+      };
     }
     const solution = model.getSolution();
     const objective = model.getObjectiveValue();

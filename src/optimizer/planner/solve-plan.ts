@@ -17,6 +17,13 @@ export interface SolveOptions {
   timeLimitMs?: number;
   /** 'decomposed': time spent improving the first plan (one asset at a time), ms from the start. Default 600. */
   improveMs?: number;
+  /**
+   * 'decomposed': when its plan is not proven within the gap, the tight MILP (cut off at that plan's
+   * cost, so it searches only for better ones) gets up to this long, ms, to find a better plan and
+   * prove one within the gap; the better plan and the stronger bound are kept. 0 = no proof (the
+   * fast heuristic only). Default 0.
+   */
+  proveMs?: number;
   /** Relative gap at which a plan counts as optimal, ≥ 0. Default 0.005 (0.5 %). */
   mipRelGap?: number;
   /** Monotonic time source, ms (injected for tests; only measures solve time). Default performance.now. */
@@ -46,7 +53,10 @@ export function solvePlan(highs: Highs, problem: PlanProblem, options: SolveOpti
   let solved: Solved | null = null;
   let failure = '';
   try {
-    solved = strategy === 'decomposed' ? solveDecomposed(highs, problem, deadline, now, options.mipRelGap ?? 0.005, Math.min(deadline, t0 + (options.improveMs ?? 600))) : solveMilp(highs, problem, strategy, deadline, now, options.mipRelGap ?? 0.005);
+    const gap = options.mipRelGap ?? 0.005;
+    solved = strategy === 'decomposed' ? solveDecomposed(highs, problem, deadline, now, gap, Math.min(deadline, t0 + (options.improveMs ?? 600))) : solveMilp(highs, problem, strategy, deadline, now, gap);
+    const proveMs = options.proveMs ?? 0;
+    if (solved && strategy === 'decomposed' && solved.status !== 'optimal' && proveMs > 0) solved = prove(highs, problem, solved, Math.min(deadline, now() + proveMs), now, gap);
     if (!solved) failure = 'the solver found no plan in time';
   } catch (err) {
     failure = `the solver failed: ${(err as Error).message}`;
@@ -66,12 +76,38 @@ export function solvePlan(highs: Highs, problem: PlanProblem, options: SolveOpti
 
 const remainingS = (deadline: number, now: () => number): number => Math.max(0.001, (deadline - now()) / 1000);
 
-/** One MILP over everything (the baseline formulations). */
-function solveMilp(highs: Highs, p: PlanProblem, strategy: 'milp-tight' | 'milp-naive', deadline: number, now: () => number, gap: number): Solved | null {
+/**
+ * The proof of a heuristic plan: the tight MILP, cut off at the plan's cost, until `until`. Keeps the
+ * cheaper plan and the stronger of the two bounds (HiGHS proving that nothing is cheaper than the
+ * cutoff proves the heuristic optimal); 'optimal' when plan and bound are within the gap.
+ */
+function prove(highs: Highs, p: PlanProblem, heuristic: Solved, until: number, now: () => number, gap: number): Solved {
+  if (now() >= until) return heuristic;
+  const info = { bound: -Infinity, noneBelowCutoff: false };
+  // Cut off a gap above the heuristic, so that HiGHS has incumbents to measure its gap on and stops within it.
+  const milp = solveMilp(highs, p, 'milp-tight', until, now, gap, heuristic.objective + gap * Math.abs(heuristic.objective) + 1e-9, info);
+  const best = milp && milp.objective < heuristic.objective - 1e-9 ? milp : heuristic;
+  const bound = info.noneBelowCutoff ? heuristic.objective : Math.max(heuristic.bound, milp?.bound ?? info.bound);
+  const isWithinGap = best.objective - bound <= gap * Math.abs(best.objective) + 1e-9;
+  return { ...best, status: isWithinGap ? 'optimal' : 'time_limit', bound: Math.min(bound, best.objective) };
+}
+
+/**
+ * One MILP over everything (the baseline formulations). `cutoff`: prune plans costing that much
+ * (objective units, offset included); `info` then says the bound HiGHS reached when it found nothing.
+ */
+function solveMilp(highs: Highs, p: PlanProblem, strategy: 'milp-tight' | 'milp-naive', deadline: number, now: () => number, gap: number, cutoff?: number, info?: { bound: number; noneBelowCutoff: boolean }): Solved | null {
   const options: SiteModelOptions = { onOff: strategy === 'milp-tight' ? 'tight' : 'naive', ev: 'semicontinuous' };
   const model = buildSiteModel(p, options);
-  let run = runHighs(highs, model.lp, { timeLimitS: remainingS(deadline, now), mipRelGap: gap });
-  if (run.status === 'none') return null;
+  const objectiveBound = cutoff === undefined ? {} : { objectiveBound: cutoff - model.offset };
+  let run = runHighs(highs, model.lp, { timeLimitS: remainingS(deadline, now), mipRelGap: gap, ...objectiveBound });
+  if (run.status === 'none') {
+    if (info) {
+      info.bound = run.bound + model.offset;
+      info.noneBelowCutoff = run.noneBelowCutoff === true;
+    }
+    return null;
+  }
   let schedule = scheduleFromSolution(p, model, run.colValue, options);
   const exclusive = simultaneousSlots(model, run.colValue);
   if (exclusive.some((s) => s.length)) {
