@@ -104,7 +104,7 @@ void describe('archived weather forecasts (Open-Meteo Previous Runs CSV)', () =>
     assert.equal(code, 0, io.stderr.join('\n'));
     const out = JSON.parse(io.stdout.join('\n')) as { cost_eur: number; sources: Record<string, string> };
     assert.equal(typeof out.cost_eur, 'number');
-    assert.match(out.sources['cost_pv_forecast'] ?? '', /archived forecasts .*open-meteo-previous-runs\.csv/);
+    assert.match(out.sources['cost_pv_forecast'] ?? '', /archived weather forecasts .*open-meteo-previous-runs\.csv/);
 
     const bad = memoryIo();
     assert.equal(await runBacktestCommand({ from: '2024-06-02', to: '2024-06-02', cycleS: 60, replanMin: 60, pvForecast: 'no/such/archive.csv', quiet: true }, bad), 1);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { GridpilotError } from '../../core/errors.ts';
 import { localDayIndexOf, wallTimeToUtcMs } from '../../core/local-time.ts';
+import { fetchJson, type JsonFetch } from './fetch-json.ts';
 
 /**
  * Elia's PV forecasts for Belgium (open data set ods032, historical; ods087, near real time): per
@@ -193,7 +194,7 @@ export function parseEliaRecords(body: unknown, source: string): EliaForecastTab
 
 /** What {@link fetchEliaForecast} needs. */
 export interface EliaFetchOptions {
-  fetch: (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+  fetch: JsonFetch;
   /** Default {@link ELIA_OPEN_DATA_URL}. */
   baseUrl?: string;
   /** Default {@link ELIA_LIVE_DATASET}. */
@@ -223,18 +224,7 @@ export function eliaForecastUrl(o: Pick<EliaFetchOptions, 'baseUrl' | 'dataset' 
 export async function fetchEliaForecast(o: EliaFetchOptions): Promise<EliaForecastTable> {
   const url = eliaForecastUrl(o);
   const source = `Elia ${new URL(url).host}`;
-  const res = await o.fetch(url, o.signal ? { signal: o.signal } : {});
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new GridpilotError(res.ok ? 'the answer is not JSON' : `HTTP ${res.status}`, source);
-  }
-  if (!res.ok) {
-    const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
-    throw new GridpilotError(`HTTP ${res.status}${message !== undefined ? `: ${String(message)}` : ''}`, source);
-  }
+  const body = await fetchJson(o.fetch, url, source, 'message', o.signal);
   const table = parseEliaRecords(body, source);
   if (table.size === 0) throw new GridpilotError(`no records for ${isoDay(o.fromMs)} … ${isoDay(o.toMs)}`, source);
   return table;

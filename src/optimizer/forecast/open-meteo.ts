@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GridpilotError } from '../../core/errors.ts';
+import { fetchJson, type JsonFetch } from './fetch-json.ts';
 
 /**
  * Open-Meteo weather forecast API (https://open-meteo.com/en/docs): global horizontal irradiance
@@ -107,7 +108,7 @@ export function forecastIrradianceOver(forecast: IrradianceForecast, fromMs: num
 
 /** What {@link fetchOpenMeteoForecast} needs. */
 export interface OpenMeteoFetchOptions {
-  fetch: (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+  fetch: JsonFetch;
   latitudeDeg: number;
   longitudeDeg: number;
   /** Default {@link OPEN_METEO_FORECAST_URL}. */
@@ -150,17 +151,6 @@ export function openMeteoForecastUrl(o: Pick<OpenMeteoFetchOptions, 'latitudeDeg
 export async function fetchOpenMeteoForecast(o: OpenMeteoFetchOptions): Promise<IrradianceForecast> {
   const url = openMeteoForecastUrl(o);
   const source = `Open-Meteo ${new URL(url).host}`;
-  const res = await o.fetch(url, o.signal ? { signal: o.signal } : {});
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new GridpilotError(res.ok ? 'the answer is not JSON' : `HTTP ${res.status}`, source);
-  }
-  if (!res.ok) {
-    const reason = typeof body === 'object' && body !== null ? (body as { reason?: unknown }).reason : undefined;
-    throw new GridpilotError(`HTTP ${res.status}${reason !== undefined ? `: ${String(reason)}` : ''}`, source);
-  }
+  const body = await fetchJson(o.fetch, url, source, 'reason', o.signal);
   return parseOpenMeteoForecast(body, source, irradianceVariable(o.panels));
 }

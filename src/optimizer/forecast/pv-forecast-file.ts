@@ -30,7 +30,7 @@ export function archivedPvForecast(
   try {
     text = readFileSync(spec, 'utf8');
   } catch (err) {
-    throw new GridpilotError(`cannot read the PV forecast archive: ${(err as Error).message}`, spec);
+    throw new GridpilotError(`cannot read the forecast archive: ${(err as Error).message}`, spec);
   }
   if (isEliaCsv(text)) return { forecast: new EliaPvForecast(actual, { ...eliaOptions, ...place, table: parseEliaCsv(text, spec) }), source: `Elia day-ahead PV forecasts ${spec}` };
   return { forecast: new ArchivedNwpPvForecast(actual, parseForecastArchiveCsv(text, spec), place), source: `archived weather forecasts ${spec}` };
