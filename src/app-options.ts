@@ -1,4 +1,5 @@
 import type { Clock } from './core/clock.ts';
+import type { PriceReplay } from './optimizer/prices/price-provider.ts';
 
 /** Options of `startApp` (the composition root) — what `gridpilot start` flags map to. */
 export interface AppOptions {
@@ -58,4 +59,11 @@ export interface RunningAppInfo {
   gridMeterDriver: string;
   /** With `protocolSim`: where each protocol simulator listens. */
   protocolSimulators?: Array<{ nodeId: string; protocol: string; url: string }>;
+  /**
+   * Where the `cost` policy's prices come from, for the banner: `source` = the config's
+   * `optimizer.prices` ('bundled', 'entsoe', 'pushed' or a file), `replay` = the days from now on that
+   * get another day's recorded prices (the bundled prices past their span), `today` = the site's
+   * local date at start (YYYY-MM-DD), so the banner can say "today" and "tomorrow".
+   */
+  prices?: { source: string; replay: PriceReplay | null; today: string };
 }

@@ -8,6 +8,7 @@ import { Controller } from './control/controller.ts';
 import { createCostWiring, SKY_HISTORY_DAYS, type CostWiring } from './optimizer/cost-wiring.ts';
 import { handlePriceMessage } from './optimizer/price-push.ts';
 import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
+import { localDateOf, localDayIndexOf } from './core/local-time.ts';
 import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
 import { allDrivers } from './devices/drivers/index.ts';
 import { buildSiteDevices, type SiteRuntime } from './devices/registry.ts';
@@ -319,6 +320,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
     gridMeterDriver: site.grid.meter.driver.type,
     ...(protocolSite ? { protocolSimulators: protocolSite.endpoints } : {}),
+    prices: {
+      source: site.optimizer.prices,
+      replay: await cost.priceReplay(clock.now()).catch(() => null),
+      today: localDateOf(localDayIndexOf(clock.now(), site.location.timeZone)),
+    },
   };
   const httpPort = opts.httpPort === undefined ? 8080 : opts.httpPort;
   let web: WebServer | null = null;

@@ -58,6 +58,35 @@ function simulatedNote(info: RunningAppInfo): string[] {
   return [`  SIMULATED      ${[...simulated, ...(meter ? ['grid meter'] : [])].join(', ')}`];
 }
 
+/** "a", "a and b", "a, b and c". */
+function listWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+}
+
+/** The local date after `day` (YYYY-MM-DD). */
+function dayAfter(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The prices the `cost` policy plans with, in words. Recorded prices replayed onto today (the
+ * bundled prices past their span) say so and name the recorded days, so nobody takes them for
+ * today's market: "the bundled Belgian day-ahead prices of 2024-12-06, replayed onto today (not today's market)".
+ */
+export function pricesWords(prices: NonNullable<RunningAppInfo['prices']>): string {
+  const { source, replay, today } = prices;
+  if (replay && replay.days.length) {
+    const tomorrow = dayAfter(today);
+    const onto = replay.days.map((d) => (d.day === today ? 'today' : d.day === tomorrow ? 'tomorrow' : d.day));
+    const market = onto.includes('today') ? "today's market" : "the market's prices";
+    return `${replay.source} of ${listWords(replay.days.map((d) => d.sourceDay))}, replayed onto ${listWords(onto)} (not ${market})`;
+  }
+  if (source === 'bundled') return 'the bundled Belgian day-ahead prices, on their own dates';
+  if (source === 'entsoe') return 'ENTSO-E day-ahead prices (the market)';
+  if (source === 'pushed') return 'only prices pushed on the prices topic';
+  return `the price file ${source}`;
+}
+
 /** What `gridpilot start` prints: where the broker is, the topics, the nodeIds, how to send a first command. */
 export function formatStartBanner(info: RunningAppInfo): string {
   const { host, port, protocol } = reachableHostPort(info.brokerUrl);
@@ -76,6 +105,7 @@ export function formatStartBanner(info: RunningAppInfo): string {
     ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
     ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}`] : []),
     `  fallback       ${info.fallbackTimeoutS} s: re-send a command within this, or the controller returns to its defaults`,
+    ...(info.prices ? [`  prices         ${pricesWords(info.prices)}`] : []),
     '',
     '  topics',
     `    command      ${info.topics.command}`,

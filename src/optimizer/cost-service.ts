@@ -18,7 +18,7 @@ import type { PlanProblem } from './planner/plan-problem.ts';
 import { buildPlanProblem, type PlanInputs, type SitePlanState } from './planner/problem-from-site.ts';
 import { planSlotAt, type SitePlan } from './planner/site-plan.ts';
 import type { PlanCallOptions } from './planner-service.ts';
-import type { PriceProvider } from './prices/price-provider.ts';
+import type { PriceProvider, PriceReplay } from './prices/price-provider.ts';
 import type { Tariff } from './prices/tariff.ts';
 import type { Logger } from '../core/logger.ts';
 
@@ -78,6 +78,8 @@ export interface CostPlanExplanation {
   plan: SitePlan | null;
   /** How the PV forecast's service is doing (weather-service forecasts only). */
   pvForecast?: PvForecastStatus;
+  /** Present when the plan's prices are another period's replayed onto its days (the bundled prices outside their span): which days, from which. */
+  priceReplay?: PriceReplay;
 }
 
 const SLOT_MS = 900_000;
@@ -101,6 +103,8 @@ export class CostService implements CostPlanSource {
   private readonly replanIntervalMs: number;
   private plan: SitePlan | null = null;
   private plannedAtMs: number | null = null;
+  /** The replayed days of the plan in force (see PriceProvider.replayOf), null when its prices are their own days'. */
+  private priceReplay: PriceReplay | null = null;
   private lastMessage = 'no plan yet: planning has not run';
   private inFlight: Promise<void> | null = null;
   private pendingReason: string | null = null;
@@ -260,6 +264,7 @@ export class CostService implements CostPlanSource {
       savingsByDay: [...byDay.values()],
       plan: this.plan,
       ...(this.options.pvForecast.status ? { pvForecast: this.options.pvForecast.status() } : {}),
+      ...(this.plan && this.priceReplay ? { priceReplay: this.priceReplay } : {}),
     };
   }
 
@@ -323,13 +328,14 @@ export class CostService implements CostPlanSource {
       });
       const timeoutMs = this.options.planTimeoutMs ?? o.planTimeoutMs;
       const plan = await this.options.planner.plan(problem, { timeoutMs });
-      this.accept(plan, nowMs);
+      const replay = (await this.options.prices.replayOf?.(plan.startMs, plan.startMs + plan.slots.length * plan.slotMs)) ?? null;
+      this.accept(plan, nowMs, replay);
       logger?.info({ reason, status: plan.status, slots: plan.slots.length, solveMs: Math.round(plan.solveMs), mipGap: plan.mipGap, expectedSavingEur: Math.round(plan.expectedSavingEur * 100) / 100 }, 'cost: new plan');
       // Anytime: the fast plan runs while the exact MILP proves it (or finds a cheaper one).
       if (plan.status === 'time_limit' && o.planProofMs > 0) {
         const proven = await this.options.planner.plan(problem, { timeoutMs, proveMs: o.planProofMs });
         if (proven.status !== 'fallback' && (proven.status === 'optimal' || proven.expectedCostEur < plan.expectedCostEur - 1e-6) && this.plan === plan) {
-          this.accept(proven, nowMs);
+          this.accept(proven, nowMs, replay);
           logger?.info({ reason, status: proven.status, solveMs: Math.round(proven.solveMs), mipGap: proven.mipGap, expectedSavingEur: Math.round(proven.expectedSavingEur * 100) / 100 }, 'cost: plan proven');
         }
       }
@@ -340,8 +346,9 @@ export class CostService implements CostPlanSource {
     }
   }
 
-  private accept(plan: SitePlan, nowMs: number): void {
+  private accept(plan: SitePlan, nowMs: number, replay: PriceReplay | null): void {
     this.plan = plan;
+    this.priceReplay = replay;
     this.plannedAtMs = nowMs;
     this.viewCache = null;
     const today = localDayIndexOf(nowMs, this.timeZone);

@@ -22,7 +22,7 @@ import { PlannerService } from './planner-service.ts';
 import { openMeteoPlace, siteLocation } from './site-location.ts';
 import { loadBundledPrices, loadPriceFile } from './prices/price-file.ts';
 import { OverlayPriceProvider } from './prices/overlay-price-provider.ts';
-import { EntsoePriceProvider, PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider } from './prices/price-provider.ts';
+import { EntsoePriceProvider, PushedPriceProvider, ReplayPriceProvider, StaticPriceProvider, type PriceProvider, type PriceReplay } from './prices/price-provider.ts';
 
 export interface CostWiring {
   /** The CostPlanSource to give the Controller (`costPlan`), and the plan API for the web UI (`explanation()`). */
@@ -33,6 +33,8 @@ export interface CostWiring {
   start(controller: Controller): void;
   /** Stops planning and the planner's worker thread. */
   close(): Promise<void>;
+  /** The days from `nowMs` to the end of the known prices that get another day's prices (the bundled prices replayed), or null (for the start banner). */
+  priceReplay(nowMs: number): Promise<PriceReplay | null>;
   /**
    * Seeds the load forecast's history with stored averages (the store's 15-min telemetry after a
    * restart): bucket starts, cycles per bucket, base load W (null = none). Call before `start`.
@@ -90,6 +92,9 @@ export interface CostWiringOptions {
   prices?: PriceProvider;
 }
 
+/** The bundled prices in words (the plan page and the start banner name what they replay). */
+export const BUNDLED_PRICES_LABEL = 'the bundled Belgian day-ahead prices';
+
 /**
  * The price provider named by `optimizer.prices`, with the pushed prices laid over it (pushed
  * prices win for the slots they cover). A price file is read (and checked) here, at start.
@@ -100,7 +105,7 @@ export function priceProviderFor(site: SiteConfig, clock: Clock): { provider: Pr
   if (source === 'pushed') return { provider: pushed, pushed };
   let base: PriceProvider;
   const timeZone = site.location.timeZone;
-  if (source === 'bundled') base = new ReplayPriceProvider(loadBundledPrices(), { clock, timeZone });
+  if (source === 'bundled') base = new ReplayPriceProvider(loadBundledPrices(), { clock, timeZone, label: BUNDLED_PRICES_LABEL });
   else if (source === 'entsoe') {
     const e = site.optimizer.entsoe;
     if (!e) throw new GridpilotError('prices "entsoe" needs optimizer.entsoe.securityToken', 'optimizer.entsoe');
@@ -207,6 +212,9 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
     seedSky({ atMs, samples, solarAvailableW }) {
       const totalPeakW = [...peakW.values()].reduce((sum, w) => sum + w, 0);
       return totalPeakW > 0 ? seedStored(atMs, samples, solarAvailableW, (at, w, n) => sky.record(at, w, totalPeakW, n)) : 0;
+    },
+    async priceReplay(nowMs) {
+      return (await provider.replayOf?.(nowMs, nowMs + site.optimizer.horizonH * 3_600_000)) ?? null;
     },
     async close() {
       unsubscribe?.();

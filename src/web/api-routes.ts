@@ -80,7 +80,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const x = costPlan.explanation(nowMs);
     const plan = x.plan;
     const slots = plan ? plan.slots.filter((s) => s.startMs + plan.slotMs > nowMs) : [];
-    return { ...x, nowMs, plan: plan ? { ...plan, slots } : null };
+    return { ...x, nowMs, timeZone: site.location.timeZone, plan: plan ? { ...plan, slots } : null };
   });
 
   // The UI's "try a command": the same path as an MQTT command, answered with the same feedback.

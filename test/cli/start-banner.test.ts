@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { appOptionsFrom } from '../../src/cli/commands/start.ts';
-import { EXAMPLE_FIELDS, formatStartBanner, mosquittoPubLine, mosquittoSubLine, reachableHostPort } from '../../src/cli/start-banner.ts';
+import { EXAMPLE_FIELDS, formatStartBanner, mosquittoPubLine, mosquittoSubLine, pricesWords, reachableHostPort } from '../../src/cli/start-banner.ts';
+import { startApp } from '../../src/app.ts';
+import { FakeClock } from '../../src/core/clock.ts';
 import type { RunningAppInfo } from '../../src/app-options.ts';
 import { topicsFor } from '../../src/protocol/topics.ts';
 
@@ -81,5 +83,38 @@ describe('gridpilot start banner', () => {
       appOptionsFrom({ config: 'site.yaml', serial: 'SN', brokerPort: 0, wsPort: 'off', httpPort: 8081, fallbackTimeout: 30, speed: 60, simStart: 5, brokerUrl: 'mqtt://x', dataDir: 'd', logLevel: 'debug' }),
       { configPath: 'site.yaml', serial: 'SN', brokerPort: 0, wsPort: null, httpPort: 8081, fallbackTimeoutS: 30, speed: 60, simStartMs: 5, brokerUrl: 'mqtt://x', dataDir: 'd', logLevel: 'debug' },
     );
+  });
+
+  it('says where the prices come from, and that recorded prices replayed onto today are not today\'s market', () => {
+    const day = (d: string, source: string): { day: string; fromMs: number; sourceDay: string; sourceFromMs: number } => ({ day: d, fromMs: Date.parse(`${d}T00:00:00Z`), sourceDay: source, sourceFromMs: Date.parse(`${source}T00:00:00Z`) });
+    const source = 'the bundled Belgian day-ahead prices';
+    assert.equal(pricesWords({ source: 'bundled', today: '2026-12-04', replay: { source, days: [day('2026-12-04', '2024-12-06')] } }), "the bundled Belgian day-ahead prices of 2024-12-06, replayed onto today (not today's market)");
+    assert.equal(
+      pricesWords({ source: 'bundled', today: '2026-12-04', replay: { source, days: [day('2026-12-04', '2024-12-06'), day('2026-12-05', '2024-12-07')] } }),
+      "the bundled Belgian day-ahead prices of 2024-12-06 and 2024-12-07, replayed onto today and tomorrow (not today's market)",
+    );
+    assert.equal(pricesWords({ source: 'bundled', today: '2026-12-04', replay: { source, days: [day('2026-12-05', '2024-12-07')] } }), "the bundled Belgian day-ahead prices of 2024-12-07, replayed onto tomorrow (not the market's prices)");
+    assert.equal(pricesWords({ source: 'bundled', today: '2024-06-03', replay: null }), 'the bundled Belgian day-ahead prices, on their own dates');
+    assert.equal(pricesWords({ source: 'pushed', today: '2024-06-03', replay: null }), 'only prices pushed on the prices topic');
+    assert.equal(pricesWords({ source: 'entsoe', today: '2024-06-03', replay: null }), 'ENTSO-E day-ahead prices (the market)');
+    assert.match(formatStartBanner({ ...info, prices: { source: 'bundled', today: '2026-12-04', replay: { source, days: [day('2026-12-04', '2024-12-06')] } } }), /^ {2}prices {9}the bundled Belgian day-ahead prices of 2024-12-06, replayed onto today \(not today's market\)$/m);
+    assert.doesNotMatch(formatStartBanner(info), /^ {2}prices /m, 'no line without a price source');
+  });
+
+  it('the demo site started past the bundled prices\' span prints the replay in its banner; inside the span it does not', async () => {
+    // Friday 2026-12-04 10:00 Brussels: the bundled file ends 2025-10-21, so 2024-12-06 (104 weeks earlier, a Friday) is replayed.
+    for (const [at, expected] of [
+      ['2026-12-04T09:00:00Z', "the bundled Belgian day-ahead prices of 2024-12-06, replayed onto today (not today's market)"],
+      ['2024-06-03T09:00:00Z', 'the bundled Belgian day-ahead prices, on their own dates'],
+    ] as const) {
+      const app = await startApp({ clock: new FakeClock(Date.parse(at)), brokerPort: 0, wsPort: null, httpPort: null, logLevel: 'silent' });
+      try {
+        const banner = formatStartBanner(app.info);
+        const line = banner.split('\n').find((l) => l.startsWith('  prices '));
+        assert.equal(line, `  prices         ${expected}`, banner);
+      } finally {
+        await app.stop();
+      }
+    }
   });
 });

@@ -9,7 +9,7 @@ import { CostService, syncPlanner, type CostServiceOptions } from '../../src/opt
 import { WeatherPvForecast } from '../../src/optimizer/forecast/pv-forecast.ts';
 import { loadSolver } from '../../src/optimizer/planner/highs-runner.ts';
 import { solvePlan } from '../../src/optimizer/planner/solve-plan.ts';
-import { StaticPriceProvider } from '../../src/optimizer/prices/price-provider.ts';
+import { StaticPriceProvider, type PriceProvider } from '../../src/optimizer/prices/price-provider.ts';
 import type { PriceSeries } from '../../src/optimizer/prices/price-series.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import type { SiteConfigInput } from '../../src/site/config-schema.ts';
@@ -62,6 +62,8 @@ export interface CostSite {
 export interface CostSiteOptions {
   config: SiteConfigInput;
   prices: PriceSeries;
+  /** Instead of a StaticPriceProvider over `prices`: a provider built on the site's clock (a replay, pushed prices). */
+  priceProvider?: (clock: FakeClock) => PriceProvider;
   weather: Weather;
   /** Constant household load, W. Default 500. */
   baseLoadW?: number;
@@ -81,7 +83,7 @@ export async function startCostSite(o: CostSiteOptions): Promise<CostSite> {
   const service = new CostService({
     site,
     clock,
-    prices: new StaticPriceProvider(o.prices),
+    prices: o.priceProvider ? o.priceProvider(clock) : new StaticPriceProvider(o.prices),
     planner: syncPlanner((p) => solvePlan(highs, p)),
     pvForecast: new WeatherPvForecast(o.forecastWeather ?? o.weather),
     loadForecast: { forecastBaseLoadW: (r) => new Array<number>(r.slotCount).fill(baseLoadW) },

@@ -54,7 +54,7 @@ void describe('planner: heat pumps, relay loads and EVs', () => {
     const cheapWh = powers.slice(8, 16).reduce((sum, w) => sum + w * 0.25, 0);
     assert.ok(Math.abs(cheapWh - 15_000) < 1, `all of it in the cheap 02–04 hours (${cheapWh} Wh)`);
     const first = powers.findIndex((w) => w > 0);
-    assert.match(result.slots[first]?.evs[0]?.reason ?? '', /cheapest slots before departure at 09:30/, 'departure in Brussels time');
+    assert.match(result.slots[first]?.evs[0]?.reason ?? '', /among the cheaper slots for its 15\.0 kWh by departure at 09:30 \(0\.06 €\/kWh vs/, 'departure in Brussels time');
   });
 
   void it('reports named violations instead of failing when demands cannot be met', async () => {

@@ -4,10 +4,10 @@ import { FakeClock } from '../../src/core/clock.ts';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
 import type { SitePlan } from '../../src/optimizer/planner/site-plan.ts';
 import { startWebServer, type WebServer } from '../../src/web/server.ts';
-import { infoFor, PLAN_START_MS, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
+import { infoFor, PLAN_START_MS, REPLAYED_LABEL, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
 
 /** The body of GET /api/plan. */
-type PlanAnswer = CostPlanExplanation & { nowMs: number; plan: SitePlan | null };
+type PlanAnswer = CostPlanExplanation & { nowMs: number; timeZone: string; plan: SitePlan | null };
 
 async function get<T>(url: string): Promise<{ status: number; json: T; contentType: string }> {
   const res = await fetch(url);
@@ -37,8 +37,9 @@ describe('GET /api/plan against a real CostService planned by HiGHS', () => {
     assert.equal(r.status, 200);
     assert.match(r.contentType, /application\/json/);
     const x = r.json;
-    assert.deepEqual(Object.keys(x).sort(), ['expectedSavingTodayEur', 'nextReplanAtMs', 'nowMs', 'plan', 'plannedAtMs', 'savingsByDay', 'status']);
+    assert.deepEqual(Object.keys(x).sort(), ['expectedSavingTodayEur', 'nextReplanAtMs', 'nowMs', 'plan', 'plannedAtMs', 'savingsByDay', 'status', 'timeZone']);
     assert.equal(x.nowMs, p.cs.clock.now());
+    assert.equal(x.timeZone, 'Europe/Brussels', "the site's time zone, in which the page shows every time");
     assert.ok(x.status === 'optimal' || x.status === 'time_limit', `solved: ${x.status}`);
     assert.equal(x.plannedAtMs, PLAN_START_MS);
     assert.equal(x.nextReplanAtMs, PLAN_START_MS + 900_000);
@@ -89,7 +90,7 @@ describe('GET /api/plan against a real CostService planned by HiGHS', () => {
     const web = await serverWith({ explanation: () => none });
     const r = await get<PlanAnswer>(`${web.url}/api/plan`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json, { ...none, nowMs: p.cs.clock.now() });
+    assert.deepEqual(r.json, { ...none, nowMs: p.cs.clock.now(), timeZone: 'Europe/Brussels' });
   });
 
   it('answers 404 with an error when no optimiser runs in the process', async () => {
@@ -97,5 +98,25 @@ describe('GET /api/plan against a real CostService planned by HiGHS', () => {
     const r = await get<{ error: string }>(`${web.url}/api/plan`);
     assert.equal(r.status, 404);
     assert.match(r.json.error, /no optimiser/);
+  });
+
+  it('says which recorded days the prices are when they are replayed onto today, and nothing when they are pushed', async () => {
+    const replayed = await startPlanSite({ prices: 'replayed', timeZone: 'Europe/Helsinki' });
+    const pushed = await startPlanSite({ prices: 'pushed', timeZone: 'Europe/Helsinki' });
+    try {
+      const r = await get<PlanAnswer>(`${replayed.web.url}/api/plan`);
+      assert.equal(r.json.timeZone, 'Europe/Helsinki');
+      // 10:00 Brussels = 11:00 Helsinki on Monday 2024-06-03; before 13:00 only today is known: one day, from the Monday 52 weeks before.
+      assert.deepEqual(r.json.priceReplay, {
+        source: REPLAYED_LABEL,
+        days: [{ day: '2024-06-03', fromMs: Date.UTC(2024, 5, 2, 21), sourceDay: '2023-06-05', sourceFromMs: Date.UTC(2023, 5, 4, 21) }],
+      });
+      const q = await get<PlanAnswer>(`${pushed.web.url}/api/plan`);
+      assert.ok(q.json.plan, 'planned on the pushed prices');
+      assert.equal('priceReplay' in q.json, false, 'pushed prices are the market\'s own');
+    } finally {
+      await replayed.stop();
+      await pushed.stop();
+    }
   });
 });

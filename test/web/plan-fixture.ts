@@ -3,6 +3,9 @@
 import { startWebServer, type WebServer, type WebServerDeps } from '../../src/web/server.ts';
 import type { RunningAppInfo } from '../../src/app-options.ts';
 import { topicsFor } from '../../src/protocol/topics.ts';
+import type { FakeClock } from '../../src/core/clock.ts';
+import { OverlayPriceProvider } from '../../src/optimizer/prices/overlay-price-provider.ts';
+import { PushedPriceProvider, ReplayPriceProvider, type PriceProvider } from '../../src/optimizer/prices/price-provider.ts';
 import { costSiteConfig, DAY0, HOUR_MS, hourlySpot, startCostSite, sunnyDay, type CostSite } from '../helpers/cost-site.ts';
 
 /** Spot prices by local hour, EUR/MWh: cheap night, solar dip at noon, evening peak. */
@@ -16,10 +19,41 @@ export interface PlanSiteUnderTest {
   stop(): Promise<void>;
 }
 
+/** Where the fixture's prices come from: given as they are (default), the same prices recorded 52 weeks earlier and replayed onto today, or pushed over MQTT over such a replay. */
+export type PlanPrices = 'static' | 'replayed' | 'pushed';
+
+export interface PlanSiteOptions {
+  /** The web server's options beyond the fixture's. */
+  web?: Partial<WebServerDeps>;
+  /** The site's IANA time zone (location.timeZone). Default Europe/Brussels. */
+  timeZone?: string;
+  prices?: PlanPrices;
+}
+
+/** How the replayed fixture prices are named (the bundled prices are named so by cost-wiring.ts). */
+export const REPLAYED_LABEL = 'the recorded test prices';
+const WEEKS_52_MS = 364 * 86_400_000;
+
+/** The price provider of a {@link PlanPrices} choice, on the site's clock. */
+function providerFor(prices: PlanPrices, timeZone: string): ((clock: FakeClock) => PriceProvider) | undefined {
+  if (prices === 'static') return undefined;
+  const spot = hourlySpot(SPOT_EUR_MWH, 3);
+  return (clock) => {
+    const replay = new ReplayPriceProvider({ ...spot, startMs: spot.startMs - WEEKS_52_MS }, { clock, timeZone, label: REPLAYED_LABEL });
+    if (prices === 'replayed') return replay;
+    const pushed = new PushedPriceProvider();
+    pushed.accept(spot);
+    return new OverlayPriceProvider(replay, pushed);
+  };
+}
+
 /** The cost site (PV, battery, a boiler relay) planned once, one cycle run, and the web server on port 0 serving its plan. */
-export async function startPlanSite(overrides: Partial<WebServerDeps> = {}): Promise<PlanSiteUnderTest> {
+export async function startPlanSite(options: PlanSiteOptions = {}): Promise<PlanSiteUnderTest> {
+  const timeZone = options.timeZone ?? 'Europe/Brussels';
+  const priceProvider = providerFor(options.prices ?? 'static', timeZone);
   const cs = await startCostSite({
     config: costSiteConfig({
+      location: { timeZone },
       devices: [
         { group: 'solar', nodeId: 'pv', ratedPowerW: 8000, peakPowerW: 8000 },
         { group: 'storage', nodeId: 'bat', capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000, minSocPct: 10, initialSocPct: 30 },
@@ -27,6 +61,7 @@ export async function startPlanSite(overrides: Partial<WebServerDeps> = {}): Pro
       ],
     }),
     prices: hourlySpot(SPOT_EUR_MWH, 3),
+    ...(priceProvider ? { priceProvider } : {}),
     weather: sunnyDay(900),
     startMs: PLAN_START_MS,
     service: { planInputs: { relayRunPerDayS: { boiler: 3 * 3600 } } },
@@ -34,7 +69,7 @@ export async function startPlanSite(overrides: Partial<WebServerDeps> = {}): Pro
   let web: WebServer;
   try {
     await cs.cycle();
-    web = await startWebServer({ controller: cs.controller, site: cs.site, info: infoFor(cs), sim: cs.sim, clock: cs.clock, port: 0, costPlan: cs.service, ...overrides });
+    web = await startWebServer({ controller: cs.controller, site: cs.site, info: infoFor(cs), sim: cs.sim, clock: cs.clock, port: 0, costPlan: cs.service, ...options.web });
   } catch (err) {
     await cs.stop();
     throw err;

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.ts';
 import type { CostPlanExplanation } from '../../src/optimizer/cost-service.ts';
 import { startWebServer, type WebServer } from '../../src/web/server.ts';
-import { infoFor, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
+import { infoFor, REPLAYED_LABEL, startPlanSite, type PlanSiteUnderTest } from './plan-fixture.ts';
 import { until } from '../helpers/schedule-peer.ts';
 import { watchPageProblems } from './web-harness.ts';
 
@@ -100,6 +100,78 @@ describe('Plan page in a real browser (Debian chromium)', () => {
     assert.match((await page.textContent('[data-test=plan-svg] desc')) ?? '', /^Import price from 0\.125 €\/kWh \(13:00\) to 0\.360 €\/kWh \(19:00\)\. The battery charges [\d.]+ kWh and discharges [\d.]+ kWh; SoC 30 % after the first slot/);
     const chartWidth = await page.evaluate<number>("document.querySelector('[data-test=plan-chart]').clientWidth");
     assert.equal(Number(await page.getAttribute('[data-test=plan-svg]', 'width')), chartWidth);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('shows a day summary first, above the fold: what the plan does today and tomorrow, why, and what it saves', async () => {
+    await page.goto(`${p.web.url}/#plan`);
+    await page.waitForSelector('[data-test=plan-summary-day]');
+    const x = p.cs.service.explanation();
+    const plan = x.plan;
+    assert.ok(plan);
+    // Above the fold (900 px): the headline and today's whole section, before the status, the chart and the table.
+    const viewport = page.viewportSize()?.height ?? 900;
+    const today = page.locator('[data-test=plan-summary-day]').first();
+    const box = await today.boundingBox();
+    assert.ok(box && box.y + box.height <= viewport, `today's summary ends at ${box ? box.y + box.height : '?'} px, the fold is at ${viewport} px`);
+    assert.ok(await today.isVisible());
+    const order = await page.evaluate<string[]>("[...document.querySelectorAll('#page-plan [data-test]')].map((e) => e.getAttribute('data-test')).filter((t) => ['plan-summary', 'plan-status', 'plan-chart', 'plan-table'].includes(t))");
+    assert.deepEqual(order, ['plan-summary', 'plan-status', 'plan-chart', 'plan-table'], 'the summary comes first');
+
+    // What it saves: the plan's own expected savings against self-consumption (planned at 10:00, shown at 10:01: every slot).
+    assert.equal(
+      await page.textContent('[data-test=plan-summary-headline]'),
+      `Expected saving against self-consumption: ${plan.expectedSavingEur.toFixed(2)} € from now until Wed 5 Jun 10:00.`,
+    );
+    const titles = await page.locator('[data-test=plan-summary-day] h2').allTextContents();
+    assert.deepEqual(titles, [`Today, Mon 3 Jun (from 10:00) · saves ${x.savingsByDay[0]?.savingEur.toFixed(2)} €`, `Tomorrow, Tue 4 Jun · saves ${x.savingsByDay[1]?.savingEur.toFixed(2)} €`]);
+
+    // What it does: every battery action the plan has today, from its first slot (site time), and the boiler's runs.
+    const hm = (ms: number): string => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Brussels', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    const endOfToday = Date.UTC(2024, 5, 3, 22);
+    const todaySlots = plan.slots.filter((s) => s.startMs < endOfToday && s.startMs + plan.slotMs > p.cs.clock.now());
+    const batteryOf = (s: (typeof plan.slots)[number]): number => s.storage.reduce((a, b) => a + b.powerW, 0);
+    const kindOf = (s: (typeof plan.slots)[number]): string | null => {
+      const w = batteryOf(s);
+      if (w > 50) return s.gridW > 50 ? 'charge-grid' : 'charge-solar';
+      if (w < -50) return s.gridW < -50 ? 'discharge-export' : 'discharge';
+      return null;
+    };
+    const expected = new Map<string, number>();
+    for (const s of todaySlots) {
+      const k = kindOf(s);
+      if (k && !expected.has(k)) expected.set(k, s.startMs);
+    }
+    assert.ok(expected.has('charge-solar') && expected.has('discharge'), `the fixture charges at noon and discharges in the evening: ${[...expected.keys()].join(', ')}`);
+    const items = await today.locator('[data-test=plan-summary-item]').evaluateAll((lis) => lis.map((li) => ({ kind: li.getAttribute('data-kind') ?? '', text: li.textContent ?? '' })));
+    for (const [kind, firstMs] of expected) {
+      const found = items.find((i) => i.kind === kind);
+      assert.ok(found, `the summary mentions ${kind}: ${JSON.stringify(items)}`);
+      assert.ok(found.text.includes(`${hm(firstMs)}–`), `${kind} from ${hm(firstMs)}: ${found.text}`);
+    }
+    assert.match(items.find((i) => i.kind === 'charge-solar')?.text ?? '', /^Charges the battery from solar surplus \d\d:\d\d–\d\d:\d\d.* \([\d.]+ kWh\)\.$/);
+    assert.match(items.find((i) => i.kind === 'discharge')?.text ?? '', /^Discharges the battery \d\d:\d\d–\d\d:\d\d.* instead of importing at 0\.\d\d €\/kWh on average \([\d.]+ kWh\)\.$/);
+    assert.match(items.find((i) => i.kind === 'relay')?.text ?? '', /^Runs boiler \d\d:\d\d–\d\d:\d\d.* \([\d.]+ kWh, /);
+    // Why: the day's price spread and the solar forecast, from the plan's own numbers.
+    const cheapest = todaySlots.reduce((a, b) => (b.importPriceEurPerKwh < a.importPriceEurPerKwh ? b : a));
+    const dearest = todaySlots.reduce((a, b) => (b.importPriceEurPerKwh > a.importPriceEurPerKwh ? b : a));
+    const solarKwh = todaySlots.reduce((a, s) => a + s.solar.reduce((b, q) => b + q.availableW, 0) * 0.25, 0) / 1000;
+    assert.equal(
+      await today.locator('[data-test=plan-summary-why]').textContent(),
+      `Why: import price from ${cheapest.importPriceEurPerKwh.toFixed(2)} €/kWh at ${hm(cheapest.startMs)} to ${dearest.importPriceEurPerKwh.toFixed(2)} €/kWh at ${hm(dearest.startMs)}; solar forecast ${solarKwh.toFixed(1)} kWh.`,
+    );
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it('keeps the slot table closed until it is opened, so the page stays short', async () => {
+    assert.equal(await page.isVisible('[data-test=plan-table]'), false, 'the table is collapsed');
+    assert.equal(await page.getAttribute('[data-test=plan-slots]', 'open'), null);
+    assert.match((await page.textContent('[data-test=plan-slots-toggle]')) ?? '', /^The next 24 hours, slot by slot · \d+ rows with the planner’s reason per asset$/);
+    const closedHeight = await page.evaluate<number>('document.documentElement.scrollHeight');
+    assert.ok(closedHeight < 2500, `the page is ${closedHeight} px tall with the table closed`);
+    await page.click('[data-test=plan-slots-toggle]');
+    assert.equal(await page.isVisible('[data-test=plan-table]'), true, 'opened');
+    assert.ok((await page.evaluate<number>('document.documentElement.scrollHeight')) > closedHeight + 1000);
     assert.deepEqual(unexpected(), []);
   });
 
@@ -245,5 +317,80 @@ describe('Plan page in a real browser (Debian chromium)', () => {
     await page.screenshot({ path: '/tmp/gridpilot-ui-plan.png', fullPage: true });
     await page.locator('[data-test=plan-chart]').screenshot({ path: '/tmp/gridpilot-ui-plan-chart.png' });
     assert.deepEqual(unexpected(), []);
+  });
+});
+
+// A site in Helsinki seen from a browser in New York (the machine runs in UTC): every time on the
+// page is Helsinki's, the zone is said once; the fixture's prices are recorded ones replayed onto
+// today (the page says so) or the same prices pushed (it says nothing).
+describe('Plan page: one time zone (the site’s) and the replayed-prices notice', () => {
+  const ZONE = 'Europe/Helsinki';
+  let replayed: PlanSiteUnderTest;
+  let pushed: PlanSiteUnderTest;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[] = [];
+
+  before(async () => {
+    replayed = await startPlanSite({ prices: 'replayed', timeZone: ZONE });
+    pushed = await startPlanSite({ prices: 'pushed', timeZone: ZONE });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
+    problems = watchPageProblems(page, () => [replayed.web.url, pushed.web.url]);
+  });
+  after(async () => {
+    await browser?.close();
+    await replayed?.stop();
+    await pushed?.stop();
+  });
+
+  it('says the zone once and shows every time on the page in it, a known slot included', async () => {
+    await page.goto(`${replayed.web.url}/#plan`);
+    await page.waitForSelector('[data-test=plan-summary-day]');
+    await waitForText(page, '#foot-time', (t) => t.startsWith('Cycle at'));
+    await page.click('[data-test=plan-slots-toggle]');
+    const x = replayed.cs.service.explanation();
+    const plan = x.plan;
+    assert.ok(plan);
+    const nowMs = replayed.cs.clock.now();
+    // A known slot: the plan starts at 10:00 Brussels = 11:00 Helsinki (04:00 in the browser's New York, 08:00 UTC).
+    assert.equal(await page.textContent('[data-test=plan-planned]'), 'Mon 3 Jun 11:00 (1 min ago)');
+    assert.match((await page.locator('[data-test=plan-time]').first().textContent()) ?? '', /^Mon 3 Jun 11:00–\d\d:\d\d/);
+    assert.match((await page.textContent('[data-test=plan-summary-day] h2')) ?? '', /^Today, Mon 3 Jun \(from 11:00\)/);
+    const text = await page.evaluate<string>("document.getElementById('page-plan').innerText + '\\n' + document.querySelector('footer').innerText");
+    // The zone is said once, and it is the site's.
+    assert.equal(text.split(ZONE).length - 1, 1, 'the zone is named once');
+    assert.doesNotMatch(text, /Europe\/Brussels|America\/New_York|UTC/);
+    // Every clock time on the page is a site-time rendering of an instant the page knows: a slot
+    // boundary of the plan, or now (the controller clock). A New York (or UTC) rendering is none.
+    const hm = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const allowed = new Set<string>([hm.format(nowMs)]);
+    const end = plan.slots[plan.slots.length - 1]!.startMs + plan.slotMs;
+    for (let ms = plan.startMs; ms <= end; ms += plan.slotMs) allowed.add(hm.format(ms));
+    const times = [...text.matchAll(/\b(\d\d:\d\d)(?::\d\d)?\b/g)].map((m) => m[1] ?? '');
+    assert.ok(times.length > 40, `${times.length} times on the page`);
+    const foreign = times.filter((t) => !allowed.has(t));
+    assert.deepEqual([...new Set(foreign)], [], `times that are not site time (allowed: ${[...allowed].join(' ')})`);
+    // The dates too: "Mon 3 Jun" is the plan's day in Helsinki.
+    assert.doesNotMatch(text, /Sun 2 Jun/);
+    assert.deepEqual(problems, []);
+  });
+
+  it('says the prices are recorded ones replayed onto today, and which day they are from', async () => {
+    const notice = page.locator('[data-test=plan-prices-replay]');
+    assert.equal(await notice.isVisible(), true);
+    // 52 weeks before Monday 2024-06-03: Monday 2023-06-05 (another year: the year is said).
+    assert.equal(await notice.textContent(), `Prices: ${REPLAYED_LABEL} of Mon 5 Jun 2023, replayed onto today (not today’s market).`);
+    const box = await notice.boundingBox();
+    assert.ok(box && box.y + box.height < 900, 'above the fold');
+    assert.deepEqual(problems, []);
+  });
+
+  it('says nothing of a replay when the prices are pushed', async () => {
+    await page.goto(`${pushed.web.url}/#plan`);
+    await page.waitForSelector('[data-test=plan-summary-day]');
+    assert.equal(await page.isVisible('[data-test=plan-prices-replay]'), false);
+    assert.doesNotMatch(await page.evaluate<string>("document.getElementById('page-plan').innerText"), /replayed/);
+    assert.deepEqual(problems, []);
   });
 });

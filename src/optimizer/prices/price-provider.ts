@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { toLocalTime, wallTimeToUtcMs } from '../../core/local-time.ts';
+import { localDateOf, localDayIndexOf, MS_PER_DAY, toLocalTime, wallTimeToUtcMs } from '../../core/local-time.ts';
 import { fetchEntsoeDayAheadPrices, type EntsoeFetchOptions } from './entsoe.ts';
 import { mergePriceSeries, priceSeriesEndMs, slicePriceSeries, type PriceSeries } from './price-series.ts';
 
@@ -14,6 +14,30 @@ export interface PriceProvider {
    * is known. Rejects only on I/O failure (the caller keeps its last plan).
    */
   readPrices(fromMs: number, toMs: number, signal?: AbortSignal): Promise<PriceSeries | null>;
+  /**
+   * Which days of [fromMs, toMs) it answers with another day's prices (a replay of recorded prices
+   * onto dates they were not made for), or null when every price it gives is its own date's.
+   * Optional: a provider without it never replays. Never rejects for a provider that holds its data.
+   */
+  replayOf?(fromMs: number, toMs: number, signal?: AbortSignal): Promise<PriceReplay | null>;
+}
+
+/** Prices that are another period's, replayed (see {@link PriceProvider.replayOf}): the plan page and the start banner say so. */
+export interface PriceReplay {
+  /** What is replayed, in words: "the bundled Belgian day-ahead prices". */
+  source: string;
+  /** Each local day (the site's time zone) answered with another day's prices, in order; never empty. */
+  days: ReplayedDay[];
+}
+
+/** One day of a {@link PriceReplay}. */
+export interface ReplayedDay {
+  /** The day the prices are used for: local date YYYY-MM-DD and its local midnight, Unix ms. */
+  day: string;
+  fromMs: number;
+  /** The recorded day whose prices it gets (a whole number of weeks away: the same weekday), local date and midnight. */
+  sourceDay: string;
+  sourceFromMs: number;
 }
 
 /** Minutes after local midnight (the site's time zone) at which the next day's day-ahead prices are taken as known. Default 13:00. */
@@ -125,24 +149,49 @@ const REPLAY_SHIFT_MS = 364 * 86_400_000;
  * A recorded series replayed for any date: inside the series it answers as a StaticPriceProvider
  * with a clock; outside it answers with the same weekday and time 52 weeks (364 days) earlier or
  * later, as many times as needed to land inside the series. For simulated sites and demos after the
- * bundled data ends (like the bundled weather); never for a real site's bill.
+ * bundled data ends (like the bundled weather); never for a real site's bill. {@link replayOf} says
+ * which recorded days it is answering with.
  */
 export class ReplayPriceProvider implements PriceProvider {
   constructor(
     private readonly series: PriceSeries,
-    private readonly options: { clock: Clock } & MarketTimeOptions,
+    private readonly options: { clock: Clock; /** What the series is, in words (default "the recorded prices"). */ label?: string } & MarketTimeOptions,
   ) {}
 
   readPrices(fromMs: number, toMs: number): Promise<PriceSeries | null> {
-    const until = Math.min(toMs, dayAheadKnownUntilMs(this.options.clock.now(), this.options.publicationMinute, this.options.timeZone));
-    if (until <= fromMs) return Promise.resolve(null);
+    const span = this.span(fromMs, toMs);
+    if (!span) return Promise.resolve(null);
+    const slice = slicePriceSeries(this.series, fromMs - span.shiftMs, span.untilMs - span.shiftMs);
+    if (slice.pricesEurPerMwh.length === 0) return Promise.resolve(null);
+    return Promise.resolve({ ...slice, startMs: slice.startMs + span.shiftMs });
+  }
+
+  /** The local days of [fromMs, toMs) known now that get another day's prices, and which: null inside the series' own span. */
+  replayOf(fromMs: number, toMs: number): Promise<PriceReplay | null> {
+    const span = this.span(fromMs, toMs);
+    if (!span || span.shiftMs === 0) return Promise.resolve(null);
+    const timeZone = this.options.timeZone ?? 'Europe/Brussels';
+    const shiftDays = Math.round(span.shiftMs / MS_PER_DAY);
+    const first = Math.max(fromMs, this.series.startMs + span.shiftMs);
+    const last = Math.min(span.untilMs, priceSeriesEndMs(this.series) + span.shiftMs);
+    const days: ReplayedDay[] = [];
+    if (last > first) {
+      for (let d = localDayIndexOf(first, timeZone); d <= localDayIndexOf(last - 1, timeZone); d++) {
+        days.push({ day: localDateOf(d), fromMs: wallTimeToUtcMs(d, 0, timeZone), sourceDay: localDateOf(d - shiftDays), sourceFromMs: wallTimeToUtcMs(d - shiftDays, 0, timeZone) });
+      }
+    }
+    return Promise.resolve(days.length ? { source: this.options.label ?? 'the recorded prices', days } : null);
+  }
+
+  /** What an answer for [fromMs, toMs) covers now: the end of the known prices, and the shift (target − recorded, ms; 0 inside the series). */
+  private span(fromMs: number, toMs: number): { untilMs: number; shiftMs: number } | null {
+    const untilMs = Math.min(toMs, dayAheadKnownUntilMs(this.options.clock.now(), this.options.publicationMinute, this.options.timeZone));
+    if (untilMs <= fromMs) return null;
     const first = this.series.startMs;
     const end = priceSeriesEndMs(this.series);
-    let shift = 0;
-    while (until - shift > end) shift += REPLAY_SHIFT_MS;
-    while (fromMs - shift < first && until - (shift - REPLAY_SHIFT_MS) <= end) shift -= REPLAY_SHIFT_MS;
-    const slice = slicePriceSeries(this.series, fromMs - shift, until - shift);
-    if (slice.pricesEurPerMwh.length === 0) return Promise.resolve(null);
-    return Promise.resolve({ ...slice, startMs: slice.startMs + shift });
+    let shiftMs = 0;
+    while (untilMs - shiftMs > end) shiftMs += REPLAY_SHIFT_MS;
+    while (fromMs - shiftMs < first && untilMs - (shiftMs - REPLAY_SHIFT_MS) <= end) shiftMs -= REPLAY_SHIFT_MS;
+    return { untilMs, shiftMs };
   }
 }

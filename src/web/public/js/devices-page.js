@@ -2,7 +2,7 @@
 // and the configuration check (saving comes with the store, later).
 import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
-import { fmtW, GROUP_LABEL, sourceWord } from './format.js';
+import { fmtTimeSeconds, fmtW, GROUP_LABEL, sourceWord } from './format.js';
 
 /** The static part (from /api/site) and the live columns (from /api/state). */
 export function renderDevices(doc, site, state) {
@@ -39,7 +39,7 @@ export function renderDevices(doc, site, state) {
   );
 }
 
-const timeOf = (ms) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+const timeOf = fmtTimeSeconds;
 
 /** Driver and communication status: "sunspec · online", or "sunspec · offline since 14:02:11: <why>". */
 function linkCell(link) {

@@ -75,3 +75,56 @@ export function sourceWord(source) {
   if (source === 'remote-group') return 'remote';
   return source;
 }
+
+// ---- Site time: every time the UI shows is the site's (GET /api/site location.timeZone, which
+// GET /api/plan repeats), on a 24-hour clock, whatever the browser's zone or language; one format:
+// "14:30", "Mon 3 Jun", "Mon 3 Jun 14:30" (the year is added when it is not the reference's). ----
+
+/** The planner counts days and hours in the site's zone (src/core/local-time.ts); until the site is loaded, the config's default. */
+export const DEFAULT_SITE_TIME_ZONE = 'Europe/Brussels';
+
+let siteZone = DEFAULT_SITE_TIME_ZONE;
+let formats = null;
+
+/** The site's IANA time zone the UI shows times in. */
+export const siteTimeZone = () => siteZone;
+
+/** Shows every time in `timeZone` (an IANA name; an unknown one keeps the current zone). Returns whether it changed. */
+export function setSiteTimeZone(timeZone) {
+  if (formats && timeZone === siteZone) return false;
+  try {
+    // en-GB: a 24-hour clock whatever the browser's language, so times read the same as the planner's reasons.
+    const f = (o) => new Intl.DateTimeFormat('en-GB', { timeZone, ...o });
+    formats = {
+      hm: f({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+      hms: f({ hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
+      day: f({ weekday: 'short', day: 'numeric', month: 'short' }),
+      parts: f({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    };
+    siteZone = timeZone;
+    return true;
+  } catch {
+    return false;
+  }
+}
+setSiteTimeZone(DEFAULT_SITE_TIME_ZONE);
+
+/** Site-time date key ("2024-06-03"), year, hour and minute of an instant. */
+export function localParts(ms) {
+  const p = Object.fromEntries(formats.parts.formatToParts(ms).map((x) => [x.type, x.value]));
+  return { day: `${p.year}-${p.month}-${p.day}`, year: p.year, hour: Number(p.hour) % 24, minute: Number(p.minute) };
+}
+
+/** "14:30" in site time. */
+export const fmtTime = (ms) => formats.hm.format(ms);
+/** "14:30:05" in site time. */
+export const fmtTimeSeconds = (ms) => formats.hms.format(ms);
+/** "Mon 3 Jun" in site time; "Wed 4 Dec 2024" when its year is not `refMs`'s (given). */
+export function fmtDay(ms, refMs) {
+  const day = formats.day.format(ms);
+  return refMs !== undefined && localParts(ms).year !== localParts(refMs).year ? `${day} ${localParts(ms).year}` : day;
+}
+/** "Mon 3 Jun 14:30" in site time. */
+export const fmtDayTime = (ms) => `${fmtDay(ms)} ${fmtTime(ms)}`;
+/** A span in site time: "02:00–05:00". */
+export const fmtSpan = (fromMs, toMs) => `${fmtTime(fromMs)}–${fmtTime(toMs)}`;

@@ -1,6 +1,7 @@
 /* global document, window, location, WebSocket */
 // Boot: load the site and protocol, render, then follow /api/live (reconnecting) for the state.
 import { api } from './api.js';
+import { fmtTimeSeconds, setSiteTimeZone } from './format.js';
 import { renderDevices, setUpConfigCheck } from './devices-page.js';
 import { setUpIntegrator } from './integrator-page.js';
 import { createPlanPage } from './plan-page.js';
@@ -34,7 +35,7 @@ function onState(state) {
   renderRemoteBadge(document.getElementById('remote-badge'), state);
   renderSim(document, state.sim);
   if (app.site) renderDevices(document, app.site, state);
-  document.getElementById('foot-time').textContent = `Cycle at ${new Date(state.cycleAtMs).toLocaleTimeString()} (controller time).`;
+  document.getElementById('foot-time').textContent = `Cycle at ${fmtTimeSeconds(state.cycleAtMs)} (controller clock, site time).`;
 }
 
 function showError(err) {
@@ -74,6 +75,8 @@ async function boot() {
   try {
     const [site, protocol, state] = await Promise.all([api.site(), api.protocol(), api.state().catch(() => null)]);
     app.site = site;
+    // Every time the UI shows is site time, whatever the browser's zone.
+    if (site.location?.timeZone) setSiteTimeZone(site.location.timeZone);
     app.protocol = protocol;
     document.getElementById('site-id').textContent = site.siteNodeId;
     document.title = `gridpilot · ${site.serial}`;

@@ -1,6 +1,6 @@
 // The simulation panel (simulated sites only): weather and an unsteered load, via POST /api/sim.
 import { api } from './api.js';
-import { fmtW } from './format.js';
+import { fmtDay, fmtTimeSeconds, fmtW } from './format.js';
 
 const CHANGES = {
   cloud: { irradianceWm2: 150 },
@@ -37,5 +37,5 @@ export function renderSim(doc, sim) {
   const kettle = panel.querySelector('[data-sim="kettle"]');
   kettle.setAttribute('aria-pressed', String(sim.extraLoadW >= KETTLE_W));
   const status = doc.getElementById('sim-status');
-  status.textContent = `Irradiance ${Math.round(sim.irradianceWm2)} W/m² · outdoor ${sim.temperatureC.toFixed(1)} °C · household ${fmtW(sim.baseLoadW)}${sim.extraLoadW ? ` + extra ${fmtW(sim.extraLoadW)}` : ''} · simulated time ${new Date(sim.nowMs).toLocaleString()}`;
+  status.textContent = `Irradiance ${Math.round(sim.irradianceWm2)} W/m² · outdoor ${sim.temperatureC.toFixed(1)} °C · household ${fmtW(sim.baseLoadW)}${sim.extraLoadW ? ` + extra ${fmtW(sim.extraLoadW)}` : ''} · simulated time ${fmtDay(sim.nowMs)} ${fmtTimeSeconds(sim.nowMs)}`;
 }
