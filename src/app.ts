@@ -275,6 +275,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       ...(site.mqtt.certFile !== undefined ? { certFile: site.mqtt.certFile } : {}),
       ...(site.mqtt.keyFile !== undefined ? { keyFile: site.mqtt.keyFile } : {}),
       rejectUnauthorized: site.mqtt.rejectUnauthorized,
+      reconnect: { maxDelayMs: site.mqtt.reconnectMaxMs, initialDelayMs: Math.min(250, site.mqtt.reconnectMaxMs) },
       logger: logger.child({ part: 'remote' }),
       onCommand: answer,
       onSchedule: answerSchedule,

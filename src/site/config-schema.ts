@@ -224,6 +224,8 @@ export const SiteConfigSchema = z.strictObject({
       certFile: z.string().optional(),
       keyFile: z.string().optional(),
       rejectUnauthorized: z.boolean().default(true),
+      /** Longest wait between reconnection attempts, ms, 100–300 000 (the wait doubles from 250 ms up to it, ±30 % jitter). Default 1500: back within 2 s of the broker's return. */
+      reconnectMaxMs: z.number().int().min(100).max(300_000).default(1500),
       topicPrefixes: z
         .strictObject({ command: z.string().min(1), feedback: z.string().min(1), schedule: z.string().min(1), status: z.string().min(1), prices: z.string().min(1) })
         .partial()

@@ -57,15 +57,17 @@ describe('remote link details', () => {
     assert.equal(offlineStatus(1_714_651_200_000), '{"status":"offline","time":1714651200}');
   });
 
-  test('reconnect delays double from 1 s to a 30 s cap', () => {
-    const delays = [0, 1, 2, 3, 4, 5, 6, 20, 100].map((n) => backoffDelayMs(n, { jitter: 0 }));
-    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000]);
+  test('reconnect delays double from 250 ms to a 1.5 s cap (back within 2 s of the broker)', () => {
+    const delays = [0, 1, 2, 3, 4, 20, 100].map((n) => backoffDelayMs(n, { jitter: 0 }));
+    assert.deepEqual(delays, [250, 500, 1000, 1500, 1500, 1500, 1500]);
+    assert.deepEqual([0, 3, 6].map((n) => backoffDelayMs(n, { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 0 })), [1000, 8000, 30_000]);
   });
 
-  test('jitter spreads a delay by at most ±20 % and never above the cap', () => {
-    assert.equal(backoffDelayMs(2, {}, () => 0), 3200);
-    assert.equal(backoffDelayMs(2, {}, () => 0.999_999), 4800);
-    assert.equal(backoffDelayMs(10, {}, () => 0.999_999), 30_000);
+  test('jitter spreads a delay by at most ±30 % and never above the cap', () => {
+    assert.equal(backoffDelayMs(1, {}, () => 0), 350);
+    assert.equal(backoffDelayMs(1, {}, () => 0.999_999), 650);
+    assert.equal(backoffDelayMs(10, {}, () => 0.999_999), 1500);
+    assert.equal(backoffDelayMs(10, {}, () => 0), 1050);
     assert.equal(backoffDelayMs(0, { initialDelayMs: 50, maxDelayMs: 200, jitter: 0 }), 50);
   });
 });

@@ -8,7 +8,7 @@ import { freePort } from '../helpers/ports.ts';
 import { recordingHandlers, recordingLogger } from '../helpers/remote-link.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
-/** Fast retries so the tests stay quick; the production default is 1 s → 30 s. */
+/** Fast retries so the tests stay quick; the production default is 250 ms → 1.5 s. */
 const fastReconnect = { initialDelayMs: 50, maxDelayMs: 200 };
 
 let serialCounter = 0;
@@ -68,6 +68,31 @@ for (const fixture of BROKERS) {
         }
       });
     }
+
+    test('with the default back-off, a 12 s outage ends with the link back within 2 s of the broker restarting', async () => {
+      const serial = nextSerial();
+      const first = await fixture.start();
+      const h = recordingHandlers();
+      const link = await connectRemoteLink({ url: first.url, serial, protocolVersion: 4, ...h });
+      try {
+        await first.stop();
+        await h.connection(false, 1);
+        // Long enough for the old 1 s → 30 s back-off to be waiting 8–16 s by now.
+        await new Promise((resolve) => setTimeout(resolve, 12_000));
+        const second = await fixture.start({ port: first.port, wsPort: first.wsPort });
+        const restartedAt = performance.now();
+        try {
+          await h.connection(true, 2, 5000);
+          const tookMs = performance.now() - restartedAt;
+          assert.ok(tookMs < 2000, `reconnected ${Math.round(tookMs)} ms after the restart`);
+        } finally {
+          await link.close();
+          await second.stop();
+        }
+      } finally {
+        await link.close();
+      }
+    });
 
     test('the link reconnects after the broker restarts on the same port and subscribes again', async () => {
       const serial = nextSerial();
