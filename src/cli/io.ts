@@ -22,6 +22,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Bad command-line arguments. */
 export const EXIT_USAGE = 2;
+/** `gridpilot start`: an internal error the controller could not contain (an uncaught exception): stopped in order, restart it (BSD EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
 
 /** A mistake in the command line: printed with the usage hint, exit code 2. */
 export class UsageError extends Error {

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { AppOptions } from '../../app-options.ts';
 import { DEFAULT_DATA_DIR } from '../../store/paths.ts';
 import { parseIsoTimeMs, parsePort, parsePortOrOff, parsePositiveNumber } from '../arg-parsers.ts';
-import { EXIT_FAILURE, EXIT_OK, errorText, type CliIo } from '../io.ts';
+import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, errorText, type CliIo } from '../io.ts';
 import { formatStartBanner } from '../start-banner.ts';
 import { whenAborted } from '../termination.ts';
 
@@ -56,16 +56,51 @@ export async function runStart(flags: StartFlags, io: CliIo, signal: AbortSignal
     return EXIT_FAILURE;
   }
   io.out(formatStartBanner(app.info));
-  await whenAborted(signal);
-  io.err('stopping (Ctrl-C again to force)…');
+  const fatal = containErrors(io);
+  try {
+    await Promise.race([whenAborted(signal), fatal.happened]);
+  } finally {
+    fatal.dispose();
+  }
+  io.err(fatal.error === null ? 'stopping (Ctrl-C again to force)…' : 'stopping after an internal error…');
   try {
     await app.stop();
   } catch (err) {
     io.err(`error while stopping: ${errorText(err)}`);
-    return EXIT_FAILURE;
+    return fatal.error === null ? EXIT_FAILURE : EXIT_INTERNAL;
   }
   io.err('stopped.');
-  return EXIT_OK;
+  return fatal.error === null ? EXIT_OK : EXIT_INTERNAL;
+}
+
+/**
+ * While the controller runs: a stray promise rejection (a library's, a device's) is logged and the
+ * controller keeps running — every part that can fail (drivers, planner, store, web) already turns
+ * its failures into statuses; an uncaught exception may have left any state half-changed, so it
+ * stops the controller in order (devices back to their local defaults) and `start` exits 70 for the
+ * supervisor to restart it (docs/operations.md).
+ */
+function containErrors(io: CliIo): { happened: Promise<void>; error: unknown; dispose(): void } {
+  let resolve: () => void = () => {};
+  const state = {
+    happened: new Promise<void>((r) => (resolve = r)),
+    error: null as unknown,
+    dispose: () => {
+      process.off('uncaughtException', onException);
+      process.off('unhandledRejection', onRejection);
+    },
+  };
+  const onException = (err: unknown): void => {
+    io.err(`fatal: uncaught exception: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (state.error === null) state.error = err ?? new Error('uncaught exception');
+    resolve();
+  };
+  const onRejection = (reason: unknown): void => {
+    io.err(`error: unhandled promise rejection (contained; the controller keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  };
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  return state;
 }
 
 export function registerStart(program: Command, run: (action: (signal: AbortSignal) => Promise<number>) => Promise<void>, io: CliIo): void {
