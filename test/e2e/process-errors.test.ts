@@ -8,7 +8,8 @@ import { tempDir } from '../helpers/schedule-peer.ts';
 // keeps running); an uncaught exception stops the controller in order and exits 70 for the supervisor.
 
 function start(env: Record<string, string>, stopAfterMs: number | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const dataDir = tempDir('gp-process-errors-');
+  const dir = tempDir('gp-process-errors-');
+  const dataDir = dir.path;
   const args = ['--import', 'tsx', '--import', './test/fixtures/inject-errors.mjs', 'src/cli/main.ts', 'start', '--data-dir', dataDir, '--broker-port', '0', '--ws-port', 'off', '--http-port', 'off', '--log-level', 'silent'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
@@ -31,6 +32,7 @@ function start(env: Record<string, string>, stopAfterMs: number | null): Promise
     }, 40_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      dir.remove();
       resolve({ code, stdout, stderr });
     });
   });
