@@ -45,8 +45,10 @@ export interface RunningAppInfo {
   siteNodeId: string;
   /** mqtt://host:port the controller uses (embedded or external). */
   brokerUrl: string;
-  /** Whether the controller started its own (embedded aedes) broker; false = an external one. */
+  /** Whether the controller started its own broker; false = an external one. */
   isEmbeddedBroker: boolean;
+  /** The controller's own broker: which one and the MQTT levels it speaks (3 = 3.1, 4 = 3.1.1, 5); null with an external one. */
+  localBroker?: { engine: 'mosquitto' | 'aedes'; version: string; protocolVersions: readonly (3 | 4 | 5)[] } | null;
   /** ws://host:port/mqtt of the embedded broker, when on. */
   wsUrl: string | null;
   /** http://host:port of the web UI / API, when on. */

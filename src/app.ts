@@ -1,7 +1,8 @@
 // Composition root: builds everything from config, starts and stops it in order.
 import { pino, type Logger } from 'pino';
 import type { AppOptions, RunningAppInfo } from './app-options.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import type { LocalBroker } from './broker/local-broker.ts';
+import { startLocalBroker } from './broker/start-local-broker.ts';
 import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
@@ -34,7 +35,7 @@ export interface RunningApp {
   sim: SimulatedSite | null;
   /** The site's devices as built by the driver registry (status, lifecycle). */
   devices: SiteRuntime;
-  broker: EmbeddedBroker | null;
+  broker: LocalBroker | null;
   link: RemoteLink;
   logger: Logger;
   /** The durable store (config, schedule, command log, history); null without a data directory. */
@@ -187,11 +188,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const prefixes = definedPrefixes(site.mqtt.topicPrefixes);
   const topics = topicsFor(site.serial, prefixes);
 
-  let broker: EmbeddedBroker | null = null;
+  let broker: LocalBroker | null = null;
   let brokerUrl = site.mqtt.brokerUrl;
   if (brokerUrl === undefined) {
-    const e = site.mqtt.embedded;
-    broker = await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes: prefixes, logger: logger.child({ part: 'broker' }) });
+    broker = await startLocalBroker(site.mqtt.embedded, prefixes, logger.child({ part: 'broker' }));
     brokerUrl = broker.url;
   }
   // Commands may arrive before connectRemoteLink resolves (e.g. retained ones): answer through the promise.
@@ -314,6 +314,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     siteNodeId: site.siteNodeId,
     brokerUrl,
     isEmbeddedBroker: broker !== null,
+    localBroker: broker ? { engine: broker.engine, version: broker.version, protocolVersions: broker.protocolVersions } : null,
     wsUrl: broker?.wsUrl ?? null,
     httpUrl: null,
     topics,

@@ -7,6 +7,7 @@ import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { BrokerAccessControl, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
 import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
+import type { LocalBroker } from './local-broker.ts';
 
 /**
  * The embedded MQTT broker: aedes 1.x behind TCP, WebSocket (path /mqtt), TLS and secure WebSocket
@@ -53,7 +54,8 @@ export interface EmbeddedBrokerOptions {
   logger?: Logger | undefined;
 }
 
-export interface EmbeddedBroker {
+export interface EmbeddedBroker extends LocalBroker {
+  readonly engine: 'aedes';
   /** Bound TCP port. */
   readonly port: number;
   /** Bound WebSocket port, or null when off. */
@@ -220,6 +222,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
 
   const h = urlHost(host);
   const broker: EmbeddedBroker = {
+    engine: 'aedes',
+    version: 'aedes',
+    protocolVersions: [3, 4],
     port,
     wsPort,
     tlsPort,

@@ -1,3 +1,4 @@
+import { brokerWords } from '../broker/local-broker.ts';
 import type { RunningAppInfo } from '../app-options.ts';
 import { DEFAULT_BROKER_URL, DEFAULT_SERIAL } from './connection-options.ts';
 
@@ -100,7 +101,7 @@ export function formatStartBanner(info: RunningAppInfo): string {
     `gridpilot is running: site ${info.siteNodeId} (serial ${info.serial})`,
     '',
     info.isEmbeddedBroker
-      ? `  MQTT broker    ${localUrl}   (embedded: MQTT 3.1 and 3.1.1; for MQTT 5 clients use mosquitto and --broker-url)`
+      ? `  MQTT broker    ${localUrl}   (${brokerWords(info.localBroker)})`
       : `  MQTT broker    ${localUrl}   (external)`,
     ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
     ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}`] : []),

@@ -238,6 +238,15 @@ export const SiteConfigSchema = z.strictObject({
           wsPort: z.number().int().min(0).max(65_535).nullable().default(8083),
           /** Bind address. Default loopback. */
           host: z.string().default('127.0.0.1'),
+          /**
+           * Which broker: 'mosquitto' (Debian's mosquitto 2, run and supervised by gridpilot: MQTT 3.1, 3.1.1 and 5),
+           * 'aedes' (in-process: MQTT 3.1 and 3.1.1 only), 'auto' (mosquitto where it is installed, else aedes). Default 'auto'.
+           */
+          engine: z.enum(['auto', 'mosquitto', 'aedes']).default('auto'),
+          /** The mosquitto executable. Default: /usr/sbin/mosquitto, /usr/local/sbin/mosquitto, then PATH. */
+          mosquittoPath: z.string().min(1).optional(),
+          /** Largest MQTT packet the broker accepts, bytes, 1 KiB–256 MiB. Default 16 MiB (bounded memory; the controller itself answers anything over its own 64 KiB command limit with code 11, which needs the message delivered). */
+          maxPacketBytes: z.number().int().min(1024).max(268_435_456).default(16_777_216),
         })
         .prefault({}),
     })

@@ -1,3 +1,4 @@
+import { brokerWords } from '../broker/local-broker.ts';
 import type { RunningAppInfo } from '../app-options.ts';
 import { EXAMPLE_FIELDS, mosquittoPubLine, mosquittoSubLine } from '../cli/start-banner.ts';
 import { POLICIES_BY_COMPONENT, type ExecutedPolicy } from '../protocol/policies.ts';
@@ -11,6 +12,8 @@ export interface ProtocolView {
   /** mqtt://host:port the controller uses (embedded or external). */
   brokerUrl: string;
   isEmbeddedBroker: boolean;
+  /** The controller's own broker in words (which one, which MQTT versions), or null with an external one. */
+  brokerDescription: string | null;
   /** ws://host:port/mqtt of the embedded broker, when on. */
   wsUrl: string | null;
   topics: RunningAppInfo['topics'];
@@ -39,6 +42,7 @@ export function protocolView(info: RunningAppInfo): ProtocolView {
     siteNodeId: info.siteNodeId,
     brokerUrl: info.brokerUrl,
     isEmbeddedBroker: info.isEmbeddedBroker,
+    brokerDescription: info.isEmbeddedBroker ? brokerWords(info.localBroker) : null,
     wsUrl: info.wsUrl,
     topics: { ...info.topics },
     fallbackTimeoutS: info.fallbackTimeoutS,

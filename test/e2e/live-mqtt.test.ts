@@ -12,11 +12,11 @@ const example = (nowS: number) => ({
   fields: { solar_policy: 'setpoint', solar_power_setpoint_w: 5000, storage_policy: 'setpoint', storage_power_setpoint_w: -5000 },
 });
 
-const combos: Array<{ broker: 'embedded aedes' | 'mosquitto'; v: ProtocolVersion; protocolSim?: { ocppVersion: '1.6' | '2.0.1' } }> = [
-  { broker: 'embedded aedes', v: 3 },
+const combos: Array<{ broker: 'local' | 'mosquitto'; v: ProtocolVersion; protocolSim?: { ocppVersion: '1.6' | '2.0.1' } }> = [
+  { broker: 'local', v: 3 },
   // The same site with its devices behind SunSpec servers and an OCPP charge point, through the real drivers.
-  { broker: 'embedded aedes', v: 4, protocolSim: { ocppVersion: '1.6' } },
-  { broker: 'embedded aedes', v: 4 },
+  { broker: 'local', v: 4, protocolSim: { ocppVersion: '1.6' } },
+  { broker: 'local', v: 4 },
   { broker: 'mosquitto', v: 3 },
   { broker: 'mosquitto', v: 4 },
   { broker: 'mosquitto', v: 5 },

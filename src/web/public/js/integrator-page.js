@@ -28,7 +28,7 @@ function renderFacts(doc, p) {
   const fact = (label, value, test) => [h('dt', { text: label }), h('dd', { 'data-test': test }, value)];
   replace(
     doc.getElementById('protocol-facts'),
-    fact('Broker', [h('code', { text: p.brokerUrl }), p.isEmbeddedBroker ? ' (embedded; MQTT 3.1 and 3.1.1)' : ' (external)'], 'broker'),
+    fact('Broker', [h('code', { text: p.brokerUrl }), p.isEmbeddedBroker ? ` (${p.brokerDescription})` : ' (external)'], 'broker'),
     fact('MQTT over WebSocket', p.wsUrl ? h('code', { text: p.wsUrl }) : 'off', 'ws'),
     fact('Command topic', h('code', { text: p.topics.command }), 'topic-command'),
     fact('Feedback topic', h('code', { text: p.topics.feedback }), 'topic-feedback'),

@@ -1,0 +1,30 @@
+/**
+ * The broker `gridpilot start` runs when no external one is configured: Debian's mosquitto,
+ * supervised (mosquitto-broker.ts: MQTT 3.1, 3.1.1 and 5), or the embedded aedes broker
+ * (embedded-broker.ts: 3.1 and 3.1.1 only) where mosquitto is not installed.
+ */
+export interface LocalBroker {
+  readonly engine: 'mosquitto' | 'aedes';
+  /** e.g. "mosquitto 2.0.11", "aedes 1.2". */
+  readonly version: string;
+  /** The MQTT protocol levels it speaks: 3 = 3.1, 4 = 3.1.1, 5 = 5.0. */
+  readonly protocolVersions: readonly (3 | 4 | 5)[];
+  /** Bound TCP port. */
+  readonly port: number;
+  /** Bound WebSocket port (path /mqtt), or null when off. */
+  readonly wsPort: number | null;
+  /** `mqtt://HOST:PORT` (loopback when bound to a wildcard address). */
+  readonly url: string;
+  /** `ws://HOST:PORT/mqtt`, or null when off. */
+  readonly wsUrl: string | null;
+  /** Closes every connection and listener; ports are free when it resolves. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Which local broker runs and what MQTT it speaks. */
+export function brokerWords(b: Pick<LocalBroker, 'engine' | 'version' | 'protocolVersions'> | null | undefined): string {
+  const levels = (b?.protocolVersions ?? [3, 4]).map((v) => ({ 3: '3.1', 4: '3.1.1', 5: '5' })[v]);
+  const speaks = `MQTT ${levels.slice(0, -1).join(', ')} and ${levels[levels.length - 1] ?? ''}`;
+  if (b?.engine === 'mosquitto') return `${b.version}, run by gridpilot: ${speaks}`;
+  return `embedded aedes: ${speaks} only; install mosquitto (apt-get install mosquitto) for MQTT 5`;
+}

@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { GridpilotError, errorMessage } from '../core/errors.ts';
+import { freePort } from '../core/free-port.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
+import type { BrokerAuth, TopicPrefixesInput } from './auth.ts';
+import { listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
+import type { LocalBroker } from './local-broker.ts';
+import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from './mosquitto-config.ts';
+
+/** Options of {@link startMosquittoBroker}. */
+export interface MosquittoBrokerOptions {
+  /** The mosquitto executable (findMosquitto). */
+  mosquittoPath: string;
+  /** Bind address. Default 127.0.0.1. */
+  host?: string | undefined;
+  /** TCP port; 0 = a free one. Default 1883. */
+  port?: number | undefined;
+  /** MQTT over WebSocket at /mqtt (served by gridpilot, bridged to mosquitto); 0 = a free port; null/absent = off. */
+  wsPort?: number | null | undefined;
+  /** Accounts and ACL (clear `password`s only: mosquitto hashes its own way); absent = anonymous clients may do anything. */
+  auth?: BrokerAuth | undefined;
+  topicPrefixes?: TopicPrefixesInput | undefined;
+  /** Largest MQTT packet, bytes. Default 16 MiB (bounded memory; the controller answers oversized commands itself). */
+  maxPacketBytes?: number | undefined;
+  /** Wait before restarting a mosquitto that exited on its own, ms. Default 1000. */
+  restartDelayMs?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+/** The supervised mosquitto of {@link startMosquittoBroker}. */
+export interface MosquittoBroker extends LocalBroker {
+  readonly engine: 'mosquitto';
+  /** How often mosquitto was restarted after exiting on its own. */
+  restarts(): number;
+  /** The process id of the running mosquitto (tests kill it), or null from a crash until its restart is listening. */
+  pid(): number | null;
+}
+
+const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === 'localhost';
+const urlHost = (host: string): string => (host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+
+/**
+ * Debian's mosquitto 2 as the local broker (MQTT 3.1, 3.1.1 and 5), run and supervised by
+ * gridpilot: its configuration, password file and ACL are generated in a private temporary
+ * directory from the options; it listens on `host:port` itself; MQTT over WebSocket at /mqtt is
+ * served by gridpilot's own listener (the same path rules as the embedded broker) and bridged to a
+ * loopback listener of mosquitto. A mosquitto that exits on its own is logged and restarted after
+ * `restartDelayMs` on the same ports (clients reconnect); `close()` stops it and removes its files.
+ */
+export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promise<MosquittoBroker> {
+  const log = opts.logger ?? silentLogger;
+  const host = opts.host ?? '127.0.0.1';
+  // mosquitto cannot bind port 0 and report it: pick a free one.
+  const port = (opts.port ?? 1883) === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : (opts.port ?? 1883);
+  const bridgePort = isLoopback(host) ? port : await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
+  let auth: { passwordFile: string; aclFile: string } | undefined;
+  if (opts.auth) {
+    const missing = opts.auth.users.find((u) => u.password === undefined);
+    if (missing) throw new GridpilotError(`account ${missing.username} has no clear password: mosquitto hashes passwords its own way`, 'broker auth');
+    auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
+    writeFileSync(auth.passwordFile, opts.auth.users.map((u) => mosquittoPasswordLine(u.username, u.password ?? '')).join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(auth.aclFile, mosquittoAcl(opts.auth, opts.topicPrefixes), { mode: 0o600 });
+  }
+  const confFile = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    confFile,
+    mosquittoConf({
+      listeners: [{ port, host }, ...(bridgePort === port ? [] : [{ port: bridgePort, host: '127.0.0.1' }])],
+      auth,
+      maxPacketBytes: opts.maxPacketBytes ?? 16 * 1024 * 1024,
+      // Started as root it would drop to the `mosquitto` user, who cannot read this private directory.
+      extra: `user ${userInfo().username}`,
+    }),
+    { mode: 0o600 },
+  );
+
+  let child: ChildProcess | null = null;
+  /** The child once it said it is running (its listeners are bound). */
+  let ready: ChildProcess | null = null;
+  let closing = false;
+  let restarts = 0;
+  let version = '';
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  const launch = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const c = spawn(opts.mosquittoPath, ['-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      let output = '';
+      let running = false;
+      const timer = setTimeout(() => {
+        c.kill('SIGKILL');
+        reject(new GridpilotError(`mosquitto did not start within 5 s: ${output.trim()}`, opts.mosquittoPath));
+      }, 5000);
+      const onData = (chunk: Buffer): void => {
+        output = (output + chunk.toString()).slice(-8192);
+        const m = /mosquitto version (\S+) running/.exec(output);
+        if (!running && m) {
+          running = true;
+          ready = c;
+          version = m[1] ?? '';
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      c.stdout?.on('data', onData);
+      c.stderr?.on('data', onData);
+      c.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new GridpilotError(`cannot run mosquitto: ${errorMessage(err)}`, opts.mosquittoPath));
+      });
+      c.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (child === c) child = null;
+        if (ready === c) ready = null;
+        if (!running) {
+          reject(new GridpilotError(`mosquitto exited (${code ?? signal}) at start: ${output.trim().split('\n').slice(-3).join(' | ')}`, `broker ${host}:${port}`));
+          return;
+        }
+        if (closing) return;
+        log.warn({ code, signal, lastOutput: output.trim().split('\n').slice(-3) }, 'broker: mosquitto exited; restarting it');
+        restartTimer = setTimeout(() => {
+          restartTimer = null;
+          if (closing) return;
+          restarts += 1;
+          launch().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'broker: mosquitto did not restart'));
+        }, opts.restartDelayMs ?? 1000);
+      });
+    });
+
+  let wsListener: Listener | null = null;
+  const stopChild = async (): Promise<void> => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill('SIGTERM');
+    const killer = setTimeout(() => c.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(killer);
+  };
+  const cleanup = async (): Promise<void> => {
+    closing = true;
+    if (restartTimer) clearTimeout(restartTimer);
+    await Promise.all([wsListener?.close(), stopChild()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await launch();
+    if (opts.wsPort !== undefined && opts.wsPort !== null) {
+      wsListener = await listenWebSocket(host, opts.wsPort, null, (stream) => {
+        // One TCP connection to mosquitto per WebSocket session, torn down together.
+        const upstream = net.connect({ port: bridgePort, host: '127.0.0.1' });
+        upstream.setNoDelay(true);
+        stream.pipe(upstream).pipe(stream);
+        const end = (): void => {
+          upstream.destroy();
+          stream.destroy();
+        };
+        upstream.on('error', end);
+        upstream.on('close', end);
+        stream.on('error', end);
+        stream.on('close', end);
+      });
+    }
+  } catch (err) {
+    await cleanup();
+    throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${port}`);
+  }
+
+  const h = urlHost(host);
+  const wsPort = wsListener?.port ?? null;
+  let closed: Promise<void> | null = null;
+  const broker: MosquittoBroker = {
+    engine: 'mosquitto',
+    version: `mosquitto ${version}`,
+    protocolVersions: [3, 4, 5],
+    port,
+    wsPort,
+    url: `mqtt://${h}:${port}`,
+    wsUrl: wsPort === null ? null : `ws://${h}:${wsPort}${WS_PATH}`,
+    restarts: () => restarts,
+    pid: () => (ready as ChildProcess | null)?.pid ?? null,
+    close: () => (closed ??= cleanup().then(() => log.info({ port }, 'broker: closed'))),
+  };
+  log.info({ url: broker.url, wsUrl: broker.wsUrl, version: broker.version }, 'broker: listening');
+  return broker;
+}
