@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerAuth } from '../../src/broker/auth.ts';
-import { definedPrefixes, topicsFor, type TopicPrefixesInput } from '../../src/protocol/topics.ts';
+import type { TopicPrefixesInput } from '../../src/protocol/topics.ts';
+import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from '../../src/broker/mosquitto-config.ts';
 import { freePort } from './ports.ts';
 
 /**
@@ -53,29 +53,7 @@ export function assertMosquittoInstalled(): void {
   }
 }
 
-/** A mosquitto 2.0 password-file line (`$7$` = PBKDF2-SHA512, what mosquitto_passwd writes). */
-export function mosquittoPasswordLine(username: string, password: string): string {
-  const iterations = 101;
-  const salt = randomBytes(12);
-  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
-  return `${username}:$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-/** The ACL file equivalent to the embedded broker's rules for these accounts. */
-export function mosquittoAcl(auth: BrokerAuth, prefixes?: TopicPrefixesInput): string {
-  const lines: string[] = [];
-  for (const user of auth.users) {
-    lines.push(`user ${user.username}`);
-    for (const serial of user.serials) {
-      const t = topicsFor(serial, definedPrefixes(prefixes));
-      const [write, read] = user.role === 'controller' ? [[t.feedback, t.status], [t.command, t.schedule, t.prices]] : [[t.command, t.schedule, t.prices], [t.feedback, t.status]];
-      for (const topic of write) lines.push(`topic write ${topic}`);
-      for (const topic of read) lines.push(`topic read ${topic}`);
-    }
-    lines.push('');
-  }
-  return lines.join('\n');
-}
+export { mosquittoAcl, mosquittoPasswordLine } from '../../src/broker/mosquitto-config.ts';
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoBroker> {
   assertMosquittoInstalled();
@@ -96,32 +74,18 @@ async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
   // mosquitto started as root drops to the `mosquitto` user: let it read its files.
   chmodSync(dir, 0o755);
-  const conf = [
-    'per_listener_settings false',
-    'persistence false',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    'log_type notice',
-    'log_type information',
-    'connection_messages true',
-    `listener ${port} 127.0.0.1`,
-    // libwebsockets takes an interface name here, not an address [design.md].
-    ...(wsPort === null ? [] : [`listener ${wsPort} lo`, 'protocol websockets']),
-  ];
+  let auth: { passwordFile: string; aclFile: string } | undefined;
   if (opts.auth) {
     for (const u of opts.auth.users) {
       if (u.password === undefined) throw new Error(`mosquitto fixture: user ${u.username} needs a plain password`);
     }
-    const passwordFile = join(dir, 'passwords');
-    const aclFile = join(dir, 'acl');
-    writeFileSync(passwordFile, opts.auth.users.map((u) => mosquittoPasswordLine(u.username, u.password ?? '')).join('\n') + '\n', { mode: 0o644 });
-    writeFileSync(aclFile, mosquittoAcl(opts.auth, opts.prefixes), { mode: 0o644 });
-    conf.push('allow_anonymous false', `password_file ${passwordFile}`, `acl_file ${aclFile}`);
-  } else {
-    conf.push('allow_anonymous true');
+    auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
+    writeFileSync(auth.passwordFile, opts.auth.users.map((u) => mosquittoPasswordLine(u.username, u.password ?? '')).join('\n') + '\n', { mode: 0o644 });
+    writeFileSync(auth.aclFile, mosquittoAcl(opts.auth, opts.prefixes), { mode: 0o644 });
   }
-  if (opts.extraConfig) conf.push(opts.extraConfig);
+  // No packet cap to speak of: the fixture is the plain broker the tests compare against.
+  // libwebsockets takes an interface name for the WebSocket listener, not an address [design.md].
+  const conf = [mosquittoConf({ listeners: [{ port, host: '127.0.0.1' }], webSocket: wsPort === null ? undefined : { port: wsPort, iface: 'lo' }, auth, maxPacketBytes: 268_435_455, extra: opts.extraConfig })];
   const confFile = join(dir, 'mosquitto.conf');
   writeFileSync(confFile, conf.join('\n') + '\n', { mode: 0o644 });
 
