@@ -79,7 +79,7 @@ function acquireLock(dir: string): () => void {
   if (openDirs.has(dir)) throw new StoreError(`the data directory ${dir} is already in use by this process. Stop the other app first, or use another --data-dir.`, 'in-use');
   const mine = JSON.stringify({ pid: process.pid, host: hostname(), startedAtMs: Date.now() });
   try {
-    writeFileSync(lock, mine, { flag: 'wx' });
+    writeFileSync(lock, mine, { flag: 'wx', mode: 0o600 });
   } catch {
     let holder: { pid?: unknown; host?: unknown } = {};
     try {
@@ -93,7 +93,7 @@ function acquireLock(dir: string): () => void {
         'in-use',
       );
     }
-    writeFileSync(lock, mine);
+    writeFileSync(lock, mine, { mode: 0o600 });
   }
   openDirs.add(dir);
   return () => {
