@@ -116,7 +116,7 @@ async function openStoreFor(opts: AppOptions, clock: Clock, logger: Logger): Pro
 
 /** Starts controller + (embedded broker) + simulated site; resolves once commands can be sent. */
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
-  const logger = pino({ level: opts.logLevel ?? 'info', base: null });
+  const logger = opts.logDestination ? pino({ level: opts.logLevel ?? 'info', base: null }, opts.logDestination) : pino({ level: opts.logLevel ?? 'info', base: null });
   const clock = opts.clock ?? new ScaledClock(opts.speed ?? 1, opts.simStartMs ?? Date.now());
   const store = await openStoreFor(opts, clock, logger);
   let site: SiteConfig;

@@ -125,25 +125,25 @@ export function commandLogEntry(args: {
 }
 
 export function insertCommand(db: Database, e: CommandLogEntry): number {
-  const info = db
-    .prepare(
-      `INSERT INTO command_log (command_id, received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      e.commandId ?? null,
-      e.receivedAtMs,
-      e.answeredAtMs,
-      e.kind,
-      e.topic,
-      e.isRetained ? 1 : 0,
-      e.requestTime === null ? null : JSON.stringify(e.requestTime),
-      e.payload,
-      e.payloadBytes,
-      e.responseCode,
-      e.errors.length ? JSON.stringify(e.errors) : null,
-      e.executed ? JSON.stringify(e.executed) : null,
-    );
+  const values = [
+    e.receivedAtMs,
+    e.answeredAtMs,
+    e.kind,
+    e.topic,
+    e.isRetained ? 1 : 0,
+    e.requestTime === null ? null : JSON.stringify(e.requestTime),
+    e.payload,
+    e.payloadBytes,
+    e.responseCode,
+    e.errors.length ? JSON.stringify(e.errors) : null,
+    e.executed ? JSON.stringify(e.executed) : null,
+  ];
+  const columns = 'received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json';
+  // Without an id the row is written as before schema 4 (tools and migration tests write older databases too).
+  const info =
+    e.commandId === undefined || e.commandId === null
+      ? db.prepare(`INSERT INTO command_log (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values)
+      : db.prepare(`INSERT INTO command_log (command_id, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(e.commandId, ...values);
   return Number(info.lastInsertRowid);
 }
 
@@ -175,7 +175,7 @@ function parseJsonOr<T>(text: string | null, fallback: T): T {
 export function commandRowOf(r: RawCommandRow): CommandLogRow {
   return {
     id: r.id,
-    commandId: r.command_id,
+    commandId: r.command_id ?? null,
     receivedAtMs: r.received_at_ms,
     answeredAtMs: r.answered_at_ms,
     kind: r.kind,
