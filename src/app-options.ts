@@ -29,6 +29,8 @@ export interface AppOptions {
   dataDir?: string;
   /** pino level; default 'info'. 'silent' in tests. */
   logLevel?: string;
+  /** Where the JSON log lines go (anything with `write(line)`); default stdout. Tests read them here. */
+  logDestination?: { write(line: string): void };
   /**
    * Runs the site's devices behind protocol-level simulators (devices/simulators/protocol-site.ts):
    * PV, batteries and the grid meter as SunSpec Modbus TCP servers, EV chargers as OCPP charge

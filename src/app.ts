@@ -25,6 +25,8 @@ import { commandLogEntry, type LoggedMessageKind, type PricesLogSummary } from '
 import type { ConfigSource } from './store/config-revisions.ts';
 import { Store } from './store/store.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
+import { newCommandId } from './core/command-id.ts';
+import { observe, type Observability } from './ops/observability.ts';
 
 export interface RunningApp {
   info: RunningAppInfo;
@@ -44,6 +46,8 @@ export interface RunningApp {
   schedules: ScheduleStore;
   /** The `cost` policy's planning side: the plan source, its explanation, the pushed prices. */
   cost: CostWiring;
+  /** Metrics (Prometheus text) and health, as `/metrics` and `/healthz` serve them. */
+  ops: Observability;
   stop(): Promise<void>;
 }
 
@@ -112,7 +116,7 @@ async function openStoreFor(opts: AppOptions, clock: Clock, logger: Logger): Pro
 
 /** Starts controller + (embedded broker) + simulated site; resolves once commands can be sent. */
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
-  const logger = pino({ level: opts.logLevel ?? 'info', base: null });
+  const logger = opts.logDestination ? pino({ level: opts.logLevel ?? 'info', base: null }, opts.logDestination) : pino({ level: opts.logLevel ?? 'info', base: null });
   const clock = opts.clock ?? new ScaledClock(opts.speed ?? 1, opts.simStartMs ?? Date.now());
   const store = await openStoreFor(opts, clock, logger);
   let site: SiteConfig;
@@ -198,11 +202,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let linkPromise: Promise<RemoteLink> | null = null;
   /** The command log entry is durable before the feedback that acknowledges the message is published. */
   let lastJournalError: string | null = null;
-  const journal = async (kind: LoggedMessageKind, payload: Buffer, meta: MessageMeta, feedback: Feedback, prices?: PricesLogSummary): Promise<void> => {
+  const journal = async (commandId: string, kind: LoggedMessageKind, payload: Buffer, meta: MessageMeta, feedback: Feedback, prices?: PricesLogSummary): Promise<void> => {
+    // One line per answered message, tied to its command-log row by commandId (docs/operations.md).
+    const code = feedback.data.response_code;
+    logger[code >= 10 ? 'warn' : 'info']({ commandId, kind, responseCode: code, requestTime: feedback.requestTime, topic: meta.topic, isRetained: meta.retain }, `${kind}: answered`);
     if (!store) return;
     try {
       await store.logCommand(
-        commandLogEntry({ kind, payload, topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs, answeredAtMs: clock.now(), feedback, ...(prices ? { prices } : {}) }),
+        commandLogEntry({ commandId, kind, payload, topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs, answeredAtMs: clock.now(), feedback, ...(prices ? { prices } : {}) }),
       );
       if (lastJournalError !== null) logger.info({ file: store.file }, 'command log: entries are stored again');
       lastJournalError = null;
@@ -210,30 +217,32 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       // Every message still gets its answer [design principle 5]; the gap in the log is reported
       // here, once per distinct failure rather than once per message.
       const msg = errorMessage(err);
-      if (msg !== lastJournalError) logger.error({ err: msg, kind, requestTime: feedback.requestTime }, 'command log entry not stored (answers are still published)');
+      if (msg !== lastJournalError) logger.error({ err: msg, commandId, kind, requestTime: feedback.requestTime }, 'command log entry not stored (answers are still published)');
       lastJournalError = msg;
     }
   };
   const answer = (payload: Buffer, meta: MessageMeta): void => {
+    const commandId = newCommandId();
     void controller
       .handleCommand(payload)
       .then(async (outcome) => {
-        await journal('command', payload, meta, outcome.feedback);
+        await journal(commandId, 'command', payload, meta, outcome.feedback);
         const l = await (linkPromise as Promise<RemoteLink>);
         await l.publishFeedback(outcome.feedback);
       })
-      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a command'));
+      .catch((err: unknown) => logger.error({ err: errorMessage(err), commandId }, 'could not answer a command'));
   };
   const answerSchedule = (payload: Buffer, meta: MessageMeta): void => {
+    const commandId = newCommandId();
     void handleScheduleMessage(payload, { controller, schedules, nowMs: clock.now() })
       .then(async (outcome) => {
-        if (outcome.accepted) logger.info({ code: outcome.code, schedule: outcome.feedback.data.schedule }, 'schedule: stored');
-        else logger.warn({ code: outcome.code, errors: outcome.feedback.data.errors }, 'schedule: rejected');
-        await journal('schedule', payload, meta, outcome.feedback);
+        if (outcome.accepted) logger.info({ commandId, code: outcome.code, schedule: outcome.feedback.data.schedule }, 'schedule: stored');
+        else logger.warn({ commandId, code: outcome.code, errors: outcome.feedback.data.errors }, 'schedule: rejected');
+        await journal(commandId, 'schedule', payload, meta, outcome.feedback);
         const l = await (linkPromise as Promise<RemoteLink>);
         await l.publishFeedback(outcome.feedback);
       })
-      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a schedule'));
+      .catch((err: unknown) => logger.error({ err: errorMessage(err), commandId }, 'could not answer a schedule'));
   };
   /** Saves the provider's whole series (durable before the answer); a failure is logged once per distinct error. */
   let lastPricesSaveError: string | null = null;
@@ -250,16 +259,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     }
   };
   const answerPrices = (payload: Buffer, meta: MessageMeta): void => {
+    const commandId = newCommandId();
     void handlePriceMessage(payload, { controller, prices: cost.pushedPrices, onAccepted: () => cost.service.onPricesUpdated() })
       .then(async (outcome) => {
-        if (outcome.accepted) logger.info({ prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
-        else logger.warn({ code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');
+        if (outcome.accepted) logger.info({ commandId, prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
+        else logger.warn({ commandId, code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');
         // Both writes queued in the same turn share one commit (one fsync).
-        await Promise.all([outcome.accepted ? savePrices() : null, journal('prices', payload, meta, outcome.feedback, outcome.stored)]);
+        await Promise.all([outcome.accepted ? savePrices() : null, journal(commandId, 'prices', payload, meta, outcome.feedback, outcome.stored)]);
         const l = await (linkPromise as Promise<RemoteLink>);
         await l.publishFeedback(outcome.feedback);
       })
-      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not answer a price message'));
+      .catch((err: unknown) => logger.error({ err: errorMessage(err), commandId }, 'could not answer a price message'));
   };
   let link: RemoteLink;
   try {
@@ -306,6 +316,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   controller.onFeedback((f) => {
     link.publishFeedback(f).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'periodic feedback not published'));
   });
+  const ops = observe({ site, clock, controller, store, link, commStatus: () => runtime.devices.commStatus?.() ?? new Map(), plans: cost.service });
   await controller.start();
   cost.start(controller);
 
@@ -336,6 +347,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     if (stopped) return;
     stopped = true;
     await web?.close();
+    ops.close();
     await schedules.close();
     await cost.close();
     await controller.stop();
@@ -347,7 +359,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, port: httpPort, costPlan: cost.service, logger: logger.child({ part: 'web' }) });
+      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, ops, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await stop();
       throw err;
@@ -367,6 +379,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     store,
     schedules,
     cost,
+    ops,
     stop,
   };
 }

@@ -37,6 +37,20 @@ export interface CycleRecord {
   cost: CostPlanView | null;
   /** Compute time of the pure part, ms. */
   computeMs: number;
+  /** Wall time of the whole cycle (reads, compute, writes), ms. */
+  durationMs: number;
+}
+
+/** Counts since the controller was built, for metrics (`ops/`). */
+export interface ControllerStats {
+  /** Live commands answered, by response_code [live §4.1] (MQTT and the web API alike). */
+  commandsByCode: ReadonlyMap<ResponseCode, number>;
+  /** Times the watchdog expired the remote commands and the local regime took over [live §3.3 rule 2]. */
+  watchdogFallbacks: number;
+  /** Cycles that failed (devices kept their last setpoints). */
+  cycleFailures: number;
+  /** The last cycle's error, null when the last cycle succeeded. */
+  lastCycleError: string | null;
 }
 
 /** A processed command: the feedback to publish, and what was applied (for the command log). */
@@ -71,6 +85,9 @@ export class Controller {
   private cycleListeners: Array<(r: CycleRecord) => void> = [];
   private feedbackListeners: Array<(f: Feedback) => void> = [];
   private lastCycleError: string | null = null;
+  private readonly commandsByCode = new Map<ResponseCode, number>();
+  private watchdogFallbacks = 0;
+  private cycleFailures = 0;
 
   constructor(
     readonly site: SiteConfig,
@@ -127,6 +144,11 @@ export class Controller {
     return this.last;
   }
 
+  /** Counters for metrics; a fresh copy, cheap. */
+  stats(): ControllerStats {
+    return { commandsByCode: new Map(this.commandsByCode), watchdogFallbacks: this.watchdogFallbacks, cycleFailures: this.cycleFailures, lastCycleError: this.lastCycleError };
+  }
+
   /** The seconds until the watchdog fires, or null when no live command is armed. */
   watchdogSecondsLeft(): number | null {
     return this.remote.secondsLeft(this.clock.now());
@@ -159,6 +181,7 @@ export class Controller {
         record = await this.runCycle();
       } catch (err) {
         if (!record) {
+          this.countCommand(RESPONSE_CODES.INTERNAL_ERROR);
           return this.fallbackOutcome(parsed, `internal error: ${errorMessage(err)}`);
         }
       }
@@ -166,6 +189,7 @@ export class Controller {
       const fields = parsed.ok ? fieldsOf(parsed.signals) : {};
       const addressed = parsed.ok ? parsed.signals.flatMap((s) => (s.target.kind === 'device' ? [s.target.nodeId] : [])) : [];
       const feedback = await this.feedbackFor(record as CycleRecord, { requestTime: parsed.requestTime, code: parsed.code, errors, fields, addressed });
+      this.countCommand(parsed.code);
       return { feedback, accepted: parsed.ok, code: parsed.code };
     });
   }
@@ -200,6 +224,10 @@ export class Controller {
       maxAgeMs: (rs.maxCommandAgeS ?? rs.fallbackTimeoutS) * 1000,
       maxFutureMs: rs.maxFutureS * 1000,
     };
+  }
+
+  private countCommand(code: ResponseCode): void {
+    this.commandsByCode.set(code, (this.commandsByCode.get(code) ?? 0) + 1);
   }
 
   private parse(payload: Buffer | string, nowMs: number): ParseResult {
@@ -246,7 +274,11 @@ export class Controller {
 
   private async runCycle(): Promise<CycleRecord> {
     const nowMs = this.clock.now();
-    if (this.remote.expire(nowMs)) this.opts.logger?.info({ event: 'watchdog' }, 'remote command expired; local regime takes over');
+    const startedAt = performance.now();
+    if (this.remote.expire(nowMs)) {
+      this.watchdogFallbacks++;
+      this.opts.logger?.info({ event: 'watchdog' }, 'remote command expired; local regime takes over');
+    }
     try {
       const snapshot = await readSnapshot(this.devices, nowMs, this.site.control.readTimeoutMs);
       this.counters.update(nowMs, counterPowers(snapshot));
@@ -270,13 +302,14 @@ export class Controller {
       }
       await writePlan(this.devices, plan, this.opts.logger);
       this.logConstraintChanges(plan);
-      const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, cost, computeMs };
+      const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, cost, computeMs, durationMs: performance.now() - startedAt };
       this.last = record;
       this.lastCycleError = null;
       for (const l of this.cycleListeners) l(record);
       return record;
     } catch (err) {
       const msg = errorMessage(err);
+      this.cycleFailures++;
       if (msg !== this.lastCycleError) this.opts.logger?.error({ err: msg }, 'control cycle failed; devices keep their last setpoints');
       this.lastCycleError = msg;
       throw err;

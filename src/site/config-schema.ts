@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../core/cidr.ts';
 import { POLICIES_BY_COMPONENT } from '../protocol/policies.ts';
 import { ModbusDriverSchema } from '../devices/drivers/modbus/config.ts';
 import { OcppDriverSchema, OcppServerSchema } from '../devices/drivers/ocpp/config.ts';
@@ -143,6 +144,15 @@ export const DeviceSchema = z.discriminatedUnion('group', [
 
 const policyFor = <C extends keyof typeof POLICIES_BY_COMPONENT>(component: C, fallback: (typeof POLICIES_BY_COMPONENT)[C][number]) =>
   z.enum(POLICIES_BY_COMPONENT[component] as unknown as [string, ...string[]]).default(fallback);
+
+/** An address or CIDR block (`192.168.1.0/24`, `::1`, `fd00::/8`). */
+const cidrText = z.string().superRefine((text, ctx) => {
+  try {
+    parseCidr(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 export const SiteConfigSchema = z.strictObject({
   /** Controller serial number, e.g. OM12404080000000000 (topics end in it). */
@@ -363,6 +373,22 @@ export const SiteConfigSchema = z.strictObject({
           fixedFeesEurPerDay: z.number().finite().nonnegative().default(0.4),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  /** The web UI and HTTP API (its port: `gridpilot start --http-port`), and who may read /metrics and /healthz. */
+  web: z
+    .strictObject({
+      /**
+       * Bind address. Default 127.0.0.1 (loopback): the API has no login yet, so another address
+       * exposes it to the network (put an authenticating proxy in front; docs/operations.md).
+       */
+      host: z.string().min(1).default('127.0.0.1'),
+      /**
+       * Peers allowed to read /metrics and /healthz (no session needed): IPv4/IPv6 addresses or CIDR
+       * blocks, matched against the TCP peer's address (never a forwarded-for header). Others get 403.
+       * Default loopback only: ['127.0.0.0/8', '::1'].
+       */
+      metricsAllow: z.array(cidrText).default(['127.0.0.0/8', '::1']),
     })
     .prefault({}),
   /** How long the store keeps history (in the data directory's database; pruned every 6 h). */

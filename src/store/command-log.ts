@@ -41,6 +41,11 @@ export interface PricesLogSummary {
 }
 
 export interface CommandLogEntry {
+  /**
+   * The id the controller gave the message when it arrived (`newCommandId()`): the same `commandId`
+   * is on its log lines, so a log line and its row find each other. Null on rows stored before ids existed.
+   */
+  commandId?: string | null;
   /** When the message arrived, Unix ms (controller clock). */
   receivedAtMs: number;
   /** When its feedback was built, Unix ms. */
@@ -62,6 +67,7 @@ export interface CommandLogEntry {
 
 export interface CommandLogRow extends CommandLogEntry {
   id: number;
+  commandId: string | null;
 }
 
 const GROUP_KEYS = ['storage', 'solar', 'heat_pump', 'switched_load', 'variable_load'] as const;
@@ -86,6 +92,8 @@ export function executedOf(feedback: Feedback): ExecutedSummary | null {
 
 /** Builds a log entry for a message and the feedback that answers it. */
 export function commandLogEntry(args: {
+  /** The message's id (its log lines carry it too). */
+  commandId?: string;
   kind: LoggedMessageKind;
   payload: Buffer | string;
   topic: string;
@@ -101,6 +109,7 @@ export function commandLogEntry(args: {
   const bytes = typeof args.payload === 'string' ? Buffer.from(args.payload) : args.payload;
   const rt = args.feedback.requestTime;
   return {
+    ...(args.commandId !== undefined ? { commandId: args.commandId } : {}),
     receivedAtMs: args.receivedAtMs,
     answeredAtMs: args.answeredAtMs,
     kind: args.kind,
@@ -116,29 +125,31 @@ export function commandLogEntry(args: {
 }
 
 export function insertCommand(db: Database, e: CommandLogEntry): number {
-  const info = db
-    .prepare(
-      `INSERT INTO command_log (received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      e.receivedAtMs,
-      e.answeredAtMs,
-      e.kind,
-      e.topic,
-      e.isRetained ? 1 : 0,
-      e.requestTime === null ? null : JSON.stringify(e.requestTime),
-      e.payload,
-      e.payloadBytes,
-      e.responseCode,
-      e.errors.length ? JSON.stringify(e.errors) : null,
-      e.executed ? JSON.stringify(e.executed) : null,
-    );
+  const values = [
+    e.receivedAtMs,
+    e.answeredAtMs,
+    e.kind,
+    e.topic,
+    e.isRetained ? 1 : 0,
+    e.requestTime === null ? null : JSON.stringify(e.requestTime),
+    e.payload,
+    e.payloadBytes,
+    e.responseCode,
+    e.errors.length ? JSON.stringify(e.errors) : null,
+    e.executed ? JSON.stringify(e.executed) : null,
+  ];
+  const columns = 'received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json';
+  // Without an id the row is written as before schema 4 (tools and migration tests write older databases too).
+  const info =
+    e.commandId === undefined || e.commandId === null
+      ? db.prepare(`INSERT INTO command_log (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values)
+      : db.prepare(`INSERT INTO command_log (command_id, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(e.commandId, ...values);
   return Number(info.lastInsertRowid);
 }
 
 interface RawCommandRow {
   id: number;
+  command_id: string | null;
   received_at_ms: number;
   answered_at_ms: number;
   kind: LoggedMessageKind;
@@ -164,6 +175,7 @@ function parseJsonOr<T>(text: string | null, fallback: T): T {
 export function commandRowOf(r: RawCommandRow): CommandLogRow {
   return {
     id: r.id,
+    commandId: r.command_id ?? null,
     receivedAtMs: r.received_at_ms,
     answeredAtMs: r.answered_at_ms,
     kind: r.kind,

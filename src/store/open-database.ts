@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
+import { scrubClearSecrets } from './config-revisions.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './schema.ts';
 import { StoreError, explainSqliteError } from './store-error.ts';
 
@@ -16,14 +17,20 @@ function errnoOf(err: unknown): string {
   return String((err as { code?: unknown }).code ?? '');
 }
 
+/** Modes of what the store creates: the directory is its owner's only, the files too (they hold the command log and, in secrets.json, passwords). */
+export const DATA_DIR_MODE = 0o700;
+export const DATA_FILE_MODE = 0o600;
+
 /**
- * Creates the data directory if needed and proves it writable (a probe file, because permission
- * bits do not tell about read-only mounts, and root passes every access check).
+ * Creates the data directory if needed (mode 0700, and its missing parents too) and proves it
+ * writable (a probe file, because permission bits do not tell about read-only mounts, and root
+ * passes every access check). An existing directory keeps its mode: it may be one the operator
+ * shares on purpose (docs/configuration.md says to keep it private).
  */
 export function prepareDataDir(dataDir: string): string {
   const dir = resolve(dataDir);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
   } catch (err) {
     throw new StoreError(
       `cannot create the data directory ${dir} (${errnoOf(err) || (err as Error).message}). Create it and give the user running gridpilot write access, or choose another with --data-dir.`,
@@ -76,6 +83,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   }
   let db: Database | undefined;
   try {
+    // SQLite creates a new database 0644 (umask permitting) and its -wal/-shm with the database's
+    // mode: created empty at 0600 first, all three are the owner's only.
+    if (!isReadonly && !existsSync(file)) closeSync(openSync(file, 'a', DATA_FILE_MODE));
     db = new DatabaseConstructor(file, isReadonly ? { readonly: true, fileMustExist: true } : {});
     db.pragma('busy_timeout = 5000');
     if (isReadonly) {
@@ -87,6 +97,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
       if (version === 0) throw new StoreError(`${file} holds no gridpilot store yet (no schema). Start the controller with this --data-dir first.`, 'missing');
       return db;
     }
+    restrictFileModes(file);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new StoreError(`${file}: could not switch to WAL journaling (got ${String(mode)}); is it on a network file system?`, 'io');
     db.pragma('synchronous = FULL');
@@ -101,6 +112,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
       }
     }
     migrate(db, file);
+    scrubClearSecrets(db);
     return db;
   } catch (err) {
     try {
@@ -109,5 +121,16 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
       // closing a half-open handle may fail too; the first error is the one to report
     }
     throw explainSqliteError(err, file);
+  }
+}
+
+/** Tightens the database file and its -wal/-shm to 0600 when an older gridpilot (or a copy) left them readable by others. */
+function restrictFileModes(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, DATA_FILE_MODE);
+    } catch {
+      // absent, or not ours to change: SQLite reports what matters when it opens it
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface CommandQuery {
   kind?: LoggedMessageKind;
   /** Only entries with response_code ≥ 10 (rejected as a whole). */
   isRejectedOnly?: boolean;
+  /** Only the entry with this command id (the `commandId` of its log lines). */
+  commandId?: string;
   /** Most entries returned, newest first. Default 100, at most 10,000. */
   limit?: number;
 }
@@ -44,6 +46,10 @@ export function queryCommands(db: Database, q: CommandQuery = {}): CommandLogRow
     args.push(q.kind);
   }
   if (q.isRejectedOnly) where.push('response_code >= 10');
+  if (q.commandId !== undefined) {
+    where.push('command_id = ?');
+    args.push(q.commandId);
+  }
   const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
   const sql = `SELECT * FROM command_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at_ms DESC, id DESC LIMIT ${limit}`;
   return (db.prepare(sql).all(...args) as RawCommandRow[]).map(commandRowOf);

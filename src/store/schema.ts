@@ -131,6 +131,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE telemetry_15m ADD COLUMN solar_available_w REAL;
     `,
   },
+  {
+    version: 4,
+    name: 'command log: command id',
+    // The id the controller gives a message on arrival; its log lines carry it (docs/operations.md).
+    // Rows stored before have NULL. Indexed: `gridpilot log` and an operator look a row up by it.
+    sql: `
+      ALTER TABLE command_log ADD COLUMN command_id TEXT;
+      CREATE INDEX command_log_command_id ON command_log (command_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

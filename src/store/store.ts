@@ -42,6 +42,26 @@ export interface StoreOptions {
   deferPruning?: boolean;
 }
 
+/** One committed (or failed) batch of writes, for metrics and health. */
+export interface StoreWriteReport {
+  /** Wall time from handing the batch to the database worker to its answer (the transaction and its fsync), ms. */
+  durationMs: number;
+  /** Writes in the batch (group commit: writes queued together share one transaction). */
+  writes: number;
+  /** Writes of the batch that failed (all of them when the worker is down). */
+  failed: number;
+  /** The first failure's message; null when every write was committed. */
+  error: string | null;
+}
+
+/** Whether the store is writing, for `/healthz`. */
+export interface StoreHealth {
+  /** The database worker is running (false while it is restarted after a crash). */
+  isWorkerAlive: boolean;
+  /** The last batch of writes: when it ended (wall time, Unix ms) and its first error (null = committed); null before the first write. */
+  lastWrite: { atMs: number; error: string | null } | null;
+}
+
 /** Writes per transaction at most (a burst larger than this takes several). */
 const MAX_BATCH = 500;
 
@@ -59,7 +79,7 @@ function acquireLock(dir: string): () => void {
   if (openDirs.has(dir)) throw new StoreError(`the data directory ${dir} is already in use by this process. Stop the other app first, or use another --data-dir.`, 'in-use');
   const mine = JSON.stringify({ pid: process.pid, host: hostname(), startedAtMs: Date.now() });
   try {
-    writeFileSync(lock, mine, { flag: 'wx' });
+    writeFileSync(lock, mine, { flag: 'wx', mode: 0o600 });
   } catch {
     let holder: { pid?: unknown; host?: unknown } = {};
     try {
@@ -73,7 +93,7 @@ function acquireLock(dir: string): () => void {
         'in-use',
       );
     }
-    writeFileSync(lock, mine);
+    writeFileSync(lock, mine, { mode: 0o600 });
   }
   openDirs.add(dir);
   return () => {
@@ -125,6 +145,8 @@ export class Store {
   private isClosed = false;
   private lastTelemetryError: string | null = null;
   private pendingRecords: CycleRecord[] = [];
+  private writeListeners: Array<(w: StoreWriteReport) => void> = [];
+  private lastWrite: StoreHealth['lastWrite'] = null;
 
   private constructor(
     private readonly opts: StoreOptions,
@@ -159,6 +181,21 @@ export class Store {
     const store = new Store(opts, dir, writer, release);
     if (!opts.deferPruning) store.startPruning();
     return store;
+  }
+
+  // ---- observing the writes ----
+
+  /** Called after every batch of writes (committed or failed); must be cheap and not throw. Returns the function that stops it. */
+  onWrite(listener: (w: StoreWriteReport) => void): () => void {
+    this.writeListeners.push(listener);
+    return () => {
+      this.writeListeners = this.writeListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Is the store writing? The worker's state and the outcome of the last batch of writes. */
+  health(): StoreHealth {
+    return { isWorkerAlive: this.writer.isAlive, lastWrite: this.lastWrite ? { ...this.lastWrite } : null };
   }
 
   // ---- durable writes ----
@@ -399,22 +436,43 @@ export class Store {
     if (this.queue.length === 0) return Promise.resolve();
     const batch = this.queue.splice(0, MAX_BATCH);
     this.flushing = (async () => {
+      const startedAt = performance.now();
+      let failed = 0;
+      let firstError: string | null = null;
       try {
         const results = (await this.writer.request({ kind: 'write', ops: batch.map((w) => w.op) })) as Array<string | null>;
         batch.forEach((w, i) => {
           const failure = results[i];
           if (failure === null || failure === undefined) w.resolve?.();
-          else w.reject?.(new StoreError(`${this.file}: ${failure}`, 'io'));
+          else {
+            failed++;
+            firstError ??= failure;
+            w.reject?.(new StoreError(`${this.file}: ${failure}`, 'io'));
+          }
         });
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
+        failed = batch.length;
+        firstError = e.message;
         for (const w of batch) w.reject?.(e);
       } finally {
+        this.reportWrite({ durationMs: performance.now() - startedAt, writes: batch.length, failed, error: firstError });
         this.flushing = null;
         if (this.queue.length > 0) this.scheduleFlush();
       }
     })();
     return this.flushing;
+  }
+
+  private reportWrite(report: StoreWriteReport): void {
+    this.lastWrite = { atMs: Date.now(), error: report.error };
+    for (const l of this.writeListeners) {
+      try {
+        l(report);
+      } catch {
+        // an observer must not break the write path
+      }
+    }
   }
 
   private schedulePrune(delayMs: number): void {

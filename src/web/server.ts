@@ -12,6 +12,7 @@ import type { SiteConfig } from '../site/site-config.ts';
 import { registerApiRoutes, type PlanExplainer } from './api-routes.ts';
 import { describeFrameworkError, HttpError, parseJsonBody, type ErrorBody } from './http-errors.ts';
 import { LiveHub } from './live-hub.ts';
+import { DEFAULT_METRICS_ALLOW, registerOpsRoutes, type OpsEndpoints } from './ops-routes.ts';
 import { LiveStateView, type WebController } from './state-view.ts';
 import type { Logger } from '../core/logger.ts';
 
@@ -40,6 +41,8 @@ export interface WebServerDeps {
   liveIntervalMs?: number | undefined;
   /** The `cost` policy's planner (the app's CostService): turns on `GET /api/plan`. */
   costPlan?: PlanExplainer | undefined;
+  /** Metrics and health (the app's `observe()`): turns on `GET /metrics` and `GET /healthz`, for the peers in `site.web.metricsAllow`. */
+  ops?: OpsEndpoints | undefined;
 }
 
 export interface WebServer {
@@ -98,6 +101,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   installErrorHandling(app, deps.logger);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: 0 });
   registerApiRoutes(app, { ...deps, clock, view });
+  if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);
   app.route({
     method: 'GET',
     url: '/api/live',

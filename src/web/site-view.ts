@@ -1,8 +1,8 @@
 import type { DeviceGroup } from '../protocol/components.ts';
 import { hardExportLimitW, hardImportLimitW, type DeviceConfig, type SiteConfig } from '../site/site-config.ts';
+import { isSecretKey } from '../site/secret-keys.ts';
 
-/** Keys whose values are secrets; never sent to a browser. */
-const SECRET_KEY = /password|passphrase|secret|token/i;
+/** What a secret (see site/secret-keys.ts) is replaced with; never sent to a browser. */
 export const REDACTED = '********';
 
 /** One device for the commissioning view [live §5 steps 2–3]. */
@@ -67,7 +67,7 @@ export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null ? REDACTED : redactSecrets(v);
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== undefined && v !== null ? REDACTED : redactSecrets(v);
   return out;
 }
 

@@ -68,12 +68,13 @@ describe('migration 2 from a version-1 database', () => {
     await store.close();
 
     const db = new DatabaseConstructor(file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }]);
-    assert.deepEqual(db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(), rowsBefore, 'every version-1 row, unchanged');
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    // Every version-1 row, unchanged (migration 4 adds command_id, NULL for rows stored before it).
+    assert.deepEqual(db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(), rowsBefore.map((r) => ({ ...(r as object), command_id: null })), 'every version-1 row, unchanged');
     const index = db.prepare(`SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND name = 'command_log_received'`).get() as { tbl_name: string; sql: string } | undefined;
     assert.equal(index?.tbl_name, 'command_log');
     assert.match(index?.sql ?? '', /received_at_ms/);
-    assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'command_log%' ORDER BY name`).all(), [{ name: 'command_log' }, { name: 'command_log_received' }]);
+    assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'command_log%' ORDER BY name`).all(), [{ name: 'command_log' }, { name: 'command_log_command_id' }, { name: 'command_log_received' }]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM command_log WHERE received_at_ms >= 0 ORDER BY received_at_ms DESC').all() as Array<{ detail: string }>;
     assert.ok(plan.some((p) => /command_log_received/.test(p.detail)), `range queries use the index: ${JSON.stringify(plan)}`);
     db.close();
@@ -83,7 +84,10 @@ describe('migration 2 from a version-1 database', () => {
     const all = reader.commands({ limit: 100 });
     reader.close();
     assert.deepEqual(
-      all.filter((r) => r.kind !== 'prices').map(({ id: _id, ...rest }) => rest),
+      all.filter((r) => r.kind !== 'prices').map(({ id: _id, commandId, ...rest }) => {
+        assert.equal(commandId, null);
+        return rest;
+      }),
       [5, 4, 3, 2, 1, 0].map((i) => entry(i)),
     );
   });
