@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COMPONENTS, isComponent, type Component, type DeviceGroup } from './components.ts';
 import { parsePolicy, SETPOINT_POLICIES, type Policy } from './policies.ts';
+import { decodeJsonObject as decodeJson, type DecodeResult } from './json-input.ts';
 import { RESPONSE_CODES, type FieldError, type ResponseCode } from './response-codes.ts';
 
 /**
@@ -79,27 +80,15 @@ export function wireTimeToMs(time: number): number {
   return Math.abs(time) > 1e11 ? time : time * 1000;
 }
 
-/** Decodes bytes into a JSON object, or a rejection with code 10/11. */
-export function decodeJsonObject(
-  payload: Buffer | string,
-  maxBytes = MAX_COMMAND_BYTES,
-): { ok: true; value: Record<string, unknown> } | { ok: false; code: ResponseCode; errors: FieldError[] } {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  if (size > maxBytes) {
-    return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: [{ field: '$', message: `payload is ${size} bytes; the limit is ${maxBytes}` }] };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { ok: false, code: RESPONSE_CODES.NOT_JSON, errors: [{ field: '$', message: `not valid JSON: ${reason}` }] };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
-    return { ok: false, code: RESPONSE_CODES.NOT_JSON, errors: [{ field: '$', message: `expected a JSON object, got ${kind}` }] };
-  }
-  return { ok: true, value: value as Record<string, unknown> };
+/** Decodes bytes into a JSON object (see json-input.ts); live commands are limited to {@link MAX_COMMAND_BYTES}. */
+export function decodeJsonObject(payload: Buffer | string, maxBytes = MAX_COMMAND_BYTES): DecodeResult {
+  return decodeJson(payload, maxBytes);
+}
+
+/** A message's `time` as sent, to echo as the feedback's `requestTime`; null when absent or not a number/string. */
+export function requestTimeOf(raw: Record<string, unknown> | undefined): number | string | null {
+  const t = raw?.['time'];
+  return typeof t === 'number' || typeof t === 'string' ? t : null;
 }
 
 /** Checks `extraTags.nodeId` and `time` of an envelope (shared by live commands and schedules). */
@@ -152,9 +141,9 @@ function splitKey(key: string): KeyInfo | null {
  */
 export function parseCommand(payload: Buffer | string, ctx: CommandContext): ParseResult {
   const decoded = decodeJsonObject(payload);
-  if (!decoded.ok) return { ...decoded, requestTime: null };
+  if (!decoded.ok) return { ok: false, code: decoded.code, errors: decoded.errors, requestTime: requestTimeOf(decoded.value) };
   const raw = decoded.value;
-  const requestTime = typeof raw.time === 'number' || typeof raw.time === 'string' ? raw.time : null;
+  const requestTime = requestTimeOf(raw);
   const shape = CommandEnvelopeSchema.safeParse(raw);
   if (!shape.success) return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: zodErrors(shape.error), requestTime };
   const envelope = shape.data;
