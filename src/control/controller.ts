@@ -4,7 +4,7 @@ import type { Component } from '../protocol/components.ts';
 import { parseCommand, type CommandContext, type CommandSignal, type ParseResult } from '../protocol/command.ts';
 import type { Feedback, ScheduleSummary } from '../protocol/feedback.ts';
 import type { ExecutedPolicy } from '../protocol/policies.ts';
-import { RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
+import { capErrors, RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
 import { hardExportLimitW, hardImportLimitW, type SiteConfig } from '../site/site-config.ts';
 import type { CostPlanSource, CostPlanView } from './cost-plan.ts';
 import { computeCycle, type CycleMemory } from './cycle.ts';
@@ -342,7 +342,7 @@ export class Controller {
       requestTime: (parsed.requestTime ?? null) as Feedback['requestTime'],
       siteNodeId: this.site.siteNodeId,
       fields: {},
-      data: { response_code: RESPONSE_CODES.INTERNAL_ERROR, errors: [...(parsed.ok ? [] : parsed.errors), { field: '$', message }] },
+      data: { response_code: RESPONSE_CODES.INTERNAL_ERROR, errors: capErrors([{ field: '$', message }, ...(parsed.ok ? [] : parsed.errors)]) },
     } as unknown as Feedback;
     return { feedback, accepted: false, code: RESPONSE_CODES.INTERNAL_ERROR };
   }

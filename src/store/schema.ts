@@ -131,6 +131,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE telemetry_15m ADD COLUMN solar_available_w REAL;
     `,
   },
+  {
+    version: 4,
+    name: 'command log: payload SHA-256',
+    // The payload column keeps an excerpt (4 KiB); the hash identifies the whole payload. NULL in older rows.
+    sql: `
+      ALTER TABLE command_log ADD COLUMN payload_sha256 TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
