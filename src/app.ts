@@ -216,7 +216,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   const answer = (payload: Buffer, meta: MessageMeta): void => {
     void controller
-      .handleCommand(payload)
+      .handleCommand(payload, { isRetained: meta.retain })
       .then(async (outcome) => {
         await journal('command', payload, meta, outcome.feedback);
         const l = await (linkPromise as Promise<RemoteLink>);

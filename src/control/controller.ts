@@ -71,6 +71,8 @@ export class Controller {
   private cycleListeners: Array<(r: CycleRecord) => void> = [];
   private feedbackListeners: Array<(f: Feedback) => void> = [];
   private lastCycleError: string | null = null;
+  /** `time` of the newest non-empty command applied, Unix ms (kept after its watchdog fired); null before any. */
+  private lastAppliedTimeMs: number | null = null;
 
   constructor(
     readonly site: SiteConfig,
@@ -139,18 +141,21 @@ export class Controller {
 
   /**
    * Validates a live command as a whole and applies it at once [live §3.3]; always answers with a
-   * feedback message, whatever the input. Never throws.
+   * feedback message, whatever the input. `isRetained`: the broker replayed it at subscribe time
+   * (then it must be newer than the last command applied). Never throws.
    */
-  handleCommand(payload: Buffer | string): Promise<CommandOutcome> {
+  handleCommand(payload: Buffer | string, meta: { isRetained?: boolean } = {}): Promise<CommandOutcome> {
     return this.enqueue(async () => {
       const nowMs = this.clock.now();
       let parsed: ParseResult;
       try {
-        parsed = this.parse(payload, nowMs);
+        parsed = parseCommand(payload, { ...this.commandContext(nowMs), lastAppliedTimeMs: this.lastAppliedTimeMs, isRetained: meta.isRetained ?? false });
       } catch (err) {
         parsed = { ok: false, code: RESPONSE_CODES.INTERNAL_ERROR, errors: [{ field: '$', message: `internal error: ${errorMessage(err)}` }], requestTime: null };
       }
       if (parsed.ok && !parsed.isEmpty) {
+        // Commands are serialized on the chain, so this is the newest applied [ordering rule].
+        this.lastAppliedTimeMs = Math.max(this.lastAppliedTimeMs ?? -Infinity, parsed.timeMs);
         this.remote.accept(parsed.signals, nowMs);
         this.armWatchdog();
       }
@@ -200,10 +205,6 @@ export class Controller {
       maxAgeMs: (rs.maxCommandAgeS ?? rs.fallbackTimeoutS) * 1000,
       maxFutureMs: rs.maxFutureS * 1000,
     };
-  }
-
-  private parse(payload: Buffer | string, nowMs: number): ParseResult {
-    return parseCommand(payload, this.commandContext(nowMs));
   }
 
   private armWatchdog(): void {

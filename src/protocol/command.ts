@@ -45,6 +45,13 @@ export interface CommandContext {
   maxFutureMs: number;
   /** Policies this controller cannot run (yet), with why; answered with 13. */
   unavailablePolicies?: ReadonlyMap<Policy, string>;
+  /**
+   * `time` of the newest non-empty command applied so far, Unix ms; null or absent before any.
+   * A command older than it is rejected with 15 [docs/protocol.md § Rules, decided: ordering].
+   */
+  lastAppliedTimeMs?: number | null;
+  /** The message is a retained one the broker replayed at subscribe time: not newer than `lastAppliedTimeMs` is 15. */
+  isRetained?: boolean;
 }
 
 export type ParseResult =
@@ -149,6 +156,8 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
   const envelope = shape.data;
   const checked = checkEnvelope(envelope, ctx);
   if (!checked.ok) return { ...checked, requestTime };
+  const order = checkOrder(checked.timeMs, ctx);
+  if (order) return { ok: false, code: RESPONSE_CODES.BAD_TIME, errors: [order], requestTime };
 
   const warnings: FieldError[] = [];
   for (const key of Object.keys(raw)) {
@@ -173,6 +182,30 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
     warnings,
     requestTime,
   };
+}
+
+function isoOf(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The ordering rules [docs/protocol.md § Rules 9–10, decided]: a command older than the last one
+ * applied is refused, so a delayed or replayed message never overrides a newer one; a retained
+ * replay (at subscribe time: after a reconnect) not newer than it is refused too, so a retained
+ * command is applied once, never again after a `fallback` or a reconnect. Same `time` from a live
+ * (not retained) message is accepted: `time` is often whole seconds and bursts share one.
+ */
+function checkOrder(timeMs: number, ctx: Pick<CommandContext, 'lastAppliedTimeMs' | 'isRetained'>): FieldError | null {
+  const last = ctx.lastAppliedTimeMs;
+  if (last === null || last === undefined) return null;
+  if (timeMs < last) {
+    return { field: 'time', message: `${isoOf(timeMs)} is older than the last command applied (${isoOf(last)}); a delayed or replayed command never overrides a newer one` };
+  }
+  if (ctx.isRetained && timeMs <= last) {
+    return { field: 'time', message: `retained command replayed by the broker (${isoOf(timeMs)}), not newer than the last command applied (${isoOf(last)}); not applied again` };
+  }
+  return null;
 }
 
 /** A field problem with the response_code it calls for [live §4.1]. */

@@ -118,6 +118,17 @@ describe('live command parsing', () => {
     assert.equal(parseCommand(`{"extraTags":{"nodeId":"${SITE}","time":1},"time":${NOW_S},"fields":{"storage_policy":"off","x":"\\"storage_policy\\":"}}`, ctx).code, 12, 'keys inside strings are not keys (x is unknown: 12, not a duplicate)');
   });
 
+  it('a command older than the last one applied is rejected with 15; the same time is accepted unless it is a retained replay', () => {
+    const last = { ...ctx, lastAppliedTimeMs: NOW_MS - 2000 };
+    const older = parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 3), last);
+    assert.equal(older.code, 15);
+    assert.ok(!older.ok && /older than the last command applied \(2026-01-15T11:59:58Z\)/.test(older.errors[0]?.message ?? ''));
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 2), last).code, 0, 'the same time, live: a burst in one second');
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 2), { ...last, isRetained: true }).code, 15, 'the same time, retained: already applied');
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 1), { ...last, isRetained: true }).code, 0, 'a newer retained command is applied');
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 30), { ...ctx, isRetained: true }).code, 0, 'nothing applied yet: only the age rule');
+  });
+
   for (const c of MALFORMED) {
     it(`rejects ${c.name} with ${c.code}`, () => {
       const r = parseCommand(c.payload(NOW_S), ctx);
