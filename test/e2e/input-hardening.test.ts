@@ -5,7 +5,7 @@ import { MAX_COMMAND_BYTES } from '../../src/protocol/command.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import { MAX_LISTED_ERRORS } from '../../src/protocol/response-codes.ts';
 import { MAX_LOGGED_PAYLOAD_BYTES } from '../../src/store/command-log.ts';
-import { startAppUnderTest } from '../helpers/app-harness.ts';
+import { publishForFeedback, startAppUnderTest } from '../helpers/app-harness.ts';
 import { mosquittoFixture } from '../helpers/brokers.ts';
 import { connectTestClient } from '../helpers/mqtt-client.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
@@ -155,4 +155,30 @@ describe('hardened input over a real broker (mosquitto)', () => {
       await broker.stop();
     }
   });
+
+  it('prices: a 10-minute series is answered (11) and logged, and a good 15-minute one after it is applied, answered and logged', async () => {
+    const broker = await mosquittoFixture.start();
+    const t = await startAppUnderTest({ brokerUrl: broker.url, dataDir: tempDir() });
+    try {
+      const nowS = t.nowS();
+      const hourS = Math.floor(nowS / 3600) * 3600;
+      const message = (time: number, slotS: number, n: number) =>
+        JSON.stringify({ time, currency: 'EUR', prices: Array.from({ length: n }, (_, i) => ({ start: hourS + i * slotS, end: hourS + (i + 1) * slotS, price_eur_mwh: 40 + i })) });
+      const bad = await publishForFeedback(t, t.app.info.topics.prices, message(nowS, 600, 12), nowS, 'answer to the 10-minute prices');
+      assert.equal(bad.data.response_code, 11);
+      assert.match(bad.data.errors?.[0]?.message ?? '', /slot length 600 s \(10 min\) is not accepted/);
+      assert.equal(t.app.cost.pushedPrices.current(), null);
+      const good = await publishForFeedback(t, t.app.info.topics.prices, message(nowS + 1, 900, 8), nowS + 1, 'answer to the 15-minute prices');
+      assert.equal(good.data.response_code, 0, JSON.stringify(good.data.errors));
+      assert.deepEqual(t.app.cost.pushedPrices.current(), { startMs: hourS * 1000, slotMs: 900_000, pricesEurPerMwh: [40, 41, 42, 43, 44, 45, 46, 47] });
+      await t.app.store?.flush();
+      const logged = (await t.app.store?.queryCommands({ kind: 'prices' })) ?? [];
+      assert.deepEqual(logged.map((r) => [r.requestTime, r.responseCode]), [[nowS + 1, 0], [nowS, 11]]);
+      assert.deepEqual(await t.app.store?.loadPushedPrices(), t.app.cost.pushedPrices.current(), 'the good one is stored');
+    } finally {
+      await t.stop();
+      await broker.stop();
+    }
+  });
 });
+
