@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseCommand, type CommandContext } from '../../src/protocol/command.ts';
 import { parsePolicy } from '../../src/protocol/policies.ts';
 import { DEMO_SERIAL } from '../../src/site/demo-site.ts';
-import { MALFORMED, SITE } from '../fixtures/malformed-commands.ts';
+import { MALFORMED, MALFORMED_RAW_JSON, SITE } from '../fixtures/malformed-commands.ts';
 
 const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 const NOW_S = NOW_MS / 1000;
@@ -129,7 +129,7 @@ describe('live command parsing', () => {
     assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 30), { ...ctx, isRetained: true }).code, 0, 'nothing applied yet: only the age rule');
   });
 
-  for (const c of MALFORMED) {
+  for (const c of [...MALFORMED, ...MALFORMED_RAW_JSON]) {
     it(`rejects ${c.name} with ${c.code}`, () => {
       const r = parseCommand(c.payload(NOW_S), ctx);
       assert.equal(r.ok, false, JSON.stringify(r).slice(0, 300));
