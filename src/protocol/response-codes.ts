@@ -21,7 +21,7 @@ export const RESPONSE_CODE_MEANING: Record<ResponseCode, string> = {
   12: 'unknown component, field or device nodeId',
   13: 'policy not valid for that component, or a required setpoint is missing',
   14: 'extraTags.nodeId is not this controller\'s site',
-  15: 'time too old or too far in the future',
+  15: 'time too old or too far in the future, or older than the last command applied (a retained replay: not newer)',
   16: 'remote control is disabled for this component/device in the controller\'s configuration',
   20: 'internal error (the command was not applied; the controller keeps running)',
 };
