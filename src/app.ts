@@ -8,6 +8,7 @@ import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
 import { createCostWiring, SKY_HISTORY_DAYS, type CostWiring } from './optimizer/cost-wiring.ts';
 import { handlePriceMessage } from './optimizer/price-push.ts';
+import { isAcceptedPriceSlotMs } from './optimizer/prices/price-message.ts';
 import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
 import { localDateOf, localDayIndexOf } from './core/local-time.ts';
 import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
@@ -172,7 +173,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       // An unreadable row is logged and ignored (the next accepted message replaces it).
       try {
         const saved = await store.loadPushedPrices();
-        if (saved) {
+        if (saved && !isAcceptedPriceSlotMs(saved.slotMs)) {
+          // Stored before the slot-length rule (docs/protocol.md § Price messages): it cannot resample onto the plan's slots.
+          logger.warn({ slotMs: saved.slotMs }, 'prices: stored pushed prices ignored (slot length no longer accepted); the next accepted message replaces them');
+        } else if (saved) {
           cost.pushedPrices.accept(saved);
           logger.info({ slots: saved.pricesEurPerMwh.length, fromMs: saved.startMs, toMs: priceSeriesEndMs(saved) }, 'prices: pushed prices loaded from the store');
         }
@@ -224,7 +228,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const answer = (payload: Buffer, meta: MessageMeta): void => {
     const commandId = newCommandId();
     void controller
-      .handleCommand(payload)
+      .handleCommand(payload, { isRetained: meta.retain })
       .then(async (outcome) => {
         await journal(commandId, 'command', payload, meta, outcome.feedback);
         const l = await (linkPromise as Promise<RemoteLink>);
@@ -260,7 +264,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   const answerPrices = (payload: Buffer, meta: MessageMeta): void => {
     const commandId = newCommandId();
-    void handlePriceMessage(payload, { controller, prices: cost.pushedPrices, onAccepted: () => cost.service.onPricesUpdated() })
+    void handlePriceMessage(payload, { controller, prices: cost.pushedPrices, onAccepted: () => cost.service.onPricesUpdated(), nowMs: clock.now() })
       .then(async (outcome) => {
         if (outcome.accepted) logger.info({ commandId, prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
         else logger.warn({ commandId, code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');

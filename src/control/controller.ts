@@ -4,7 +4,7 @@ import type { Component } from '../protocol/components.ts';
 import { parseCommand, type CommandContext, type CommandSignal, type ParseResult } from '../protocol/command.ts';
 import type { Feedback, ScheduleSummary } from '../protocol/feedback.ts';
 import type { ExecutedPolicy } from '../protocol/policies.ts';
-import { RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
+import { capErrors, RESPONSE_CODES, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
 import { hardExportLimitW, hardImportLimitW, type SiteConfig } from '../site/site-config.ts';
 import type { CostPlanSource, CostPlanView } from './cost-plan.ts';
 import { computeCycle, type CycleMemory } from './cycle.ts';
@@ -88,6 +88,8 @@ export class Controller {
   private readonly commandsByCode = new Map<ResponseCode, number>();
   private watchdogFallbacks = 0;
   private cycleFailures = 0;
+  /** `time` of the newest non-empty command applied, Unix ms (kept after its watchdog fired); null before any. */
+  private lastAppliedTimeMs: number | null = null;
 
   constructor(
     readonly site: SiteConfig,
@@ -161,18 +163,21 @@ export class Controller {
 
   /**
    * Validates a live command as a whole and applies it at once [live §3.3]; always answers with a
-   * feedback message, whatever the input. Never throws.
+   * feedback message, whatever the input. `isRetained`: the broker replayed it at subscribe time
+   * (then it must be newer than the last command applied). Never throws.
    */
-  handleCommand(payload: Buffer | string): Promise<CommandOutcome> {
+  handleCommand(payload: Buffer | string, meta: { isRetained?: boolean } = {}): Promise<CommandOutcome> {
     return this.enqueue(async () => {
       const nowMs = this.clock.now();
       let parsed: ParseResult;
       try {
-        parsed = this.parse(payload, nowMs);
+        parsed = parseCommand(payload, { ...this.commandContext(nowMs), lastAppliedTimeMs: this.lastAppliedTimeMs, isRetained: meta.isRetained ?? false });
       } catch (err) {
         parsed = { ok: false, code: RESPONSE_CODES.INTERNAL_ERROR, errors: [{ field: '$', message: `internal error: ${errorMessage(err)}` }], requestTime: null };
       }
       if (parsed.ok && !parsed.isEmpty) {
+        // Commands are serialized on the chain, so this is the newest applied [ordering rule].
+        this.lastAppliedTimeMs = Math.max(this.lastAppliedTimeMs ?? -Infinity, parsed.timeMs);
         this.remote.accept(parsed.signals, nowMs);
         this.armWatchdog();
       }
@@ -228,10 +233,6 @@ export class Controller {
 
   private countCommand(code: ResponseCode): void {
     this.commandsByCode.set(code, (this.commandsByCode.get(code) ?? 0) + 1);
-  }
-
-  private parse(payload: Buffer | string, nowMs: number): ParseResult {
-    return parseCommand(payload, this.commandContext(nowMs));
   }
 
   private armWatchdog(): void {
@@ -375,7 +376,7 @@ export class Controller {
       requestTime: (parsed.requestTime ?? null) as Feedback['requestTime'],
       siteNodeId: this.site.siteNodeId,
       fields: {},
-      data: { response_code: RESPONSE_CODES.INTERNAL_ERROR, errors: [...(parsed.ok ? [] : parsed.errors), { field: '$', message }] },
+      data: { response_code: RESPONSE_CODES.INTERNAL_ERROR, errors: capErrors([{ field: '$', message }, ...(parsed.ok ? [] : parsed.errors)]) },
     } as unknown as Feedback;
     return { feedback, accepted: false, code: RESPONSE_CODES.INTERNAL_ERROR };
   }

@@ -1,6 +1,6 @@
 import type { DeviceGroup } from '../protocol/components.ts';
 import type { Feedback, FeedbackState, PlanSummary, ScheduleSummary } from '../protocol/feedback.ts';
-import type { FieldError, ResponseCode } from '../protocol/response-codes.ts';
+import { capErrors, type FieldError, type ResponseCode } from '../protocol/response-codes.ts';
 import { devicesOf, type SiteConfig } from '../site/site-config.ts';
 import type { CostPlanSlot, CostPlanView } from './cost-plan.ts';
 import type { EnergyCounters } from './energy-counters.ts';
@@ -223,7 +223,8 @@ export function buildFeedback(f: FeedbackInput): Feedback {
     if (obj) state[id] = obj;
   }
   const data: Feedback['data'] & { plan?: PlanFeedback } = { response_code: f.responseCode, state };
-  if (f.errors.length) data.errors = f.errors;
+  // Bounded [docs/protocol.md § Feedback]: a 64 KiB command of unknown keys must not answer with 700 KB.
+  if (f.errors.length) data.errors = capErrors(f.errors);
   if (f.schedule) data.schedule = f.schedule;
   const planSummary = planFeedback(f);
   if (planSummary) data.plan = planSummary;

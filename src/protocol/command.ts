@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COMPONENTS, isComponent, type Component, type DeviceGroup } from './components.ts';
 import { parsePolicy, SETPOINT_POLICIES, type Policy } from './policies.ts';
+import { decodeJsonObject as decodeJson, type DecodeResult } from './json-input.ts';
 import { RESPONSE_CODES, type FieldError, type ResponseCode } from './response-codes.ts';
 
 /**
@@ -44,6 +45,13 @@ export interface CommandContext {
   maxFutureMs: number;
   /** Policies this controller cannot run (yet), with why; answered with 13. */
   unavailablePolicies?: ReadonlyMap<Policy, string>;
+  /**
+   * `time` of the newest non-empty command applied so far, Unix ms; null or absent before any.
+   * A command older than it is rejected with 15 [docs/protocol.md § Rules, decided: ordering].
+   */
+  lastAppliedTimeMs?: number | null;
+  /** The message is a retained one the broker replayed at subscribe time: not newer than `lastAppliedTimeMs` is 15. */
+  isRetained?: boolean;
 }
 
 export type ParseResult =
@@ -79,27 +87,15 @@ export function wireTimeToMs(time: number): number {
   return Math.abs(time) > 1e11 ? time : time * 1000;
 }
 
-/** Decodes bytes into a JSON object, or a rejection with code 10/11. */
-export function decodeJsonObject(
-  payload: Buffer | string,
-  maxBytes = MAX_COMMAND_BYTES,
-): { ok: true; value: Record<string, unknown> } | { ok: false; code: ResponseCode; errors: FieldError[] } {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  if (size > maxBytes) {
-    return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: [{ field: '$', message: `payload is ${size} bytes; the limit is ${maxBytes}` }] };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { ok: false, code: RESPONSE_CODES.NOT_JSON, errors: [{ field: '$', message: `not valid JSON: ${reason}` }] };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
-    return { ok: false, code: RESPONSE_CODES.NOT_JSON, errors: [{ field: '$', message: `expected a JSON object, got ${kind}` }] };
-  }
-  return { ok: true, value: value as Record<string, unknown> };
+/** Decodes bytes into a JSON object (see json-input.ts); live commands are limited to {@link MAX_COMMAND_BYTES}. */
+export function decodeJsonObject(payload: Buffer | string, maxBytes = MAX_COMMAND_BYTES): DecodeResult {
+  return decodeJson(payload, maxBytes);
+}
+
+/** A message's `time` as sent, to echo as the feedback's `requestTime`; null when absent or not a number/string. */
+export function requestTimeOf(raw: Record<string, unknown> | undefined): number | string | null {
+  const t = raw?.['time'];
+  return typeof t === 'number' || typeof t === 'string' ? t : null;
 }
 
 /** Checks `extraTags.nodeId` and `time` of an envelope (shared by live commands and schedules). */
@@ -152,14 +148,16 @@ function splitKey(key: string): KeyInfo | null {
  */
 export function parseCommand(payload: Buffer | string, ctx: CommandContext): ParseResult {
   const decoded = decodeJsonObject(payload);
-  if (!decoded.ok) return { ...decoded, requestTime: null };
+  if (!decoded.ok) return { ok: false, code: decoded.code, errors: decoded.errors, requestTime: requestTimeOf(decoded.value) };
   const raw = decoded.value;
-  const requestTime = typeof raw.time === 'number' || typeof raw.time === 'string' ? raw.time : null;
+  const requestTime = requestTimeOf(raw);
   const shape = CommandEnvelopeSchema.safeParse(raw);
   if (!shape.success) return { ok: false, code: RESPONSE_CODES.BAD_SHAPE, errors: zodErrors(shape.error), requestTime };
   const envelope = shape.data;
   const checked = checkEnvelope(envelope, ctx);
   if (!checked.ok) return { ...checked, requestTime };
+  const order = checkOrder(checked.timeMs, ctx);
+  if (order) return { ok: false, code: RESPONSE_CODES.BAD_TIME, errors: [order], requestTime };
 
   const warnings: FieldError[] = [];
   for (const key of Object.keys(raw)) {
@@ -184,6 +182,30 @@ export function parseCommand(payload: Buffer | string, ctx: CommandContext): Par
     warnings,
     requestTime,
   };
+}
+
+function isoOf(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The ordering rules [docs/protocol.md § Rules 9–10, decided]: a command older than the last one
+ * applied is refused, so a delayed or replayed message never overrides a newer one; a retained
+ * replay (at subscribe time: after a reconnect) not newer than it is refused too, so a retained
+ * command is applied once, never again after a `fallback` or a reconnect. Same `time` from a live
+ * (not retained) message is accepted: `time` is often whole seconds and bursts share one.
+ */
+function checkOrder(timeMs: number, ctx: Pick<CommandContext, 'lastAppliedTimeMs' | 'isRetained'>): FieldError | null {
+  const last = ctx.lastAppliedTimeMs;
+  if (last === null || last === undefined) return null;
+  if (timeMs < last) {
+    return { field: 'time', message: `${isoOf(timeMs)} is older than the last command applied (${isoOf(last)}); a delayed or replayed command never overrides a newer one` };
+  }
+  if (ctx.isRetained && timeMs <= last) {
+    return { field: 'time', message: `retained command replayed by the broker (${isoOf(timeMs)}), not newer than the last command applied (${isoOf(last)}); not applied again` };
+  }
+  return null;
 }
 
 /** A field problem with the response_code it calls for [live §4.1]. */

@@ -62,7 +62,7 @@ export function parsePolicy(component: Component, raw: string): Policy | null {
   const text = normalizePolicyText(raw);
   if (text === 'fallback') return 'fallback';
   const isSwitched = component === 'heat_pump' || component === 'switched_load';
-  let policy: string = ALIASES[text] ?? text;
+  let policy: string = (Object.hasOwn(ALIASES, text) ? ALIASES[text] : undefined) ?? text;
   if (isSwitched && policy === 'on') policy = 'power_on';
   if (isSwitched && policy === 'off') policy = 'power_off';
   const allowed = POLICIES_BY_COMPONENT[component] as readonly string[];

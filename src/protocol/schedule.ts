@@ -4,6 +4,7 @@ import {
   decodeJsonObject,
   describeValue,
   parseFields,
+  requestTimeOf,
   toFiniteNumber,
   wireTimeToMs,
   worstCode,
@@ -110,9 +111,9 @@ function slotTimeMs(value: unknown, at: string, errors: CodedFieldError[]): numb
  */
 export function parseSchedule(payload: Buffer | string, ctx: ScheduleContext): ScheduleParseResult {
   const decoded = decodeJsonObject(payload, MAX_SCHEDULE_BYTES);
-  if (!decoded.ok) return { ...decoded, requestTime: null };
+  if (!decoded.ok) return { ok: false, code: decoded.code, errors: decoded.errors, requestTime: requestTimeOf(decoded.value) };
   const raw = decoded.value;
-  const requestTime = typeof raw.time === 'number' || typeof raw.time === 'string' ? raw.time : null;
+  const requestTime = requestTimeOf(raw);
   const maxSlots = ctx.maxSlots ?? MAX_SCHEDULE_SLOTS;
   if (Array.isArray(raw.schedule) && raw.schedule.length > maxSlots) {
     return {

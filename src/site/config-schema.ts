@@ -400,6 +400,8 @@ export const SiteConfigSchema = z.strictObject({
       quarterDays: z.number().int().min(1).max(36500).default(730),
       /** Command log (every command, answer and pushed price message), days. Default 90. */
       commandLogDays: z.number().int().min(1).max(3650).default(90),
+      /** Command log entries kept at most (the oldest go first), whatever their age: the log's size bound (~1 KiB each, 8 KiB at most). Default 500,000. */
+      commandLogMaxEntries: z.number().int().min(1000).max(100_000_000).default(500_000),
     })
     .prefault({}),
   /** The simulated world the simulated devices live in. */

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import type { Feedback } from '../protocol/feedback.ts';
-import type { FieldError } from '../protocol/response-codes.ts';
+import { capErrors, type FieldError } from '../protocol/response-codes.ts';
 
 /**
  * The command log: every live command, schedule and price message the controller received, with the
@@ -8,8 +9,12 @@ import type { FieldError } from '../protocol/response-codes.ts';
  * before the feedback that answers the message is published.
  */
 
-/** At most this much of a payload is kept, bytes (a command is a few hundred; a schedule can be large). */
-export const MAX_LOGGED_PAYLOAD_BYTES = 8 * 1024;
+/**
+ * At most this much of a payload is kept, bytes (a command is a few hundred; a schedule or a price
+ * message can be far larger): the excerpt, with the payload's whole size and SHA-256, bounds a row
+ * whatever arrives (docs/protocol.md § Command log).
+ */
+export const MAX_LOGGED_PAYLOAD_BYTES = 4 * 1024;
 
 export type LoggedMessageKind = 'command' | 'schedule' | 'prices';
 
@@ -56,18 +61,21 @@ export interface CommandLogEntry {
   isRetained: boolean;
   /** The message's `time` as sent (the feedback's requestTime), or null when unreadable. */
   requestTime: number | string | null;
-  /** UTF-8 text of the payload, truncated to MAX_LOGGED_PAYLOAD_BYTES. */
+  /** UTF-8 text of the payload, truncated to MAX_LOGGED_PAYLOAD_BYTES (at a character boundary). */
   payload: string;
   /** Payload size before truncation, bytes. */
   payloadBytes: number;
+  /** SHA-256 of the whole payload, lowercase hex (identifies a payload the excerpt cuts); null in rows stored before schema 4. */
+  payloadSha256?: string | null;
   responseCode: number;
   errors: FieldError[];
   executed: ExecutedSummary | null;
 }
 
-export interface CommandLogRow extends CommandLogEntry {
+export interface CommandLogRow extends Omit<CommandLogEntry, 'payloadSha256' | 'commandId'> {
   id: number;
   commandId: string | null;
+  payloadSha256: string | null;
 }
 
 const GROUP_KEYS = ['storage', 'solar', 'heat_pump', 'switched_load', 'variable_load'] as const;
@@ -88,6 +96,15 @@ export function executedOf(feedback: Feedback): ExecutedSummary | null {
   const summary: ExecutedSummary = { components, exportLimitW: state.grid.export_limit_W };
   if (feedback.data.schedule) summary.schedule = feedback.data.schedule;
   return summary;
+}
+
+/** The first MAX_LOGGED_PAYLOAD_BYTES of a payload as text, never cutting a UTF-8 character in two. */
+export function payloadExcerpt(bytes: Buffer, maxBytes = MAX_LOGGED_PAYLOAD_BYTES): string {
+  if (bytes.length <= maxBytes) return bytes.toString('utf8');
+  let end = maxBytes;
+  // Back off over continuation bytes (10xxxxxx) to the start of the character the cut falls in.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** Builds a log entry for a message and the feedback that answers it. */
@@ -116,16 +133,18 @@ export function commandLogEntry(args: {
     topic: args.topic,
     isRetained: args.isRetained ?? false,
     requestTime: typeof rt === 'number' || typeof rt === 'string' ? rt : null,
-    payload: bytes.subarray(0, MAX_LOGGED_PAYLOAD_BYTES).toString('utf8'),
+    payload: payloadExcerpt(bytes),
     payloadBytes: bytes.length,
+    payloadSha256: createHash('sha256').update(bytes).digest('hex'),
     responseCode: args.feedback.data.response_code,
-    errors: args.feedback.data.errors ?? [],
+    errors: capErrors(args.feedback.data.errors ?? []),
     executed,
   };
 }
 
 export function insertCommand(db: Database, e: CommandLogEntry): number {
-  const values = [
+  const columns: string[] = ['received_at_ms', 'answered_at_ms', 'kind', 'topic', 'is_retained', 'request_time', 'payload', 'payload_bytes', 'response_code', 'errors_json', 'executed_json'];
+  const values: Array<string | number | null> = [
     e.receivedAtMs,
     e.answeredAtMs,
     e.kind,
@@ -138,12 +157,16 @@ export function insertCommand(db: Database, e: CommandLogEntry): number {
     e.errors.length ? JSON.stringify(e.errors) : null,
     e.executed ? JSON.stringify(e.executed) : null,
   ];
-  const columns = 'received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json';
-  // Without an id the row is written as before schema 4 (tools and migration tests write older databases too).
-  const info =
-    e.commandId === undefined || e.commandId === null
-      ? db.prepare(`INSERT INTO command_log (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values)
-      : db.prepare(`INSERT INTO command_log (command_id, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(e.commandId, ...values);
+  // Columns of later schemas only when given (tools and migration tests write older databases too).
+  if (e.commandId !== undefined && e.commandId !== null) {
+    columns.push('command_id');
+    values.push(e.commandId);
+  }
+  if (e.payloadSha256 !== undefined && e.payloadSha256 !== null) {
+    columns.push('payload_sha256');
+    values.push(e.payloadSha256);
+  }
+  const info = db.prepare(`INSERT INTO command_log (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
   return Number(info.lastInsertRowid);
 }
 
@@ -158,6 +181,7 @@ interface RawCommandRow {
   request_time: string | null;
   payload: string;
   payload_bytes: number;
+  payload_sha256: string | null;
   response_code: number;
   errors_json: string | null;
   executed_json: string | null;
@@ -184,6 +208,7 @@ export function commandRowOf(r: RawCommandRow): CommandLogRow {
     requestTime: parseJsonOr<number | string | null>(r.request_time, null),
     payload: r.payload,
     payloadBytes: r.payload_bytes,
+    payloadSha256: r.payload_sha256 ?? null,
     responseCode: r.response_code,
     errors: parseJsonOr<FieldError[]>(r.errors_json, []),
     executed: parseJsonOr<ExecutedSummary | null>(r.executed_json, null),

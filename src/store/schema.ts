@@ -141,6 +141,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX command_log_command_id ON command_log (command_id);
     `,
   },
+  {
+    version: 5,
+    name: 'command log: payload SHA-256',
+    // The payload column keeps an excerpt (4 KiB); the hash identifies the whole payload. NULL in older rows.
+    sql: `
+      ALTER TABLE command_log ADD COLUMN payload_sha256 TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

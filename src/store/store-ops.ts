@@ -5,7 +5,7 @@ import { latestConfigRevision, saveConfigRevision, type ConfigRevision, type Con
 import { readPushedPrices, replacePushedPrices, type StoredPushedPrices } from './pushed-prices.ts';
 import { queryCommands, queryTelemetry, type CommandQuery, type TelemetrySeries } from './queries.ts';
 import { readScheduleRows, replaceScheduleRows, type ScheduleRow } from './schedule-rows.ts';
-import { pruneHistory, writeTelemetryRows, type Retention, type TelemetryRow } from './telemetry.ts';
+import { pruneHistory, trimCommandLog, writeTelemetryRows, type Retention, type TelemetryRow } from './telemetry.ts';
 
 /*
  * What the store worker does, as plain data (it crosses the worker boundary by structured clone)
@@ -17,6 +17,8 @@ export type WriteOp =
   | { op: 'schedule'; rows: ScheduleRow[] }
   | { op: 'prices'; series: PriceSeries; savedAtMs: number }
   | { op: 'telemetry'; rows: TelemetryRow[] }
+  /** Deletes the oldest command log entries beyond `maxEntries` (the log's size bound). */
+  | { op: 'trim-commands'; maxEntries: number }
   | { op: 'config'; savedAtMs: number; source: ConfigSource; sourceDetail: string | null; configJson: string };
 
 export type ReadOp =
@@ -50,6 +52,9 @@ function runWrite(db: Database, op: WriteOp): void {
       return;
     case 'config':
       saveConfigRevision(db, op);
+      return;
+    case 'trim-commands':
+      trimCommandLog(db, op.maxEntries);
       return;
   }
 }

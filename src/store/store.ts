@@ -26,7 +26,7 @@ export interface StoreOptions {
   /** Clock of the controlled world: retention and pruning use its time. */
   clock: Clock;
   logger?: StoreLogger;
-  /** History retention; default 1-minute rows 90 days, 15-minute rows 2 years, command log 90 days. */
+  /** History retention; default 1-minute rows 90 days, 15-minute rows 2 years, command log 90 days and at most 500,000 entries. */
   retention?: Partial<Retention>;
   /** Cycle samples kept in memory (the `cycle` resolution). Default 3600. */
   recentCapacity?: number;
@@ -64,6 +64,8 @@ export interface StoreHealth {
 
 /** Writes per transaction at most (a burst larger than this takes several). */
 const MAX_BATCH = 500;
+/** The command log is trimmed to its entry bound after this many entries (and at every prune). */
+export const COMMAND_TRIM_EVERY = 1000;
 
 interface QueuedWrite {
   op: WriteOp;
@@ -138,6 +140,7 @@ export class Store {
   private readonly telemetry: TelemetryBuffer;
   private retention: Retention;
   private isPruning = false;
+  private commandsSinceTrim = 0;
   private queue: QueuedWrite[] = [];
   private isFlushScheduled = false;
   private flushing: Promise<void> | null = null;
@@ -200,9 +203,21 @@ export class Store {
 
   // ---- durable writes ----
 
-  /** Appends a command log entry; resolves once it is committed to disk. */
+  /**
+   * Appends a command log entry; resolves once it is committed to disk. Every
+   * {@link COMMAND_TRIM_EVERY} entries the log is also trimmed to `commandLogMaxEntries` (in the same
+   * commit), so the size bound holds between the 6-hourly prunes even under a flood of commands.
+   */
   logCommand(entry: CommandLogEntry): Promise<void> {
-    return this.enqueueDurable({ op: 'command', entry });
+    const logged = this.enqueueDurable({ op: 'command', entry });
+    this.commandsSinceTrim += 1;
+    if (this.commandsSinceTrim >= COMMAND_TRIM_EVERY) {
+      this.commandsSinceTrim = 0;
+      this.enqueueDurable({ op: 'trim-commands', maxEntries: this.retention.commandLogMaxEntries }).catch((err: unknown) =>
+        this.opts.logger?.warn({ err: errorMessage(err) }, 'store: command log not trimmed to its size bound (retried after the next entries)'),
+      );
+    }
+    return logged;
   }
 
   /** Replaces the stored schedule; resolves once it is committed to disk. */
@@ -290,8 +305,11 @@ export class Store {
    * (`deferPruning`). Throws a GridpilotError (nothing changed) for a period that is not a whole number of days ≥ 1.
    */
   setRetention(retention: Partial<Retention>): void {
-    for (const [key, days] of Object.entries(retention)) {
-      if (days !== undefined && !(Number.isInteger(days) && days >= 1)) throw new GridpilotError(`${key} must be a whole number of days ≥ 1, got ${String(days)}`, 'store retention');
+    for (const [key, value] of Object.entries(retention)) {
+      if (value === undefined) continue;
+      if (key === 'commandLogMaxEntries') {
+        if (!(Number.isInteger(value) && value >= 1)) throw new GridpilotError(`${key} must be a whole number of entries ≥ 1, got ${String(value)}`, 'store retention');
+      } else if (!(Number.isInteger(value) && value >= 1)) throw new GridpilotError(`${key} must be a whole number of days ≥ 1, got ${String(value)}`, 'store retention');
     }
     this.retention = { ...DEFAULT_RETENTION, ...retention };
     this.startPruning();

@@ -226,9 +226,16 @@ export interface Retention {
   quarterDays: number;
   /** Command log entries, days. Default 90 (as the 1-minute history; ~150 MB with a keep-alive every 20 s). */
   commandLogDays: number;
+  /**
+   * Command log entries kept at most, whatever their age: the oldest go first. Default 500,000
+   * (measured ~1 KiB per entry: ~0.5 GB; 8 KiB at most per entry, a rejected 64 KiB command: ~4 GB).
+   * Above a keep-alive every 20 s for 90 days (389,000), so only a sustained higher rate meets it
+   * (docs/protocol.md § Command log).
+   */
+  commandLogMaxEntries: number;
 }
 
-export const DEFAULT_RETENTION: Retention = { minuteDays: 90, quarterDays: 730, commandLogDays: 90 };
+export const DEFAULT_RETENTION: Retention = { minuteDays: 90, quarterDays: 730, commandLogDays: 90, commandLogMaxEntries: 500_000 };
 const DAY_MS = 86_400_000;
 
 /**
@@ -253,5 +260,25 @@ export function pruneHistory(db: Database, nowMs: number, retention: Retention, 
     }
     deleted[table] = total;
   }
+  deleted['command_log'] = (deleted['command_log'] ?? 0) + trimCommandLog(db, retention.commandLogMaxEntries, chunk);
   return deleted;
+}
+
+/**
+ * Deletes the oldest command log entries beyond `maxEntries`, in chunks; returns how many. Ids only
+ * grow and only the oldest are ever deleted, so the entries kept are the ids within `maxEntries`
+ * of the newest: two index look-ups, no count over the table.
+ */
+export function trimCommandLog(db: Database, maxEntries: number, chunk = 5000): number {
+  const newest = (db.prepare('SELECT MAX(id) AS id FROM command_log').get() as { id: number | null }).id;
+  if (newest === null) return 0;
+  const keepFrom = newest - maxEntries + 1;
+  const stmt = db.prepare('DELETE FROM command_log WHERE id IN (SELECT id FROM command_log WHERE id < ? ORDER BY id LIMIT ?)');
+  let total = 0;
+  for (;;) {
+    const n = db.transaction(() => stmt.run(keepFrom, chunk).changes)();
+    total += n;
+    if (n < chunk) break;
+  }
+  return total;
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FeedbackSchema } from '../../src/protocol/feedback.ts';
 import { startAppUnderTest } from '../helpers/app-harness.ts';
 import { mosquittoFixture, type ProtocolVersion, type RunningBroker } from '../helpers/brokers.ts';
-import { MALFORMED } from '../fixtures/malformed-commands.ts';
+import { MALFORMED, MALFORMED_RAW_JSON } from '../fixtures/malformed-commands.ts';
 
 /** The contract example [live §3] with `time` set to now. */
 const example = (nowS: number) => ({
@@ -48,7 +48,7 @@ for (const { broker, v, protocolSim } of combos) {
           assert.ok(Math.abs(g.grid.active_power_W - (baseW + loadsW + g.storage.active_power_W - g.solar.active_power_W)) <= 5, 'grid balances the site');
         }
 
-        for (const c of MALFORMED) {
+        for (const c of [...MALFORMED, ...MALFORMED_RAW_JSON]) {
           const r = await t.publish(c.payload(t.nowS()));
           assert.equal(r.data.response_code, c.code, `${c.name}: ${JSON.stringify(r.data.errors)}`);
           assert.ok((r.data.errors?.length ?? 0) > 0, `${c.name} says why`);

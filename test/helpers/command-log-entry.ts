@@ -11,6 +11,7 @@ export function commandLogEntries(t0: number): (i: number, over?: Partial<Comman
     requestTime: t0 / 1000 + i,
     payload: `{"i":${i}}`,
     payloadBytes: 8,
+    payloadSha256: null,
     responseCode: 0,
     errors: [],
     executed: { components: { storage: { policy: 'setpoint', executedW: 1000 * i, activeSignal: 'remote' } }, exportLimitW: 10_000 },

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseCommand, type CommandContext } from '../../src/protocol/command.ts';
 import { parsePolicy } from '../../src/protocol/policies.ts';
 import { DEMO_SERIAL } from '../../src/site/demo-site.ts';
-import { MALFORMED, SITE } from '../fixtures/malformed-commands.ts';
+import { MALFORMED, MALFORMED_RAW_JSON, SITE } from '../fixtures/malformed-commands.ts';
 
 const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 const NOW_S = NOW_MS / 1000;
@@ -84,7 +84,52 @@ describe('live command parsing', () => {
     assert.equal(parseCommand(cmd({ storage_policy: 'off' }), { ...ctx, isRemoteEnabled: false }).code, 16);
   });
 
-  for (const c of MALFORMED) {
+  it('a leading UTF-8 BOM is tolerated [decided]', () => {
+    const payload = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(cmd({ storage_policy: 'off' }))]);
+    const r = parseCommand(payload, ctx);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.ok(r.ok && r.signals.length === 1);
+    assert.equal(parseCommand(`\uFEFF${cmd({})}`, ctx).code, 0, 'also as text');
+  });
+
+  it('__proto__, constructor and prototype are unknown fields (12) wherever they are, named in data.errors', () => {
+    const r = parseCommand(`{"extraTags":{"nodeId":"${SITE}"},"time":${NOW_S},"fields":{"__proto__":{"storage_policy":"off"}}}`, ctx);
+    assert.ok(!r.ok);
+    assert.equal(r.code, 12);
+    assert.deepEqual(r.errors.map((e) => e.field), ['fields.__proto__']);
+    assert.equal(r.requestTime, NOW_S, 'the answer still echoes the time');
+    const deep = parseCommand(`{"extraTags":{"nodeId":"${SITE}","x":[{"constructor":1}]},"time":${NOW_S},"fields":{"prototype":"off","storage_policy":"off"}}`, ctx);
+    assert.ok(!deep.ok);
+    assert.equal(deep.code, 12);
+    assert.deepEqual(deep.errors.map((e) => e.field), ['extraTags.x.0.constructor', 'fields.prototype']);
+    // `constructor` as a policy value or a prefix with a suffix is simply unknown, never an Object.prototype lookup.
+    assert.equal(parseCommand(cmd({ storage_policy: 'constructor' }), ctx).code, 13);
+    assert.equal(parseCommand(cmd({ storage_policy: '__proto__' }), ctx).code, 13);
+    assert.equal(parseCommand(cmd({ constructor_policy: 'off' }), ctx).code, 12);
+  });
+
+  it('a key given twice is rejected with 11 naming the key (JSON.parse would keep the last silently)', () => {
+    const r = parseCommand(`{"extraTags":{"nodeId":"${SITE}"},"time":${NOW_S},"fields":{"storage_policy":"off","solar_policy":"off","storage_policy":"setpoint"}}`, ctx);
+    assert.ok(!r.ok);
+    assert.equal(r.code, 11);
+    assert.deepEqual(r.errors, [{ field: 'fields.storage_policy', message: 'key given twice in one object; send each key once' }]);
+    // Escapes are decoded before comparing; the same key in two different objects is fine.
+    assert.equal(parseCommand(`{"extraTags":{"nodeId":"${SITE}"},"time":${NOW_S},"fields":{"storage_policy":"off","storage_\u0070olicy":"off"}}`, ctx).code, 11);
+    assert.equal(parseCommand(`{"extraTags":{"nodeId":"${SITE}","time":1},"time":${NOW_S},"fields":{"storage_policy":"off","x":"\\"storage_policy\\":"}}`, ctx).code, 12, 'keys inside strings are not keys (x is unknown: 12, not a duplicate)');
+  });
+
+  it('a command older than the last one applied is rejected with 15; the same time is accepted unless it is a retained replay', () => {
+    const last = { ...ctx, lastAppliedTimeMs: NOW_MS - 2000 };
+    const older = parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 3), last);
+    assert.equal(older.code, 15);
+    assert.ok(!older.ok && /older than the last command applied \(2026-01-15T11:59:58Z\)/.test(older.errors[0]?.message ?? ''));
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 2), last).code, 0, 'the same time, live: a burst in one second');
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 2), { ...last, isRetained: true }).code, 15, 'the same time, retained: already applied');
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 1), { ...last, isRetained: true }).code, 0, 'a newer retained command is applied');
+    assert.equal(parseCommand(cmd({ storage_policy: 'off' }, NOW_S - 30), { ...ctx, isRetained: true }).code, 0, 'nothing applied yet: only the age rule');
+  });
+
+  for (const c of [...MALFORMED, ...MALFORMED_RAW_JSON]) {
     it(`rejects ${c.name} with ${c.code}`, () => {
       const r = parseCommand(c.payload(NOW_S), ctx);
       assert.equal(r.ok, false, JSON.stringify(r).slice(0, 300));

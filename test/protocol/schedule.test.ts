@@ -120,4 +120,23 @@ describe('schedule message parsing [scheduled §Message]', () => {
     assert.equal(r.code, 11);
     assert.ok(!r.ok && r.errors.length >= 3);
   });
+
+  it('a slot with __proto__, constructor or prototype in its fields is an unknown field (12), not an empty slot to store', () => {
+    const text = `{"extraTags":{"nodeId":"${SITE}"},"time":${NOW_S},"schedule":[{"start":${NOW_S + 60},"end":${NOW_S + 960},"fields":{"__proto__":{"storage_policy":"off"}}}]}`;
+    const r = parseSchedule(text, ctx);
+    assert.ok(!r.ok, 'refused, so nothing is stored');
+    assert.equal(r.code, 12);
+    assert.deepEqual(r.errors.map((e) => e.field), ['schedule.0.fields.__proto__']);
+    assert.equal(r.requestTime, NOW_S);
+    const slotKey = parseSchedule(`{"extraTags":{"nodeId":"${SITE}"},"time":${NOW_S},"schedule":[{"start":${NOW_S + 60},"end":${NOW_S + 960},"fields":{},"constructor":1}]}`, ctx);
+    assert.equal(slotKey.code, 12, 'a reserved slot key too (other unknown slot keys are only warnings)');
+  });
+
+  it('a slot key given twice is refused with 11 naming it; a BOM before the message is tolerated', () => {
+    const r = parseSchedule(`{"extraTags":{"nodeId":"${SITE}"},"time":${NOW_S},"schedule":[{"start":${NOW_S + 60},"end":${NOW_S + 960},"end":${NOW_S + 60},"fields":{}}]}`, ctx);
+    assert.ok(!r.ok);
+    assert.equal(r.code, 11);
+    assert.deepEqual(r.errors.map((e) => e.field), ['schedule.0.end']);
+    assert.equal(parseSchedule(`\uFEFF${msg([slot(60, 960)])}`, ctx).code, 0);
+  });
 });

@@ -24,7 +24,7 @@ describe('site configuration', () => {
     assert.equal(site.defaults.storage, 'self_consumption');
     assert.equal(hardImportLimitW(site), Math.min(25_000, 40 * 230 * 3));
     assert.equal(hardExportLimitW(site), 20_000);
-    assert.deepEqual(site.history, { minuteDays: 90, quarterDays: 730, commandLogDays: 90 });
+    assert.deepEqual(site.history, { minuteDays: 90, quarterDays: 730, commandLogDays: 90, commandLogMaxEntries: 500_000 });
   });
 
   const bad: Array<[string, (c: Record<string, unknown>) => void, RegExp]> = [

@@ -101,7 +101,7 @@ describe('the app with a data directory', () => {
     await store.logCommand(commandLogEntries(T0 - 100 * day)(0));
     await store.close();
     const app = await startApp({ ...opts, clock, dataDir: dir.path });
-    assert.deepEqual(app.store?.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365 });
+    assert.deepEqual(app.store?.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365, commandLogMaxEntries: 500_000 });
     assert.deepEqual(await app.store?.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 0 });
     assert.equal((await app.store?.queryCommands())?.length, 1);
     await app.stop();

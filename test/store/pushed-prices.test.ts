@@ -26,11 +26,20 @@ function entry(i: number, over: Partial<CommandLogEntry> = {}): CommandLogEntry 
     requestTime: i === 4 ? '2026-01-15T12:00:04Z' : T0 / 1000 + i,
     payload: `{"i":${i}}`,
     payloadBytes: 8 + i,
+    payloadSha256: null,
     responseCode: i === 2 ? 13 : 0,
     errors: i === 2 ? [{ field: 'fields.storage_policy', message: 'unknown' }] : [],
     executed: i === 2 ? null : { components: { storage: { policy: 'setpoint', executedW: 100 * i, activeSignal: 'remote' } }, exportLimitW: 10_000 },
     ...over,
   };
+}
+
+/** A command-log row as gridpilot with schema version 1 wrote it (its columns; no payload_sha256). */
+function insertVersionOneCommand(db: DatabaseConstructor.Database, e: ReturnType<typeof entry>): void {
+  db.prepare(
+    `INSERT INTO command_log (received_at_ms, answered_at_ms, kind, topic, is_retained, request_time, payload, payload_bytes, response_code, errors_json, executed_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(e.receivedAtMs, e.answeredAtMs, e.kind, e.topic, e.isRetained ? 1 : 0, e.requestTime === null ? null : JSON.stringify(e.requestTime), e.payload, e.payloadBytes, e.responseCode, e.errors.length ? JSON.stringify(e.errors) : null, e.executed ? JSON.stringify(e.executed) : null);
 }
 
 /** A data directory holding a database exactly as gridpilot with schema version 1 left it, with `n` log entries. */
@@ -44,9 +53,9 @@ function versionOneDataDir(n: number): { dir: string; file: string } {
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)');
   db.exec(v1.sql);
   db.prepare('INSERT INTO schema_migrations VALUES (1, ?, ?)').run(v1.name, T0);
-  for (let i = 0; i < n; i++) insertCommand(db, entry(i));
+  for (let i = 0; i < n; i++) insertVersionOneCommand(db, entry(i));
   // Version 1 refuses the new kind: the point of the migration.
-  assert.throws(() => insertCommand(db, entry(99, { kind: 'prices' })), /CHECK constraint/);
+  assert.throws(() => insertVersionOneCommand(db, entry(99, { kind: 'prices' })), /CHECK constraint/);
   db.close();
   return { dir, file };
 }
@@ -68,9 +77,13 @@ describe('migration 2 from a version-1 database', () => {
     await store.close();
 
     const db = new DatabaseConstructor(file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
-    // Every version-1 row, unchanged (migration 4 adds command_id, NULL for rows stored before it).
-    assert.deepEqual(db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(), rowsBefore.map((r) => ({ ...(r as object), command_id: null })), 'every version-1 row, unchanged');
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    // Every version-1 row, unchanged (migrations 4 and 5 add command_id and payload_sha256, NULL for rows stored before).
+    assert.deepEqual(
+      db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(),
+      rowsBefore.map((r) => ({ ...(r as object), command_id: null, payload_sha256: null })),
+      'every version-1 row, unchanged',
+    );
     const index = db.prepare(`SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND name = 'command_log_received'`).get() as { tbl_name: string; sql: string } | undefined;
     assert.equal(index?.tbl_name, 'command_log');
     assert.match(index?.sql ?? '', /received_at_ms/);

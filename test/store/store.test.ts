@@ -28,7 +28,7 @@ describe('the store', () => {
     const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0) });
     await store.close();
     const db = new DatabaseConstructor(join(dir, 'gridpilot.db'), { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
     // Opening again applies nothing new.
@@ -120,6 +120,26 @@ describe('the store', () => {
     await store.close();
   });
 
+  it('bounds the command log by entries too: the oldest go first, at a prune and every 1,000 entries logged', async () => {
+    const dir = tempDir();
+    const clock = new FakeClock(T0);
+    const store = await Store.open({ dataDir: dir, clock, retention: { commandLogMaxEntries: 1500 } });
+    // 2,600 fresh entries (well within 90 days): without a size bound all would stay.
+    for (let i = 0; i < 2600; i++) void store.logCommand(entry(i));
+    await store.flush();
+    // Trimmed after the 1,000th and the 2,000th: at most 1,500 + 600 remain until the next prune.
+    const afterWrites = await store.queryCommands({ limit: 10_000 });
+    assert.equal(afterWrites.length, 2100);
+    assert.equal(afterWrites.at(-1)?.requestTime, T0 / 1000 + 500, 'the oldest went first');
+    assert.deepEqual(await store.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 600 });
+    const kept = await store.queryCommands({ limit: 10_000 });
+    assert.equal(kept.length, 1500);
+    assert.equal(kept[0]?.requestTime, T0 / 1000 + 2599, 'the newest stays');
+    assert.equal(kept.at(-1)?.requestTime, T0 / 1000 + 1100);
+    assert.throws(() => store.setRetention({ commandLogMaxEntries: 0.5 }), /commandLogMaxEntries must be a whole number of entries ≥ 1, got 0.5/);
+    await store.close();
+  });
+
   it('with deferPruning waits for the site\'s retention before pruning anything, and refuses a bad one', async () => {
     const dir = tempDir();
     const clock = new FakeClock(T0);
@@ -134,7 +154,7 @@ describe('the store', () => {
     assert.throws(() => store.setRetention({ commandLogDays: 0 }), /commandLogDays must be a whole number of days ≥ 1, got 0/);
     assert.equal(store.currentRetention().commandLogDays, 90, 'a refused retention changes nothing');
     store.setRetention({ commandLogDays: 365 });
-    assert.deepEqual(store.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365 });
+    assert.deepEqual(store.currentRetention(), { minuteDays: 90, quarterDays: 730, commandLogDays: 365, commandLogMaxEntries: 500_000 });
     assert.deepEqual(await store.prune(), { telemetry_1m: 0, telemetry_15m: 0, command_log: 0 });
     // A shorter one: what it no longer keeps goes.
     store.setRetention({ commandLogDays: 30 });

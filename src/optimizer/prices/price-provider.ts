@@ -101,7 +101,11 @@ export class PushedPriceProvider implements PriceProvider {
     const kept = this.series ? slicePriceSeries(this.series, series.startMs - keepMs, priceSeriesEndMs(this.series)) : null;
     // A series is contiguous: old prices that would leave a gap beside the new ones are dropped.
     const isJoined = kept !== null && kept.pricesEurPerMwh.length > 0 && priceSeriesEndMs(kept) >= series.startMs && priceSeriesEndMs(series) >= kept.startMs;
-    this.series = mergePriceSeries(isJoined ? [kept, series] : [series]);
+    // Slot lengths that do not divide each other cannot combine (a series stored before the slot-length
+    // rule, e.g. 10 min): the new message wins alone rather than every later one failing.
+    const isCombinable = kept !== null && (kept.slotMs % series.slotMs === 0 || series.slotMs % kept.slotMs === 0);
+    // Assigned only once merged: a failure leaves the held series as it was.
+    this.series = mergePriceSeries(isJoined && isCombinable ? [kept, series] : [series]);
   }
 
   /** The whole series held now (what the store persists), or null before any message. */
