@@ -7,7 +7,7 @@ import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { BrokerAccessControl, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
 import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import type { LocalBroker } from './local-broker.ts';
+import { urlHost, type LocalBroker } from './local-broker.ts';
 
 /**
  * The embedded MQTT broker: aedes 1.x behind TCP, WebSocket (path /mqtt), TLS and secure WebSocket
@@ -87,11 +87,6 @@ function readPem(path: string, what: string): Buffer {
   } catch (err) {
     throw new GridpilotError(`cannot read ${what}: ${errorMessage(err)}`, path);
   }
-}
-
-function urlHost(host: string): string {
-  if (host === '' || host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** CN of a client certificate the TLS layer verified against our CA, if any. */

@@ -28,3 +28,9 @@ export function brokerWords(b: Pick<LocalBroker, 'engine' | 'version' | 'protoco
   if (b?.engine === 'mosquitto') return `${b.version}, run by gridpilot: ${speaks}`;
   return `embedded aedes: ${speaks} only; install mosquitto (apt-get install mosquitto) for MQTT 5`;
 }
+
+/** The host part of a broker URL for a bind address: loopback for a wildcard, brackets for IPv6. */
+export function urlHost(host: string): string {
+  if (host === '' || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

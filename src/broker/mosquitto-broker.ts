@@ -8,7 +8,7 @@ import { freePort } from '../core/free-port.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import type { BrokerAuth, TopicPrefixesInput } from './auth.ts';
 import { listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
-import type { LocalBroker } from './local-broker.ts';
+import { urlHost, type LocalBroker } from './local-broker.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from './mosquitto-config.ts';
 
 /** Options of {@link startMosquittoBroker}. */
@@ -41,7 +41,6 @@ export interface MosquittoBroker extends LocalBroker {
 }
 
 const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === 'localhost';
-const urlHost = (host: string): string => (host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
 
 /**
  * Debian's mosquitto 2 as the local broker (MQTT 3.1, 3.1.1 and 5), run and supervised by
@@ -55,7 +54,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const log = opts.logger ?? silentLogger;
   const host = opts.host ?? '127.0.0.1';
   // mosquitto cannot bind port 0 and report it: pick a free one.
-  const port = (opts.port ?? 1883) === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : (opts.port ?? 1883);
+  const asked = opts.port ?? 1883;
+  const port = asked === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : asked;
   const bridgePort = isLoopback(host) ? port : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
   let auth: { passwordFile: string; aclFile: string } | undefined;
