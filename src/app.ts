@@ -7,7 +7,6 @@ import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
 import { createCostWiring, SKY_HISTORY_DAYS, type CostWiring } from './optimizer/cost-wiring.ts';
-import { handlePriceMessage } from './optimizer/price-push.ts';
 import { isAcceptedPriceSlotMs } from './optimizer/prices/price-message.ts';
 import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
 import { localDateOf, localDayIndexOf } from './core/local-time.ts';
@@ -15,18 +14,16 @@ import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
 import { allDrivers } from './devices/drivers/index.ts';
 import { buildSiteDevices, type SiteRuntime } from './devices/registry.ts';
 import { startProtocolSimulatedSite, type ProtocolSimulatedSite } from './devices/simulators/protocol-site.ts';
-import type { Feedback } from './protocol/feedback.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
+import { createMessageIntake, type MessageIntake } from './remote/message-intake.ts';
 import { connectRemoteLink, type MessageMeta, type RemoteLink } from './remote/remote-link.ts';
-import { handleScheduleMessage } from './schedule/schedule-handler.ts';
 import { ScheduleStore } from './schedule/schedule-store.ts';
 import { demoSiteConfig } from './site/demo-site.ts';
 import { loadSiteConfigFile, resolveSiteConfig, type SiteConfig } from './site/site-config.ts';
-import { commandLogEntry, type LoggedMessageKind, type PricesLogSummary } from './store/command-log.ts';
+import type { LoggedMessageKind } from './store/command-log.ts';
 import type { ConfigSource } from './store/config-revisions.ts';
 import { Store } from './store/store.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
-import { newCommandId } from './core/command-id.ts';
 import { observe, type Observability } from './ops/observability.ts';
 
 export interface RunningApp {
@@ -49,6 +46,8 @@ export interface RunningApp {
   cost: CostWiring;
   /** Metrics (Prometheus text) and health, as `/metrics` and `/healthz` serve them. */
   ops: Observability;
+  /** The one path of incoming messages (MQTT and the web API). */
+  intake: MessageIntake;
   stop(): Promise<void>;
 }
 
@@ -157,6 +156,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       const stats = schedules.summary(clock.now());
       if (stats.slots > 0) logger.info({ slots: stats.slots, activeUntil: stats.active_until, nextStart: stats.next_start }, 'schedule: loaded from the store');
       controller.onCycle((record) => store.recordCycle(record));
+      // [ordering rule] the last applied command's time survives a restart (docs/protocol.md § Rules).
+      controller.restoreLastAppliedTimeMs(await store.lastAppliedCommandTimeMs());
       // The forecasts' past survives a restart: the stored 15-min base load of the weeks the load
       // forecast averages, and the PV's available power of the 60 days the PV forecast learns from.
       try {
@@ -204,76 +205,20 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   // Commands may arrive before connectRemoteLink resolves (e.g. retained ones): answer through the promise.
   let linkPromise: Promise<RemoteLink> | null = null;
-  /** The command log entry is durable before the feedback that acknowledges the message is published. */
-  let lastJournalError: string | null = null;
-  const journal = async (commandId: string, kind: LoggedMessageKind, payload: Buffer, meta: MessageMeta, feedback: Feedback, prices?: PricesLogSummary): Promise<void> => {
-    // One line per answered message, tied to its command-log row by commandId (docs/operations.md).
-    const code = feedback.data.response_code;
-    logger[code >= 10 ? 'warn' : 'info']({ commandId, kind, responseCode: code, requestTime: feedback.requestTime, topic: meta.topic, isRetained: meta.retain }, `${kind}: answered`);
-    if (!store) return;
-    try {
-      await store.logCommand(
-        commandLogEntry({ commandId, kind, payload, topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs, answeredAtMs: clock.now(), feedback, ...(prices ? { prices } : {}) }),
-      );
-      if (lastJournalError !== null) logger.info({ file: store.file }, 'command log: entries are stored again');
-      lastJournalError = null;
-    } catch (err) {
-      // Every message still gets its answer [design principle 5]; the gap in the log is reported
-      // here, once per distinct failure rather than once per message.
-      const msg = errorMessage(err);
-      if (msg !== lastJournalError) logger.error({ err: msg, commandId, kind, requestTime: feedback.requestTime }, 'command log entry not stored (answers are still published)');
-      lastJournalError = msg;
-    }
-  };
-  const answer = (payload: Buffer, meta: MessageMeta): void => {
-    const commandId = newCommandId();
-    void controller
-      .handleCommand(payload, { isRetained: meta.retain })
-      .then(async (outcome) => {
-        await journal(commandId, 'command', payload, meta, outcome.feedback);
-        const l = await (linkPromise as Promise<RemoteLink>);
-        await l.publishFeedback(outcome.feedback);
-      })
-      .catch((err: unknown) => logger.error({ err: errorMessage(err), commandId }, 'could not answer a command'));
-  };
-  const answerSchedule = (payload: Buffer, meta: MessageMeta): void => {
-    const commandId = newCommandId();
-    void handleScheduleMessage(payload, { controller, schedules, nowMs: clock.now() })
-      .then(async (outcome) => {
-        if (outcome.accepted) logger.info({ commandId, code: outcome.code, schedule: outcome.feedback.data.schedule }, 'schedule: stored');
-        else logger.warn({ commandId, code: outcome.code, errors: outcome.feedback.data.errors }, 'schedule: rejected');
-        await journal(commandId, 'schedule', payload, meta, outcome.feedback);
-        const l = await (linkPromise as Promise<RemoteLink>);
-        await l.publishFeedback(outcome.feedback);
-      })
-      .catch((err: unknown) => logger.error({ err: errorMessage(err), commandId }, 'could not answer a schedule'));
-  };
-  /** Saves the provider's whole series (durable before the answer); a failure is logged once per distinct error. */
-  let lastPricesSaveError: string | null = null;
-  const savePrices = async (): Promise<void> => {
-    const series = cost.pushedPrices.current();
-    if (!store || !series) return;
-    try {
-      await store.savePushedPrices(series);
-      lastPricesSaveError = null;
-    } catch (err) {
-      const msg = errorMessage(err);
-      if (msg !== lastPricesSaveError) logger.error({ err: msg }, 'prices: pushed prices in force but not stored (lost at the next restart)');
-      lastPricesSaveError = msg;
-    }
-  };
-  const answerPrices = (payload: Buffer, meta: MessageMeta): void => {
-    const commandId = newCommandId();
-    void handlePriceMessage(payload, { controller, prices: cost.pushedPrices, onAccepted: () => cost.service.onPricesUpdated(), nowMs: clock.now() })
-      .then(async (outcome) => {
-        if (outcome.accepted) logger.info({ commandId, prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
-        else logger.warn({ commandId, code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');
-        // Both writes queued in the same turn share one commit (one fsync).
-        await Promise.all([outcome.accepted ? savePrices() : null, journal(commandId, 'prices', payload, meta, outcome.feedback, outcome.stored)]);
-        const l = await (linkPromise as Promise<RemoteLink>);
-        await l.publishFeedback(outcome.feedback);
-      })
-      .catch((err: unknown) => logger.error({ err: errorMessage(err), commandId }, 'could not answer a price message'));
+  // One path for every message, from MQTT or the web API: parse, answer, log (durably), publish.
+  const intake = createMessageIntake({
+    controller,
+    schedules,
+    prices: cost.pushedPrices,
+    onPricesAccepted: () => cost.service.onPricesUpdated(),
+    store,
+    clock,
+    logger,
+    publish: async (f) => (await (linkPromise as Promise<RemoteLink>)).publishFeedback(f),
+  });
+  const fromMqtt = (kind: LoggedMessageKind) => (payload: Buffer, meta: MessageMeta): void => {
+    // A message that cannot be answered at all is logged by the intake; nothing more to do here.
+    intake.handle(kind, payload, { source: 'mqtt', topic: meta.topic, isRetained: meta.retain, receivedAtMs: meta.receivedAtMs }).catch(() => undefined);
   };
   let link: RemoteLink;
   try {
@@ -291,9 +236,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       rejectUnauthorized: site.mqtt.rejectUnauthorized,
       reconnect: { maxDelayMs: site.mqtt.reconnectMaxMs, initialDelayMs: Math.min(250, site.mqtt.reconnectMaxMs) },
       logger: logger.child({ part: 'remote' }),
-      onCommand: answer,
-      onSchedule: answerSchedule,
-      onPrices: answerPrices,
+      onCommand: fromMqtt('command'),
+      onSchedule: fromMqtt('schedule'),
+      onPrices: fromMqtt('prices'),
     });
     link = await linkPromise;
   } catch (err) {
@@ -363,7 +308,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, ops, logger: logger.child({ part: 'web' }) });
+      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, messages: intake, ops, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await stop();
       throw err;
@@ -384,6 +329,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     schedules,
     cost,
     ops,
+    intake,
     stop,
   };
 }

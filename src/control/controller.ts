@@ -58,6 +58,8 @@ export interface CommandOutcome {
   feedback: Feedback;
   accepted: boolean;
   code: ResponseCode;
+  /** The command was applied (accepted and not empty): its `time`, Unix ms; else null. */
+  appliedTimeMs: number | null;
 }
 
 /** Options of {@link Controller}. */
@@ -90,6 +92,16 @@ export class Controller {
   private cycleFailures = 0;
   /** `time` of the newest non-empty command applied, Unix ms (kept after its watchdog fired); null before any. */
   private lastAppliedTimeMs: number | null = null;
+
+  /**
+   * Restores the ordering rule's "last applied" `time` (Unix ms) at start, from the command log, so
+   * that a delayed or replayed (retained) command cannot override a newer one across a restart.
+   * Never moves it back.
+   */
+  restoreLastAppliedTimeMs(timeMs: number | null): void {
+    if (timeMs === null || !Number.isFinite(timeMs)) return;
+    this.lastAppliedTimeMs = Math.max(this.lastAppliedTimeMs ?? -Infinity, timeMs);
+  }
 
   constructor(
     readonly site: SiteConfig,
@@ -175,6 +187,7 @@ export class Controller {
       } catch (err) {
         parsed = { ok: false, code: RESPONSE_CODES.INTERNAL_ERROR, errors: [{ field: '$', message: `internal error: ${errorMessage(err)}` }], requestTime: null };
       }
+      const isApplied = parsed.ok && !parsed.isEmpty;
       if (parsed.ok && !parsed.isEmpty) {
         // Commands are serialized on the chain, so this is the newest applied [ordering rule].
         this.lastAppliedTimeMs = Math.max(this.lastAppliedTimeMs ?? -Infinity, parsed.timeMs);
@@ -195,7 +208,7 @@ export class Controller {
       const addressed = parsed.ok ? parsed.signals.flatMap((s) => (s.target.kind === 'device' ? [s.target.nodeId] : [])) : [];
       const feedback = await this.feedbackFor(record as CycleRecord, { requestTime: parsed.requestTime, code: parsed.code, errors, fields, addressed });
       this.countCommand(parsed.code);
-      return { feedback, accepted: parsed.ok, code: parsed.code };
+      return { feedback, accepted: parsed.ok, code: parsed.code, appliedTimeMs: isApplied && parsed.ok ? parsed.timeMs : null };
     });
   }
 
@@ -378,7 +391,8 @@ export class Controller {
       fields: {},
       data: { response_code: RESPONSE_CODES.INTERNAL_ERROR, errors: capErrors([{ field: '$', message }, ...(parsed.ok ? [] : parsed.errors)]) },
     } as unknown as Feedback;
-    return { feedback, accepted: false, code: RESPONSE_CODES.INTERNAL_ERROR };
+    // A command taken into the remote state before the cycle failed still counts for the ordering rule.
+    return { feedback, accepted: false, code: RESPONSE_CODES.INTERNAL_ERROR, appliedTimeMs: parsed.ok && !parsed.isEmpty ? parsed.timeMs : null };
   }
 }
 

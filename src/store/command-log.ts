@@ -18,6 +18,9 @@ export const MAX_LOGGED_PAYLOAD_BYTES = 4 * 1024;
 
 export type LoggedMessageKind = 'command' | 'schedule' | 'prices';
 
+/** Where a message came in: the MQTT link or the web API (both take the same path). */
+export type MessageSource = 'mqtt' | 'web';
+
 /** What one component executed after the message was processed (from the feedback's state). */
 export interface ExecutedComponent {
   /** Canonical executed policy. */
@@ -56,8 +59,14 @@ export interface CommandLogEntry {
   /** When its feedback was built, Unix ms. */
   answeredAtMs: number;
   kind: LoggedMessageKind;
-  /** MQTT topic it came on (subscribers cannot see the sender's clientId). */
+  /** MQTT topic it came on (subscribers cannot see the sender's clientId); for the web API, its route (`POST /api/command`). */
   topic: string;
+  /** Where it came in; rows stored before schema 6 read as `mqtt`. */
+  source?: MessageSource;
+  /** Who sent it from the web (the session's user name); null over MQTT (the broker authenticated the sender). */
+  actor?: string | null;
+  /** A live command that was applied: its `time`, Unix ms (the ordering rule's "last applied"); null otherwise. */
+  appliedTimeMs?: number | null;
   isRetained: boolean;
   /** The message's `time` as sent (the feedback's requestTime), or null when unreadable. */
   requestTime: number | string | null;
@@ -72,10 +81,13 @@ export interface CommandLogEntry {
   executed: ExecutedSummary | null;
 }
 
-export interface CommandLogRow extends Omit<CommandLogEntry, 'payloadSha256' | 'commandId'> {
+export interface CommandLogRow extends Omit<CommandLogEntry, 'payloadSha256' | 'commandId' | 'source' | 'actor' | 'appliedTimeMs'> {
   id: number;
   commandId: string | null;
   payloadSha256: string | null;
+  source: MessageSource;
+  actor: string | null;
+  appliedTimeMs: number | null;
 }
 
 const GROUP_KEYS = ['storage', 'solar', 'heat_pump', 'switched_load', 'variable_load'] as const;
@@ -115,6 +127,10 @@ export function commandLogEntry(args: {
   payload: Buffer | string;
   topic: string;
   isRetained?: boolean;
+  source?: MessageSource;
+  actor?: string | null;
+  /** A live command that was applied: its `time`, Unix ms. */
+  appliedTimeMs?: number | null;
   receivedAtMs: number;
   answeredAtMs: number;
   feedback: Feedback;
@@ -132,6 +148,9 @@ export function commandLogEntry(args: {
     kind: args.kind,
     topic: args.topic,
     isRetained: args.isRetained ?? false,
+    ...(args.source !== undefined ? { source: args.source } : {}),
+    ...(args.actor !== undefined ? { actor: args.actor } : {}),
+    ...(args.appliedTimeMs !== undefined ? { appliedTimeMs: args.appliedTimeMs } : {}),
     requestTime: typeof rt === 'number' || typeof rt === 'string' ? rt : null,
     payload: payloadExcerpt(bytes),
     payloadBytes: bytes.length,
@@ -166,6 +185,18 @@ export function insertCommand(db: Database, e: CommandLogEntry): number {
     columns.push('payload_sha256');
     values.push(e.payloadSha256);
   }
+  if (e.source !== undefined) {
+    columns.push('source');
+    values.push(e.source);
+  }
+  if (e.actor !== undefined && e.actor !== null) {
+    columns.push('actor');
+    values.push(e.actor);
+  }
+  if (e.appliedTimeMs !== undefined && e.appliedTimeMs !== null) {
+    columns.push('applied_time_ms');
+    values.push(e.appliedTimeMs);
+  }
   const info = db.prepare(`INSERT INTO command_log (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
   return Number(info.lastInsertRowid);
 }
@@ -182,6 +213,9 @@ interface RawCommandRow {
   payload: string;
   payload_bytes: number;
   payload_sha256: string | null;
+  source?: string | null;
+  actor?: string | null;
+  applied_time_ms?: number | null;
   response_code: number;
   errors_json: string | null;
   executed_json: string | null;
@@ -209,6 +243,9 @@ export function commandRowOf(r: RawCommandRow): CommandLogRow {
     payload: r.payload,
     payloadBytes: r.payload_bytes,
     payloadSha256: r.payload_sha256 ?? null,
+    source: r.source === 'web' ? 'web' : 'mqtt',
+    actor: r.actor ?? null,
+    appliedTimeMs: r.applied_time_ms ?? null,
     responseCode: r.response_code,
     errors: parseJsonOr<FieldError[]>(r.errors_json, []),
     executed: parseJsonOr<ExecutedSummary | null>(r.executed_json, null),

@@ -55,6 +55,16 @@ export function queryCommands(db: Database, q: CommandQuery = {}): CommandLogRow
   return (db.prepare(sql).all(...args) as RawCommandRow[]).map(commandRowOf);
 }
 
+/**
+ * The `time` (Unix ms) of the newest live command ever applied, or null: the ordering rule's "last
+ * applied" [docs/protocol.md § Rules], restored at start so that a delayed or replayed command
+ * cannot override a newer one across a restart either.
+ */
+export function lastAppliedCommandTimeMs(db: Database): number | null {
+  const row = db.prepare('SELECT MAX(applied_time_ms) AS t FROM command_log').get() as { t: number | null };
+  return row.t ?? null;
+}
+
 /** `cycle`: every control cycle (in memory, recent only) · `1m` / `15m`: stored averages. */
 export type TelemetryResolution = 'cycle' | '1m' | '15m';
 

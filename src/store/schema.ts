@@ -149,6 +149,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE command_log ADD COLUMN payload_sha256 TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'command log: source, actor and applied time',
+    // One message path for MQTT and the web API: where a message came from ('mqtt' | 'web'; NULL in
+    // older rows = mqtt), who sent it from the web (the session's user), and, for a live command
+    // that was applied, its `time` in Unix ms: the ordering rule's "last applied" survives a restart.
+    sql: `
+      ALTER TABLE command_log ADD COLUMN source TEXT;
+      ALTER TABLE command_log ADD COLUMN actor TEXT;
+      ALTER TABLE command_log ADD COLUMN applied_time_ms INTEGER;
+      CREATE INDEX command_log_applied ON command_log (applied_time_ms) WHERE applied_time_ms IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

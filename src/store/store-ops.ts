@@ -3,7 +3,7 @@ import type { PriceSeries } from '../optimizer/prices/price-series.ts';
 import { insertCommand, type CommandLogEntry, type CommandLogRow } from './command-log.ts';
 import { latestConfigRevision, saveConfigRevision, type ConfigRevision, type ConfigSource } from './config-revisions.ts';
 import { readPushedPrices, replacePushedPrices, type StoredPushedPrices } from './pushed-prices.ts';
-import { queryCommands, queryTelemetry, type CommandQuery, type TelemetrySeries } from './queries.ts';
+import { lastAppliedCommandTimeMs, queryCommands, queryTelemetry, type CommandQuery, type TelemetrySeries } from './queries.ts';
 import { readScheduleRows, replaceScheduleRows, type ScheduleRow } from './schedule-rows.ts';
 import { pruneHistory, trimCommandLog, writeTelemetryRows, type Retention, type TelemetryRow } from './telemetry.ts';
 
@@ -26,7 +26,8 @@ export type ReadOp =
   | { op: 'telemetry'; query: { fromMs: number; toMs: number; resolution: '1m' | '15m' } }
   | { op: 'schedule' }
   | { op: 'prices' }
-  | { op: 'config' };
+  | { op: 'config' }
+  | { op: 'last-applied' };
 
 export interface ReadResult {
   commands: CommandLogRow[];
@@ -34,6 +35,7 @@ export interface ReadResult {
   schedule: ScheduleRow[];
   prices: StoredPushedPrices | null;
   config: ConfigRevision | null;
+  'last-applied': number | null;
 }
 
 function runWrite(db: Database, op: WriteOp): void {
@@ -89,6 +91,8 @@ export function runRead(db: Database, op: ReadOp): ReadResult[keyof ReadResult] 
       return readPushedPrices(db, db.name);
     case 'config':
       return latestConfigRevision(db);
+    case 'last-applied':
+      return lastAppliedCommandTimeMs(db);
   }
 }
 

@@ -279,6 +279,11 @@ export class Store {
     return this.writer.request({ kind: 'read', read: { op: 'config' } }) as Promise<ConfigRevision | null>;
   }
 
+  /** The `time` (Unix ms) of the newest live command ever applied, from the command log; null when none. */
+  async lastAppliedCommandTimeMs(): Promise<number | null> {
+    return (await this.writer.request({ kind: 'read', read: { op: 'last-applied' } })) as number | null;
+  }
+
   /** The command log, newest first. */
   async queryCommands(q: CommandQuery = {}): Promise<CommandLogRow[]> {
     return (await this.readerWorker().request({ kind: 'read', read: { op: 'commands', query: q } })) as CommandLogRow[];

@@ -8,6 +8,7 @@ import type { CostPlanExplanation } from '../optimizer/cost-service.ts';
 import { MAX_COMMAND_BYTES } from '../protocol/command.ts';
 import type { Feedback } from '../protocol/feedback.ts';
 import { RESPONSE_CODE_MEANING, RESPONSE_CODES, type ResponseCode } from '../protocol/response-codes.ts';
+import type { MessageIntake } from '../remote/message-intake.ts';
 import type { SiteConfig } from '../site/site-config.ts';
 import { checkSiteConfig } from './config-check.ts';
 import { formatPath, HttpError, requireObjectBody } from './http-errors.ts';
@@ -22,6 +23,8 @@ export interface PlanExplainer {
 
 export interface ApiDeps {
   costPlan?: PlanExplainer | undefined;
+  /** The one message path (app.ts): `POST /api/command` goes through it. Absent = no such route. */
+  messages?: MessageIntake | undefined;
   controller: WebController;
   site: SiteConfig;
   info: RunningAppInfo;
@@ -83,14 +86,20 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { ...x, nowMs, timeZone: site.location.timeZone, plan: plan ? { ...plan, slots } : null };
   });
 
-  // The UI's "try a command": the same path as an MQTT command, answered with the same feedback.
-  app.post('/api/command', { bodyLimit: MAX_COMMAND_BYTES }, async (req, reply) => {
-    const body = requireObjectBody(req.body, 'a live command\'s "fields" object, or a whole command envelope');
-    const envelope = commandEnvelopeOf(body, site.siteNodeId, clock.now());
-    const outcome = await controller.handleCommand(JSON.stringify(envelope));
-    if (outcome.accepted) return reply.code(200).send(outcome.feedback);
-    throw rejection(outcome.code, outcome.feedback);
-  });
+  // The UI's "try a command": the MQTT commands' path (parsed, answered, logged in the command log
+  // with source `web`, published on the feedback topic); the answer comes back over HTTP too.
+  const { messages } = deps;
+  if (messages) {
+    app.post('/api/command', { bodyLimit: MAX_COMMAND_BYTES }, async (req, reply) => {
+      const receivedAtMs = clock.now();
+      const body = requireObjectBody(req.body, 'a live command\'s "fields" object, or a whole command envelope');
+      const envelope = commandEnvelopeOf(body, site.siteNodeId, receivedAtMs);
+      const answer = await messages.handle('command', JSON.stringify(envelope), { source: 'web', topic: 'POST /api/command', isRetained: false, receivedAtMs, actor: null });
+      void reply.header('x-command-id', answer.commandId);
+      if (answer.accepted) return reply.code(200).send(answer.feedback);
+      throw rejection(answer.code, answer.feedback);
+    });
+  }
 
   app.post('/api/config/validate', { bodyLimit: CONFIG_BODY_LIMIT }, async (req) => {
     const body = requireObjectBody(req.body, 'a site configuration');

@@ -15,6 +15,7 @@ import { LiveHub } from './live-hub.ts';
 import { DEFAULT_METRICS_ALLOW, registerOpsRoutes, type OpsEndpoints } from './ops-routes.ts';
 import { LiveStateView, type WebController } from './state-view.ts';
 import type { Logger } from '../core/logger.ts';
+import type { MessageIntake } from '../remote/message-intake.ts';
 
 /** Where the server logs (pino's child loggers fit). */
 export type WebLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -39,6 +40,8 @@ export interface WebServerDeps {
   logger?: WebLogger | undefined;
   /** Minimum time between two `/api/live` pushes, ms (wall time). Default 500 (at most 2 per second). */
   liveIntervalMs?: number | undefined;
+  /** The app's message intake (the MQTT messages' path): turns on `POST /api/command`, logged and published like an MQTT command. */
+  messages?: MessageIntake | undefined;
   /** The `cost` policy's planner (the app's CostService): turns on `GET /api/plan`. */
   costPlan?: PlanExplainer | undefined;
   /** Metrics and health (the app's `observe()`): turns on `GET /metrics` and `GET /healthz`, for the peers in `site.web.metricsAllow`. */

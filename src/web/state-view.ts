@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { CommandOutcome, CycleRecord } from '../control/controller.ts';
+import type { CycleRecord } from '../control/controller.ts';
 import { EnergyCounters } from '../control/energy-counters.ts';
 import { buildFeedback, counterPowers } from '../control/feedback-builder.ts';
 import type { Constraint } from '../control/plan.ts';
@@ -19,8 +19,6 @@ export interface WebController {
   lastCycle(): CycleRecord | null;
   /** Returns the function that stops the listener. */
   onCycle(listener: (r: CycleRecord) => void): () => void;
-  /** The same path as an MQTT command [live §3.3]; never throws. */
-  handleCommand(payload: Buffer | string): Promise<CommandOutcome>;
   /** Seconds until the watchdog fires; null when no live command is armed. */
   watchdogSecondsLeft(): number | null;
   /** Runs a cycle now (after a simulation change, so the UI shows it at once). */

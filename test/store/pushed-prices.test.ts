@@ -77,17 +77,17 @@ describe('migration 2 from a version-1 database', () => {
     await store.close();
 
     const db = new DatabaseConstructor(file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
-    // Every version-1 row, unchanged (migrations 4 and 5 add command_id and payload_sha256, NULL for rows stored before).
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), MIGRATIONS.map((m) => ({ version: m.version })));
+    // Every version-1 row, unchanged (migrations 4, 5 and 6 add command_id, payload_sha256, source, actor and applied_time_ms, NULL for rows stored before).
     assert.deepEqual(
       db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(),
-      rowsBefore.map((r) => ({ ...(r as object), command_id: null, payload_sha256: null })),
+      rowsBefore.map((r) => ({ ...(r as object), command_id: null, payload_sha256: null, source: null, actor: null, applied_time_ms: null })),
       'every version-1 row, unchanged',
     );
     const index = db.prepare(`SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND name = 'command_log_received'`).get() as { tbl_name: string; sql: string } | undefined;
     assert.equal(index?.tbl_name, 'command_log');
     assert.match(index?.sql ?? '', /received_at_ms/);
-    assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'command_log%' ORDER BY name`).all(), [{ name: 'command_log' }, { name: 'command_log_command_id' }, { name: 'command_log_received' }]);
+    assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'command_log%' ORDER BY name`).all(), [{ name: 'command_log' }, { name: 'command_log_applied' }, { name: 'command_log_command_id' }, { name: 'command_log_received' }]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM command_log WHERE received_at_ms >= 0 ORDER BY received_at_ms DESC').all() as Array<{ detail: string }>;
     assert.ok(plan.some((p) => /command_log_received/.test(p.detail)), `range queries use the index: ${JSON.stringify(plan)}`);
     db.close();
@@ -97,8 +97,10 @@ describe('migration 2 from a version-1 database', () => {
     const all = reader.commands({ limit: 100 });
     reader.close();
     assert.deepEqual(
-      all.filter((r) => r.kind !== 'prices').map(({ id: _id, commandId, ...rest }) => {
+      all.filter((r) => r.kind !== 'prices').map(({ id: _id, commandId, source, actor, appliedTimeMs, ...rest }) => {
         assert.equal(commandId, null);
+        // Rows stored before schema 6 came over MQTT, from nobody the web knows, with no applied time recorded.
+        assert.deepEqual({ source, actor, appliedTimeMs }, { source: 'mqtt', actor: null, appliedTimeMs: null });
         return rest;
       }),
       [5, 4, 3, 2, 1, 0].map((i) => entry(i)),

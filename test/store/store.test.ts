@@ -7,6 +7,7 @@ import { FakeClock } from '../../src/core/clock.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { Store } from '../../src/store/store.ts';
+import { MIGRATIONS } from '../../src/store/schema.ts';
 import { commandLogEntries } from '../helpers/command-log-entry.ts';
 import { tempDirMaker } from '../helpers/temp-dirs.ts';
 import { until } from '../helpers/schedule-peer.ts';
@@ -28,7 +29,7 @@ describe('the store', () => {
     const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0) });
     await store.close();
     const db = new DatabaseConstructor(join(dir, 'gridpilot.db'), { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), MIGRATIONS.map((m) => ({ version: m.version })));
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
     // Opening again applies nothing new.

@@ -36,7 +36,7 @@ export async function startWebUnderTest(overrides: Partial<WebServerDeps> = {}):
   const { app } = t;
   let web: WebServer;
   try {
-    web = await startWebServer({ controller: app.controller, site: app.site, info: app.info, sim: t.sim, clock: app.clock, port: 0, ...overrides });
+    web = await startWebServer({ controller: app.controller, site: app.site, info: app.info, sim: t.sim, clock: app.clock, port: 0, messages: app.intake, ...overrides });
   } catch (err) {
     await t.stop();
     throw err;
