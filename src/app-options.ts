@@ -55,6 +55,11 @@ export interface RunningAppInfo {
   wsUrl: string | null;
   /** http://host:port of the web UI / API, when on. */
   httpUrl: string | null;
+  /**
+   * The web UI's login: where its accounts are kept, and while no admin password is set, the
+   * first-run setup code a browser on another machine must give (null once set); null without the UI.
+   */
+  webLogin?: { usersAt: string; setupCode: string | null } | null;
   topics: { command: string; feedback: string; schedule: string; status: string; prices: string };
   fallbackTimeoutS: number;
   /** Device nodeIds by group with their driver type, for the start banner. */

@@ -24,6 +24,8 @@ import type { LoggedMessageKind } from './store/command-log.ts';
 import type { ConfigSource } from './store/config-revisions.ts';
 import { Store } from './store/store.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
+import { createWebAuth } from './web/auth/web-auth.ts';
+import { fileWebUsers, memoryWebUsers } from './web/auth/web-users.ts';
 import { observe, type Observability } from './ops/observability.ts';
 
 export interface RunningApp {
@@ -308,7 +310,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, messages: intake, ops, logger: logger.child({ part: 'web' }) });
+      // The UI's accounts: in the data directory (gridpilot web passwd changes them there), else in memory.
+      const users = opts.dataDir !== undefined ? fileWebUsers(opts.dataDir) : memoryWebUsers();
+      const auth = createWebAuth({ users, logger: logger.child({ part: 'web' }) });
+      info.webLogin = { usersAt: users.where, setupCode: auth.setupCode() };
+      if (info.webLogin.setupCode !== null) logger.warn({ setupCode: info.webLogin.setupCode }, 'web: no admin password yet: the first visit sets it (from another machine, with this setup code)');
+      web = await startWebServer({
+        auth, controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, messages: intake, ops, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await stop();
       throw err;

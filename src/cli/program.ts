@@ -10,6 +10,7 @@ import { registerSend } from './commands/send.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWatch } from './commands/watch.ts';
+import { registerWeb } from './commands/web.ts';
 import { consoleIo, errorText, EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
 import { terminationSignal } from './termination.ts';
 
@@ -75,5 +76,6 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerPrices(program, run, io);
   registerBacktest(program, run, io);
   registerSimulate(program, runUntilSignal, io);
+  registerWeb(program, run, io);
   return program;
 }

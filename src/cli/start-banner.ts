@@ -104,7 +104,7 @@ export function formatStartBanner(info: RunningAppInfo): string {
       ? `  MQTT broker    ${localUrl}   (${brokerWords(info.localBroker)})`
       : `  MQTT broker    ${localUrl}   (external)`,
     ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
-    ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}`] : []),
+    ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}   (${loginWords(info.webLogin ?? null)})`] : []),
     `  fallback       ${info.fallbackTimeoutS} s: re-send a command within this, or the controller returns to its defaults`,
     ...(info.prices ? [`  prices         ${pricesWords(info.prices)}`] : []),
     '',
@@ -134,4 +134,11 @@ export function formatStartBanner(info: RunningAppInfo): string {
     'Ctrl-C stops.',
   ];
   return lines.join('\n');
+}
+
+/** What the web UI's login asks for now. */
+function loginWords(login: RunningAppInfo['webLogin']): string {
+  if (!login) return 'no login';
+  if (login.setupCode === null) return 'log in; reset a password with `gridpilot web passwd NAME`';
+  return `first run: open it to set the admin password; from another machine give the setup code ${login.setupCode}`;
 }

@@ -379,8 +379,8 @@ export const SiteConfigSchema = z.strictObject({
   web: z
     .strictObject({
       /**
-       * Bind address. Default 127.0.0.1 (loopback): the API has no login yet, so another address
-       * exposes it to the network (put an authenticating proxy in front; docs/operations.md).
+       * Bind address. Default 127.0.0.1 (loopback). Every API route needs a login; another address
+       * makes the login page reachable from that network (docs/operations.md § Web login).
        */
       host: z.string().min(1).default('127.0.0.1'),
       /**

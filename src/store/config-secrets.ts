@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.ts';
 import { isSecretKey } from '../site/secret-keys.ts';
 import { StoreError } from './store-error.ts';
 
@@ -67,25 +68,7 @@ export function readSecretsFile(file: string): SecretsFile {
 
 /** Writes the secrets file atomically (temporary file 0600, fsync, rename, fsync of the directory). */
 export function writeSecretsFile(file: string, content: SecretsFile): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(content, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  try {
-    const dirFd = openSync(dirname(file), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch {
-    // some file systems cannot fsync a directory; the rename is still atomic
-  }
+  writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`, 0o600);
 }
 
 const pathOf = (parent: string, key: string | number): string => (typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key);

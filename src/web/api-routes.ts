@@ -94,7 +94,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const receivedAtMs = clock.now();
       const body = requireObjectBody(req.body, 'a live command\'s "fields" object, or a whole command envelope');
       const envelope = commandEnvelopeOf(body, site.siteNodeId, receivedAtMs);
-      const answer = await messages.handle('command', JSON.stringify(envelope), { source: 'web', topic: 'POST /api/command', isRetained: false, receivedAtMs, actor: null });
+      const answer = await messages.handle('command', JSON.stringify(envelope), { source: 'web', topic: 'POST /api/command', isRetained: false, receivedAtMs, actor: req.webUser?.name ?? null });
       void reply.header('x-command-id', answer.commandId);
       if (answer.accepted) return reply.code(200).send(answer.feedback);
       throw rejection(answer.code, answer.feedback);

@@ -16,6 +16,7 @@ import { DEFAULT_METRICS_ALLOW, registerOpsRoutes, type OpsEndpoints } from './o
 import { LiveStateView, type WebController } from './state-view.ts';
 import type { Logger } from '../core/logger.ts';
 import type { MessageIntake } from '../remote/message-intake.ts';
+import type { WebAuth } from './auth/web-auth.ts';
 
 /** Where the server logs (pino's child loggers fit). */
 export type WebLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -33,13 +34,15 @@ export interface WebServerDeps {
   sim?: SimulatedSite | undefined;
   /** The controller's clock (simulated time at `--speed` ≠ 1): the `time` of commands sent without one. Default: sim.world.clock, else real time. */
   clock?: Clock | undefined;
-  /** Bind address. Default 127.0.0.1 (loopback: the API has no authentication yet, see README). */
+  /** Bind address. Default 127.0.0.1 (loopback). */
   host?: string | undefined;
   /** TCP port; 0 = any free port. */
   port: number;
   logger?: WebLogger | undefined;
   /** Minimum time between two `/api/live` pushes, ms (wall time). Default 500 (at most 2 per second). */
   liveIntervalMs?: number | undefined;
+  /** Login and sessions (web/auth): every `/api/…` route and the live stream then need a session. Absent = open (a library user's own server). */
+  auth?: WebAuth | undefined;
   /** The app's message intake (the MQTT messages' path): turns on `POST /api/command`, logged and published like an MQTT command. */
   messages?: MessageIntake | undefined;
   /** The `cost` policy's planner (the app's CostService): turns on `GET /api/plan`. */
@@ -102,6 +105,8 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   installBodyParsing(app);
   installGuards(app, host);
   installErrorHandling(app, deps.logger);
+  // Before every route: the session check is an onRequest hook of the whole server.
+  if (deps.auth) await deps.auth.install(app);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: 0 });
   registerApiRoutes(app, { ...deps, clock, view });
   if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);

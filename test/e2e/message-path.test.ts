@@ -6,6 +6,7 @@ import type { CommandLogRow } from '../../src/store/command-log.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
 import { startAppUnderTest, publishForFeedback } from '../helpers/app-harness.ts';
 import { tempDir } from '../helpers/schedule-peer.ts';
+import { adminCookie } from '../helpers/web-login.ts';
 
 // One message path [#14]: a command from the web API is parsed, answered, logged and published as
 // an MQTT one is; and the ordering rule's "last applied" survives a restart.
@@ -16,11 +17,12 @@ describe('a command sent from the web API takes the MQTT commands\' path', () =>
     const t = await startAppUnderTest({ dataDir: dir.path, httpPort: 0 });
     try {
       const url = t.app.info.httpUrl as string;
+      const cookie = await adminCookie(url);
       const time = t.nowS();
       const from = t.integrator.received.length;
       const res = await fetch(`${url}/api/command`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', cookie },
         body: JSON.stringify({ extraTags: { nodeId: t.app.info.siteNodeId }, time, fields: { storage_policy: 'setpoint', storage_power_setpoint_w: 1500 } }),
       });
       assert.equal(res.status, 200);
@@ -33,7 +35,7 @@ describe('a command sent from the web API takes the MQTT commands\' path', () =>
       assert.equal((published.json as Feedback).data.response_code, 0);
 
       // A rejected one is logged too, with its code.
-      const bad = await fetch(`${url}/api/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ storage_policy: 'warp' }) });
+      const bad = await fetch(`${url}/api/command`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ storage_policy: 'warp' }) });
       assert.equal(bad.status, 400);
       const badId = bad.headers.get('x-command-id');
       await t.app.store?.flush();

@@ -7,6 +7,7 @@ import { startAppUnderTest } from '../helpers/app-harness.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { until } from '../helpers/schedule-peer.ts';
 import { startSunSpecPeer } from '../helpers/sunspec-peer.ts';
+import { adminCookie, logInPage } from '../helpers/web-login.ts';
 import { tempDirMaker } from '../helpers/temp-dirs.ts';
 
 /**
@@ -79,7 +80,7 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
       assert.ok(f.data.state.grid.constraints?.some((c) => c.startsWith('REAL2_solar_1: not read this cycle')), JSON.stringify(f.data.state.grid.constraints));
 
       // The web API and the Devices page show it too: driver, offline since, why.
-      const state = (await (await fetch(`${t.app.info.httpUrl}/api/state`)).json()) as { devices: Array<{ nodeId: string; link: { driver: string; isOnline: boolean; lastError: string | null } }>; gridMeter: { isOnline: boolean } };
+      const state = (await (await fetch(`${t.app.info.httpUrl}/api/state`, { headers: { cookie: await adminCookie(t.app.info.httpUrl as string) } })).json()) as { devices: Array<{ nodeId: string; link: { driver: string; isOnline: boolean; lastError: string | null } }>; gridMeter: { isOnline: boolean } };
       const link = state.devices.find((d) => d.nodeId === 'REAL2_solar_1')?.link;
       assert.equal(link?.driver, 'sunspec');
       assert.equal(link?.isOnline, false);
@@ -88,6 +89,7 @@ describe('gridpilot start --config with SunSpec devices and no simulated one', (
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();
+        await logInPage(page, t.app.info.httpUrl as string);
         await page.goto(`${t.app.info.httpUrl}/#devices`);
         await page.waitForSelector('[data-test="device-REAL2_solar_1"] [data-test=link] .no');
         assert.match((await page.textContent('[data-test="device-REAL2_solar_1"] [data-test=link]')) ?? '', /^sunspec · offline since \d\d:\d\d:\d\d: .*unit 9/);

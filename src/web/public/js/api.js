@@ -1,4 +1,4 @@
-/* global fetch */
+/* global fetch, window */
 // The HTTP API (same origin). Every non-2xx answer is { error, details, ... }.
 
 export class ApiError extends Error {
@@ -22,11 +22,17 @@ async function call(method, path, body) {
   } catch {
     json = null;
   }
+  // The session ended (logout elsewhere, a new password, a restart): back to the login screen.
+  if (res.status === 401 && !path.startsWith('/api/auth/')) window.location.reload();
   if (!res.ok) throw new ApiError(res.status, json);
   return json;
 }
 
 export const api = {
+  authState: () => call('GET', '/api/auth/state'),
+  setup: (body) => call('POST', '/api/auth/setup', body),
+  login: (body) => call('POST', '/api/auth/login', body),
+  logout: () => call('POST', '/api/auth/logout', {}),
   state: () => call('GET', '/api/state'),
   site: () => call('GET', '/api/site'),
   protocol: () => call('GET', '/api/protocol'),

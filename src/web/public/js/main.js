@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { fmtTimeSeconds, setSiteTimeZone } from './format.js';
 import { renderDevices, setUpConfigCheck } from './devices-page.js';
 import { setUpIntegrator } from './integrator-page.js';
+import { ensureLoggedIn, showUser } from './login.js';
 import { createPlanPage } from './plan-page.js';
 import { renderSim, setUpSimPanel } from './sim-panel.js';
 import { renderRemoteBadge, renderStatus } from './status-page.js';
@@ -71,6 +72,13 @@ async function boot() {
     showPage();
     window.scrollTo(0, 0);
   });
+  try {
+    showUser(await ensureLoggedIn());
+  } catch (err) {
+    setConnection(`error: ${err.message}`, 'down');
+    return;
+  }
+  document.getElementById('app-main').hidden = false;
   showPage();
   try {
     const [site, protocol, state] = await Promise.all([api.site(), api.protocol(), api.state().catch(() => null)]);

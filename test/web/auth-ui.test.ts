@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { runWebPasswd } from '../../src/cli/commands/web.ts';
+import { memoryIo } from '../../src/cli/io.ts';
+import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { tempDir } from '../helpers/schedule-peer.ts';
+import { watchPageProblems } from './web-harness.ts';
+
+const SHOTS = 'test-output/screenshots';
+
+// The login screens in a real browser: first run, login, a viewer, logout [#16].
+describe('web login in a real browser (Debian chromium)', () => {
+  const dir = tempDir('gp-web-login-ui-');
+  let t: AppUnderTest;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[] = [];
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startAppUnderTest({ dataDir: dir.path, httpPort: 0 });
+    url = t.app.info.httpUrl as string;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // The 401s before login are expected answers, not problems.
+    problems = watchPageProblems(page, () => [url]);
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.stop();
+    dir.remove();
+  });
+
+  it('the first visit sets the admin password, then the site shows; a reload keeps the session', async () => {
+    await page.goto(`${url}/#status`);
+    await page.waitForSelector('[data-test=login]:not([hidden])');
+    assert.equal(await page.textContent('#h-login'), 'Set the admin password');
+    assert.equal(await page.isVisible('#app-main'), false, 'nothing of the site before login');
+    await page.screenshot({ path: `${SHOTS}/login-first-run-desktop.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: `${SHOTS}/login-first-run-phone.png` });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.fill('[data-test=login-password]', 'garden shed 42');
+    await page.fill('[data-test=login-confirm]', 'garden shed 4');
+    await page.click('[data-test=login-submit]');
+    await page.waitForSelector('[data-test=login-result].bad');
+    assert.match((await page.textContent('[data-test=login-result]')) ?? '', /differ/);
+
+    await page.fill('[data-test=login-confirm]', 'garden shed 42');
+    await page.click('[data-test=login-submit]');
+    await page.waitForSelector('[data-test=conn-badge].live');
+    assert.equal(await page.textContent('[data-test=user-name]'), 'admin (admin)');
+    assert.equal(await page.isVisible('[data-test=command-form]'), false, 'on the status page');
+    await page.reload();
+    await page.waitForSelector('[data-test=conn-badge].live');
+    assert.equal(await page.isVisible('[data-test=login]'), false);
+  });
+
+  it('logout brings the login screen back; a wrong password says so; a viewer does not see the command form', async () => {
+    await page.click('[data-test=logout]');
+    await page.waitForSelector('[data-test=login]:not([hidden])');
+    assert.equal(await page.textContent('#h-login'), 'Log in');
+    await page.fill('[data-test=login-password]', 'not it at all');
+    await page.click('[data-test=login-submit]');
+    await page.waitForSelector('[data-test=login-result].bad');
+    assert.match((await page.textContent('[data-test=login-result]')) ?? '', /wrong user name or password/);
+    await page.screenshot({ path: `${SHOTS}/login-desktop.png` });
+
+    const io = memoryIo();
+    assert.equal(await runWebPasswd('owner', { dataDir: dir.path, role: 'viewer', password: 'owner password 1' }, io), 0);
+    await page.fill('[data-test=login-user]', 'owner');
+    await page.fill('[data-test=login-password]', 'owner password 1');
+    await page.click('[data-test=login-submit]');
+    await page.waitForSelector('[data-test=conn-badge].live');
+    assert.equal(await page.textContent('[data-test=user-name]'), 'owner (viewer)');
+    await page.goto(`${url}/#integrator`);
+    await page.waitForSelector('#page-integrator:not([hidden])');
+    assert.equal(await page.isVisible('[data-test=command-form]'), false, 'a viewer cannot send commands');
+    const unexpected = problems.filter((p) => !/401|Unauthorized/.test(p));
+    assert.deepEqual(unexpected, []);
+  });
+});
