@@ -6,16 +6,15 @@ import { startLocalBroker } from './broker/start-local-broker.ts';
 import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
-import { createCostWiring, SKY_HISTORY_DAYS, type CostWiring } from './optimizer/cost-wiring.ts';
-import { isAcceptedPriceSlotMs } from './optimizer/prices/price-message.ts';
-import { priceSeriesEndMs } from './optimizer/prices/price-series.ts';
+import type { CostWiring } from './optimizer/cost-wiring.ts';
 import { localDateOf, localDayIndexOf } from './core/local-time.ts';
 import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
-import { allDrivers } from './devices/drivers/index.ts';
-import { buildSiteDevices, type SiteRuntime } from './devices/registry.ts';
+import type { SiteRuntime } from './devices/registry.ts';
 import { startProtocolSimulatedSite, type ProtocolSimulatedSite } from './devices/simulators/protocol-site.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
 import { createMessageIntake, type MessageIntake } from './remote/message-intake.ts';
+import { buildSiteParts, seedCostFromStore, type SiteParts } from './app-site.ts';
+import { createConfigApplier, type ConfigApplier } from './app-config-apply.ts';
 import { connectRemoteLink, type MessageMeta, type RemoteLink } from './remote/remote-link.ts';
 import { ScheduleStore } from './schedule/schedule-store.ts';
 import { demoSiteConfig } from './site/demo-site.ts';
@@ -50,6 +49,8 @@ export interface RunningApp {
   ops: Observability;
   /** The one path of incoming messages (MQTT and the web API). */
   intake: MessageIntake;
+  /** Applies a new site config live (the web API's `POST /api/config`). */
+  config: ConfigApplier;
   stop(): Promise<void>;
 }
 
@@ -124,10 +125,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let site: SiteConfig;
   let schedules: ScheduleStore;
   let controller: Controller;
-  let sim: SimulatedSite | null;
-  let runtime: SiteRuntime;
+  /** Devices, simulated world and cost wiring of the config in force (a live reconfiguration replaces them). */
+  let parts: SiteParts;
   let protocolSite: ProtocolSimulatedSite | null = null;
-  let cost: CostWiring;
   try {
     const loaded = loadSiteWithSource(opts, await store?.latestConfig());
     site = loaded.site;
@@ -139,18 +139,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
     // Pruning waited for the site's retention (`history`), which may come from the store itself.
     store?.setRetention(site.history);
-    const drivers = allDrivers({}, protocolSite?.sim ?? null);
-    runtime = buildSiteDevices(site, { clock, logger: logger.child({ part: 'devices' }), factories: drivers.factories });
-    sim = drivers.simulated.simulation();
+    parts = buildSiteParts(site, { clock, logger, world: protocolSite?.sim ?? null });
     schedules = new ScheduleStore({ clock, persist: store ? (rows) => store.saveSchedule(rows) : null });
-    cost = createCostWiring(site, {
-      clock,
-      devices: { evChargers: runtime.devices.evChargers },
-      // The simulated world, when there is one, is the demo's perfect weather forecast and its outdoor temperature.
-      ...(sim ? { environment: { weather: sim.world.weather, temperature: sim.world } } : {}),
-      logger: logger.child({ part: 'cost' }),
-    });
-    controller = new Controller(site, runtime.devices, clock, { logger: logger.child({ part: 'control' }), schedule: schedules, costPlan: cost.service });
+    controller = new Controller(site, parts.runtime.devices, clock, { logger: logger.child({ part: 'control' }), schedule: schedules, costPlan: parts.cost.service });
     if (store) {
       // [scheduled §Behaviour] stored schedules survive a restart: validated again against this config.
       const { dropped } = schedules.load(await store.loadSchedule(), controller.commandContext(clock.now()));
@@ -160,32 +151,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       controller.onCycle((record) => store.recordCycle(record));
       // [ordering rule] the last applied command's time survives a restart (docs/protocol.md § Rules).
       controller.restoreLastAppliedTimeMs(await store.lastAppliedCommandTimeMs());
-      // The forecasts' past survives a restart: the stored 15-min base load of the weeks the load
-      // forecast averages, and the PV's available power of the 60 days the PV forecast learns from.
-      try {
-        const nowMs = clock.now();
-        const days = Math.max(site.optimizer.loadHistoryWeeks * 7, SKY_HISTORY_DAYS);
-        const past = await store.queryTelemetry({ fromMs: nowMs - days * 86_400_000, toMs: nowMs, resolution: '15m' });
-        const seeded = cost.seedLoadHistory({ atMs: past.atMs, samples: past.samples, baseLoadW: past.values.base_load_w });
-        const sky = cost.seedSky({ atMs: past.atMs, samples: past.samples, solarAvailableW: past.values.solar_available_w });
-        if (seeded > 0 || sky > 0) logger.info({ loadQuarters: seeded, skyQuarters: sky, fromMs: past.atMs[0] }, 'cost: forecast history loaded from the store');
-      } catch (err) {
-        logger.warn({ err: errorMessage(err) }, 'cost: stored forecast history not read; the load forecast starts from the standard profile, the PV forecast from the climate');
-      }
-      // Pushed prices survive a restart: the last saved series, before the cost service plans.
-      // An unreadable row is logged and ignored (the next accepted message replaces it).
-      try {
-        const saved = await store.loadPushedPrices();
-        if (saved && !isAcceptedPriceSlotMs(saved.slotMs)) {
-          // Stored before the slot-length rule (docs/protocol.md § Price messages): it cannot resample onto the plan's slots.
-          logger.warn({ slotMs: saved.slotMs }, 'prices: stored pushed prices ignored (slot length no longer accepted); the next accepted message replaces them');
-        } else if (saved) {
-          cost.pushedPrices.accept(saved);
-          logger.info({ slots: saved.pricesEurPerMwh.length, fromMs: saved.startMs, toMs: priceSeriesEndMs(saved) }, 'prices: pushed prices loaded from the store');
-        }
-      } catch (err) {
-        logger.warn({ err: errorMessage(err) }, 'prices: stored pushed prices ignored');
-      }
+      await seedCostFromStore(parts.cost, site, store, clock, logger);
     }
   } catch (err) {
     await protocolSite?.close();
@@ -211,8 +177,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const intake = createMessageIntake({
     controller,
     schedules,
-    prices: cost.pushedPrices,
-    onPricesAccepted: () => cost.service.onPricesUpdated(),
+    prices: () => parts.cost.pushedPrices,
+    onPricesAccepted: () => parts.cost.service.onPricesUpdated(),
     store,
     clock,
     logger,
@@ -245,31 +211,31 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     link = await linkPromise;
   } catch (err) {
     await schedules.close();
-    await cost.close();
+    await parts.cost.close();
     await protocolSite?.close();
     await broker?.close();
     await store?.close();
     throw err;
   }
   try {
-    await runtime.start();
+    await parts.runtime.start();
     await protocolSite?.connectChargePoints();
   } catch (err) {
     await protocolSite?.close();
     await link.close();
     await schedules.close();
-    await cost.close();
+    await parts.cost.close();
     await broker?.close();
     await store?.close();
-    await runtime.close();
+    await parts.runtime.close();
     throw err;
   }
   controller.onFeedback((f) => {
     link.publishFeedback(f).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'periodic feedback not published'));
   });
-  const ops = observe({ site, clock, controller, store, link, commStatus: () => runtime.devices.commStatus?.() ?? new Map(), plans: cost.service });
+  const ops = observe({ site, clock, controller, store, link, commStatus: () => parts.runtime.devices.commStatus?.() ?? new Map(), plans: { currentPlan: () => parts.cost.service.currentPlan() } });
   await controller.start();
-  cost.start(controller);
+  parts.cost.start(controller);
 
   const info: RunningAppInfo = {
     serial: site.serial,
@@ -286,12 +252,33 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(protocolSite ? { protocolSimulators: protocolSite.endpoints } : {}),
     prices: {
       source: site.optimizer.prices,
-      replay: await cost.priceReplay(clock.now()).catch(() => null),
+      replay: await parts.cost.priceReplay(clock.now()).catch(() => null),
       today: localDateOf(localDayIndexOf(clock.now(), site.location.timeZone)),
     },
   };
   const httpPort = opts.httpPort === undefined ? 8080 : opts.httpPort;
   let web: WebServer | null = null;
+  // A new config from the web API: validated, its devices started, switched at a cycle boundary.
+  const applier = createConfigApplier({
+    clock,
+    logger: logger.child({ part: 'config' }),
+    controller,
+    schedules,
+    store,
+    current: () => parts,
+    swap: (next) => {
+      parts = next;
+      info.devices = next.site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type }));
+      info.fallbackTimeoutS = next.site.remoteSignal.fallbackTimeoutS;
+      web?.setSite(next.site, next.sim ?? undefined);
+    },
+    applyOverrides: (raw) => applyOverrides(raw, opts),
+    refusal: opts.configPath
+      ? `this controller runs the config file ${opts.configPath}: edit that file and restart (a config saved here would be overridden by it at the next start)`
+      : opts.protocolSim
+        ? 'with --protocol-sim the devices run behind simulators made for the config at start: restart with the new config'
+        : null,
+  });
   let stopped = false;
   /** Stops everything in the reverse order of start; idempotent. */
   const stop = async (): Promise<void> => {
@@ -300,9 +287,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await web?.close();
     ops.close();
     await schedules.close();
-    await cost.close();
+    await parts.cost.close();
     await controller.stop();
-    await runtime.close();
+    await parts.runtime.close();
     await protocolSite?.close();
     await link.close();
     await broker?.close();
@@ -316,7 +303,21 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       info.webLogin = { usersAt: users.where, setupCode: auth.setupCode() };
       if (info.webLogin.setupCode !== null) logger.warn({ setupCode: info.webLogin.setupCode }, 'web: no admin password yet: the first visit sets it (from another machine, with this setup code)');
       web = await startWebServer({
-        auth, controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, messages: intake, ops, logger: logger.child({ part: 'web' }) });
+        auth,
+        controller,
+        site,
+        info,
+        ...(parts.sim ? { sim: parts.sim } : {}),
+        commStatus: () => parts.runtime.devices.commStatus?.() ?? new Map(),
+        clock,
+        host: site.web.host,
+        port: httpPort,
+        costPlan: { explanation: (nowMs?: number) => parts.cost.service.explanation(nowMs) },
+        messages: intake,
+        config: { apply: applier.apply, restore: applier.restore, revisions: async (limit) => (store ? store.listConfigRevisions(limit) : null) },
+        ops,
+        logger: logger.child({ part: 'web' }),
+      });
     } catch (err) {
       await stop();
       throw err;
@@ -325,19 +326,28 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   return {
     info,
-    site,
+    get site() {
+      return parts.site;
+    },
     clock,
     controller,
-    sim,
-    devices: runtime,
+    get sim() {
+      return parts.sim;
+    },
+    get devices() {
+      return parts.runtime;
+    },
     broker,
     link,
     logger,
     store,
     schedules,
-    cost,
+    get cost() {
+      return parts.cost;
+    },
     ops,
     intake,
+    config: applier,
     stop,
   };
 }

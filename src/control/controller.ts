@@ -76,7 +76,7 @@ export interface ControllerOptions {
  * cycle at once). Cycles never overlap: commands and ticks queue on one chain.
  */
 export class Controller {
-  private readonly remote: RemoteCommandState;
+  private remote: RemoteCommandState;
   private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set(), deadbandHoldSinceMs: null };
   private readonly counters: EnergyCounters;
   private chain: Promise<unknown> = Promise.resolve();
@@ -104,16 +104,84 @@ export class Controller {
   }
 
   constructor(
-    readonly site: SiteConfig,
-    private readonly devices: SiteDevices,
+    private currentSite: SiteConfig,
+    private devices: SiteDevices,
     private readonly clock: Clock,
-    private readonly opts: ControllerOptions = {},
+    private opts: ControllerOptions = {},
   ) {
-    this.remote = new RemoteCommandState(site.remoteSignal.fallbackTimeoutS * 1000);
+    this.remote = new RemoteCommandState(currentSite.remoteSignal.fallbackTimeoutS * 1000);
     this.counters = new EnergyCounters(clock.now());
-    for (const d of site.devices) {
-      if (d.group === 'heat_pump' || d.group === 'switched_load') this.memory.guards.set(d.nodeId, new RunTimeGuard(d));
+    this.syncGuards(null);
+  }
+
+  /** The site config the controller runs now (changes at a live reconfiguration). */
+  get site(): SiteConfig {
+    return this.currentSite;
+  }
+
+  /**
+   * Switches to a new site config and its devices at a cycle boundary (after the cycle in progress),
+   * then runs a cycle on them at once [#16 live apply]. What carries over: the live command in force
+   * and its watchdog — minus signals for devices that are gone or no longer remote-enabled, or all
+   * of them when remote control is now off —, the ordering rule's last applied time, the energy
+   * counters, and the run-time state of every heat pump and relay whose config is unchanged (so a
+   * config edit cannot be used to bypass a minimum on/off time). The new fallback timeout applies
+   * from the next command. `costPlan`: the new plan source (the cost wiring is rebuilt with the site).
+   */
+  reconfigure(site: SiteConfig, devices: SiteDevices, costPlan?: CostPlanSource | null): Promise<void> {
+    return this.enqueue(async () => {
+      this.switchTo(site, devices, costPlan);
+      await this.runCycle().catch((err: unknown) => this.opts.logger?.warn({ err: errorMessage(err) }, 'first cycle on the new configuration failed'));
+    });
+  }
+
+  /**
+   * Runs `fn` between two cycles with no cycle, command or watchdog in between (e.g. closing the
+   * old devices before the new ones take a port they hold); `fn` switches with the function it is
+   * given (as `reconfigure` does). A cycle runs after it, whatever `fn` did.
+   */
+  exclusive<T>(fn: (switchTo: (site: SiteConfig, devices: SiteDevices, costPlan?: CostPlanSource | null) => void) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      try {
+        return await fn((site, devices, costPlan) => this.switchTo(site, devices, costPlan));
+      } finally {
+        await this.runCycle().catch((err: unknown) => this.opts.logger?.warn({ err: errorMessage(err) }, 'cycle after a configuration switch failed'));
+      }
+    });
+  }
+
+  private switchTo(site: SiteConfig, devices: SiteDevices, costPlan?: CostPlanSource | null): void {
+    const previous = this.currentSite;
+    this.currentSite = site;
+    this.devices = devices;
+    if (costPlan !== undefined) {
+      const { costPlan: _old, ...rest } = this.opts;
+      this.opts = costPlan ? { ...rest, costPlan } : rest;
     }
+    const devicesNow = new Map(site.devices.map((d) => [d.nodeId, d]));
+    this.remote = this.remote.carriedOver(site.remoteSignal.fallbackTimeoutS * 1000, (sig) => {
+      if (!site.remoteSignal.enabled) return false;
+      if (sig.target.kind !== 'device') return true;
+      return devicesNow.get(sig.target.nodeId)?.isRemoteEnabled === true;
+    });
+    this.armWatchdog();
+    this.syncGuards(previous);
+    for (const id of [...this.memory.evPhases.keys()]) if (!devicesNow.has(id)) this.memory.evPhases.delete(id);
+    for (const id of [...this.memory.undrivenStorage]) if (!devicesNow.has(id)) this.memory.undrivenStorage.delete(id);
+    this.memory.deadbandHoldSinceMs = null;
+  }
+
+  /** One run-time guard per heat pump and relay; kept for a device whose config is unchanged. */
+  private syncGuards(previous: SiteConfig | null): void {
+    const before = new Map(previous?.devices.map((d) => [d.nodeId, JSON.stringify(d)]) ?? []);
+    const guards = new Map<string, RunTimeGuard>();
+    for (const d of this.currentSite.devices) {
+      if (d.group !== 'heat_pump' && d.group !== 'switched_load') continue;
+      const kept = this.memory.guards.get(d.nodeId);
+      guards.set(d.nodeId, kept && before.get(d.nodeId) === JSON.stringify(d) ? kept : new RunTimeGuard(d));
+    }
+    this.memory.guards.clear();
+    for (const [id, g] of guards) this.memory.guards.set(id, g);
   }
 
   /** Starts the periodic cycle (the first one runs at once). */

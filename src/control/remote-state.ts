@@ -17,6 +17,17 @@ export class RemoteCommandState {
     this.expiresAtMs = nowMs + this.fallbackTimeoutMs;
   }
 
+  /**
+   * The same command under a new fallback timeout (for the next command; the armed watchdog keeps
+   * its time), keeping only the signals `keep` accepts (a live reconfiguration).
+   */
+  carriedOver(fallbackTimeoutMs: number, keep: (s: CommandSignal) => boolean): RemoteCommandState {
+    const next = new RemoteCommandState(fallbackTimeoutMs);
+    next.signals = this.signals.filter(keep);
+    next.expiresAtMs = next.signals.length > 0 ? this.expiresAtMs : null;
+    return next;
+  }
+
   /** Drops the command once its watchdog has fired; returns true when it just expired. */
   expire(nowMs: number): boolean {
     if (this.expiresAtMs !== null && nowMs >= this.expiresAtMs) {

@@ -52,7 +52,8 @@ export interface IntakeStore {
 export interface MessageIntakeDeps {
   controller: IntakeController;
   schedules: ScheduleStore;
-  prices: PushedPriceProvider;
+  /** The pushed price series the cost policy uses now (a live reconfiguration replaces it). */
+  prices: () => PushedPriceProvider;
   /** Called after a price message was accepted (the cost service re-plans). */
   onPricesAccepted: () => void;
   store: IntakeStore | null;
@@ -123,7 +124,7 @@ export function createMessageIntake(deps: MessageIntakeDeps): MessageIntake {
 
   /** Saves the provider's whole series (durable before the answer); a failure is logged once per distinct error. */
   const savePrices = async (): Promise<void> => {
-    const series = deps.prices.current();
+    const series = deps.prices().current();
     if (!store || !series) return;
     try {
       await store.savePushedPrices(series);
@@ -150,7 +151,7 @@ export function createMessageIntake(deps: MessageIntakeDeps): MessageIntake {
         return outcome;
       }
       case 'prices': {
-        const outcome = await handlePriceMessage(payload, { controller, prices: deps.prices, onAccepted: deps.onPricesAccepted, nowMs: clock.now() });
+        const outcome = await handlePriceMessage(payload, { controller, prices: deps.prices(), onAccepted: deps.onPricesAccepted, nowMs: clock.now() });
         if (outcome.accepted) logger.info({ commandId, prices: outcome.stored }, 'prices: pushed prices stored; re-planning');
         else logger.warn({ commandId, code: outcome.code, errors: outcome.feedback.data.errors }, 'prices: rejected');
         const h: Handled = { ...outcome, ...(outcome.stored ? { prices: outcome.stored } : {}) };

@@ -34,8 +34,25 @@ export function saveConfigRevision(db: Database, args: { savedAtMs: number; sour
   return Number(info.lastInsertRowid);
 }
 
-export function latestConfigRevision(db: Database): ConfigRevision | null {
-  const r = db.prepare('SELECT revision, saved_at_ms, source, source_detail, config_json FROM site_config ORDER BY revision DESC LIMIT 1').get() as
+/** One line per stored revision, newest first (no config bodies). */
+export interface ConfigRevisionInfo {
+  revision: number;
+  savedAtMs: number;
+  source: ConfigSource;
+  sourceDetail: string | null;
+}
+
+export function listConfigRevisions(db: Database, limit = 50): ConfigRevisionInfo[] {
+  const n = Math.max(1, Math.min(1000, Math.floor(limit)));
+  const rows = db.prepare(`SELECT revision, saved_at_ms, source, source_detail FROM site_config ORDER BY revision DESC LIMIT ${n}`).all() as Array<{ revision: number; saved_at_ms: number; source: ConfigSource; source_detail: string | null }>;
+  return rows.map((r) => ({ revision: r.revision, savedAtMs: r.saved_at_ms, source: r.source, sourceDetail: r.source_detail }));
+}
+
+/** The newest revision, or the one numbered `revision`; null when there is none such. */
+export function latestConfigRevision(db: Database, revision?: number): ConfigRevision | null {
+  const r = (revision === undefined
+    ? db.prepare('SELECT revision, saved_at_ms, source, source_detail, config_json FROM site_config ORDER BY revision DESC LIMIT 1').get()
+    : db.prepare('SELECT revision, saved_at_ms, source, source_detail, config_json FROM site_config WHERE revision = ?').get(revision)) as
     | { revision: number; saved_at_ms: number; source: ConfigSource; source_detail: string | null; config_json: string }
     | undefined;
   if (!r) return null;

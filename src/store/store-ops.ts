@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { PriceSeries } from '../optimizer/prices/price-series.ts';
 import { insertCommand, type CommandLogEntry, type CommandLogRow } from './command-log.ts';
-import { latestConfigRevision, saveConfigRevision, type ConfigRevision, type ConfigSource } from './config-revisions.ts';
+import { latestConfigRevision, listConfigRevisions, saveConfigRevision, type ConfigRevision, type ConfigRevisionInfo, type ConfigSource } from './config-revisions.ts';
 import { readPushedPrices, replacePushedPrices, type StoredPushedPrices } from './pushed-prices.ts';
 import { lastAppliedCommandTimeMs, queryCommands, queryTelemetry, type CommandQuery, type TelemetrySeries } from './queries.ts';
 import { readScheduleRows, replaceScheduleRows, type ScheduleRow } from './schedule-rows.ts';
@@ -26,7 +26,8 @@ export type ReadOp =
   | { op: 'telemetry'; query: { fromMs: number; toMs: number; resolution: '1m' | '15m' } }
   | { op: 'schedule' }
   | { op: 'prices' }
-  | { op: 'config' }
+  | { op: 'config'; revision?: number }
+  | { op: 'config-revisions'; limit: number }
   | { op: 'last-applied' };
 
 export interface ReadResult {
@@ -36,6 +37,7 @@ export interface ReadResult {
   prices: StoredPushedPrices | null;
   config: ConfigRevision | null;
   'last-applied': number | null;
+  'config-revisions': ConfigRevisionInfo[];
 }
 
 function runWrite(db: Database, op: WriteOp): void {
@@ -90,7 +92,9 @@ export function runRead(db: Database, op: ReadOp): ReadResult[keyof ReadResult] 
     case 'prices':
       return readPushedPrices(db, db.name);
     case 'config':
-      return latestConfigRevision(db);
+      return latestConfigRevision(db, op.revision);
+    case 'config-revisions':
+      return listConfigRevisions(db, op.limit);
     case 'last-applied':
       return lastAppliedCommandTimeMs(db);
   }

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { CycleRecord } from '../control/controller.ts';
 import type { CommandLogEntry, CommandLogRow } from './command-log.ts';
-import type { ConfigRevision, ConfigSource } from './config-revisions.ts';
+import type { ConfigRevision, ConfigRevisionInfo, ConfigSource } from './config-revisions.ts';
 import type { PriceSeries } from '../optimizer/prices/price-series.ts';
 import { DB_FILE_NAME, prepareDataDir } from './open-database.ts';
 import type { StoredPushedPrices } from './pushed-prices.ts';
@@ -277,6 +277,16 @@ export class Store {
 
   latestConfig(): Promise<ConfigRevision | null> {
     return this.writer.request({ kind: 'read', read: { op: 'config' } }) as Promise<ConfigRevision | null>;
+  }
+
+  /** One stored revision (its secrets put back), or null when there is no such revision. */
+  configRevision(revision: number): Promise<ConfigRevision | null> {
+    return this.writer.request({ kind: 'read', read: { op: 'config', revision } }) as Promise<ConfigRevision | null>;
+  }
+
+  /** The stored revisions, newest first, without their bodies. */
+  listConfigRevisions(limit = 50): Promise<ConfigRevisionInfo[]> {
+    return this.writer.request({ kind: 'read', read: { op: 'config-revisions', limit } }) as Promise<ConfigRevisionInfo[]>;
   }
 
   /** The `time` (Unix ms) of the newest live command ever applied, from the command log; null when none. */

@@ -21,8 +21,18 @@ export interface PlanExplainer {
   explanation(nowMs?: number): CostPlanExplanation;
 }
 
+/** What a live reconfiguration changes under a running server (app-config-apply.ts). */
+export interface LiveSite {
+  site: SiteConfig;
+  sim?: SimulatedSite | undefined;
+}
+
 export interface ApiDeps {
+  /** The site config and simulated world now: read at every request. */
+  live: LiveSite;
   costPlan?: PlanExplainer | undefined;
+  /** Live configuration (config-routes.ts); `GET /api/site` says whether the UI may edit. */
+  config?: unknown;
   /** The one message path (app.ts): `POST /api/command` goes through it. Absent = no such route. */
   messages?: MessageIntake | undefined;
   controller: WebController;
@@ -60,9 +70,8 @@ export function commandEnvelopeOf(body: Record<string, unknown>, siteNodeId: str
 }
 
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const { controller, site, info, sim, clock, view } = deps;
-  const siteJson = siteView(site);
-  const protocolJson = protocolView(info);
+  const { controller, info, clock, view, live } = deps;
+  let siteJson = { of: live.site, view: siteView(live.site) };
 
   app.get('/api/state', async () => {
     const state = view.current();
@@ -70,9 +79,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return state;
   });
 
-  app.get('/api/site', async () => ({ ...siteJson, isSimulated: sim !== undefined }));
+  app.get('/api/site', async () => {
+    if (siteJson.of !== live.site) siteJson = { of: live.site, view: siteView(live.site) };
+    return { ...siteJson.view, isSimulated: live.sim !== undefined, isConfigEditable: deps.config !== undefined };
+  });
 
-  app.get('/api/protocol', async () => protocolJson);
+  app.get('/api/protocol', async () => protocolView(info));
 
   // The `cost` policy's plan: status, expected savings per day, and every slot from the current one
   // on (prices, planned powers, SoC, a reason per asset).
@@ -83,7 +95,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const x = costPlan.explanation(nowMs);
     const plan = x.plan;
     const slots = plan ? plan.slots.filter((s) => s.startMs + plan.slotMs > nowMs) : [];
-    return { ...x, nowMs, timeZone: site.location.timeZone, plan: plan ? { ...plan, slots } : null };
+    return { ...x, nowMs, timeZone: live.site.location.timeZone, plan: plan ? { ...plan, slots } : null };
   });
 
   // The UI's "try a command": the MQTT commands' path (parsed, answered, logged in the command log
@@ -93,7 +105,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     app.post('/api/command', { bodyLimit: MAX_COMMAND_BYTES }, async (req, reply) => {
       const receivedAtMs = clock.now();
       const body = requireObjectBody(req.body, 'a live command\'s "fields" object, or a whole command envelope');
-      const envelope = commandEnvelopeOf(body, site.siteNodeId, receivedAtMs);
+      const envelope = commandEnvelopeOf(body, live.site.siteNodeId, receivedAtMs);
       const answer = await messages.handle('command', JSON.stringify(envelope), { source: 'web', topic: 'POST /api/command', isRetained: false, receivedAtMs, actor: req.webUser?.name ?? null });
       void reply.header('x-command-id', answer.commandId);
       if (answer.accepted) return reply.code(200).send(answer.feedback);
@@ -106,8 +118,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return checkSiteConfig(body);
   });
 
-  if (sim) {
+  if (live.sim) {
     app.post('/api/sim', { bodyLimit: SIM_BODY_LIMIT }, async (req) => {
+      const sim = live.sim;
+      if (!sim) throw new HttpError(404, 'this site has no simulated devices any more');
       const body = requireObjectBody(req.body, '{ "irradianceWm2"?: number | null, "extraLoadW"?: number }');
       const parsed = SimChangeSchema.safeParse(body);
       if (!parsed.success) {

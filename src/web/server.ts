@@ -9,7 +9,8 @@ import { errorMessage } from '../core/errors.ts';
 import type { CommStatus } from '../devices/driver.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SiteConfig } from '../site/site-config.ts';
-import { registerApiRoutes, type PlanExplainer } from './api-routes.ts';
+import { registerConfigRoutes, type ConfigEndpoints } from './config-routes.ts';
+import { registerApiRoutes, type LiveSite, type PlanExplainer } from './api-routes.ts';
 import { describeFrameworkError, HttpError, parseJsonBody, type ErrorBody } from './http-errors.ts';
 import { LiveHub } from './live-hub.ts';
 import { DEFAULT_METRICS_ALLOW, registerOpsRoutes, type OpsEndpoints } from './ops-routes.ts';
@@ -43,6 +44,8 @@ export interface WebServerDeps {
   liveIntervalMs?: number | undefined;
   /** Login and sessions (web/auth): every `/api/…` route and the live stream then need a session. Absent = open (a library user's own server). */
   auth?: WebAuth | undefined;
+  /** Live configuration (the app's ConfigApplier and the store's revisions): turns on `POST /api/config`, `GET /api/config/revisions`, `POST /api/config/restore`. */
+  config?: ConfigEndpoints | undefined;
   /** The app's message intake (the MQTT messages' path): turns on `POST /api/command`, logged and published like an MQTT command. */
   messages?: MessageIntake | undefined;
   /** The `cost` policy's planner (the app's CostService): turns on `GET /api/plan`. */
@@ -54,6 +57,8 @@ export interface WebServerDeps {
 export interface WebServer {
   /** http://host:port of the UI and API (a wildcard bind address is shown as 127.0.0.1). */
   url: string;
+  /** A live reconfiguration: the API and the live state show the new site config and simulated world from now on. */
+  setSite(site: SiteConfig, sim: SimulatedSite | undefined): void;
   /** Closes live connections and the listener. Idempotent. */
   close(): Promise<void>;
 }
@@ -83,6 +88,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   const host = deps.host ?? '127.0.0.1';
   const clock = deps.clock ?? deps.sim?.world.clock ?? systemClock;
   const view = new LiveStateView({ controller: deps.controller, site: deps.site, clock, sim: deps.sim, commStatus: deps.commStatus });
+  const live: LiveSite = { site: deps.site, sim: deps.sim };
   const hub = new LiveHub(() => view.current(), deps.liveIntervalMs ?? 500, deps.logger);
   let isClosed = false;
   // Runs inside the control cycle: it must be cheap and never throw. The push itself happens after
@@ -107,8 +113,11 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   installErrorHandling(app, deps.logger);
   // Before every route: the session check is an onRequest hook of the whole server.
   if (deps.auth) await deps.auth.install(app);
+  // A server built without login (a library user's own): the UI is told so and asks for none.
+  else app.get('/api/auth/state', async () => ({ isSetUp: true, needsSetupCode: false, user: { name: 'open', role: 'admin', isOpen: true } }));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: 0 });
-  registerApiRoutes(app, { ...deps, clock, view });
+  registerApiRoutes(app, { ...deps, clock, view, live });
+  if (deps.config) registerConfigRoutes(app, deps.config);
   if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);
   app.route({
     method: 'GET',
@@ -132,6 +141,11 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   let closing: Promise<void> | null = null;
   return {
     url: `http://${shownHost}:${port}`,
+    setSite(site, sim) {
+      live.site = site;
+      live.sim = sim;
+      view.setSite(site, sim);
+    },
     close() {
       closing ??= (async () => {
         isClosed = true;

@@ -102,10 +102,15 @@ export class LiveStateView {
   private latest: CycleRecord | null = null;
 
   constructor(
-    private readonly deps: { controller: WebController; site: SiteConfig; clock: Clock; sim?: SimulatedSite | undefined; commStatus?: (() => ReadonlyMap<string, CommStatus>) | undefined },
+    private deps: { controller: WebController; site: SiteConfig; clock: Clock; sim?: SimulatedSite | undefined; commStatus?: (() => ReadonlyMap<string, CommStatus>) | undefined },
   ) {
     const first = deps.controller.lastCycle();
     if (first) this.observe(first);
+  }
+
+  /** After a live reconfiguration: the new site config and simulated world (the energy counters go on). */
+  setSite(site: SiteConfig, sim: SimulatedSite | undefined): void {
+    this.deps = { ...this.deps, site, sim };
   }
 
   /** Feeds one cycle (call from controller.onCycle). */

@@ -39,6 +39,10 @@ export const api = {
   /** `text` is sent as is, so the server judges the JSON (a typo gets a clear 400). */
   command: (text) => call('POST', '/api/command', text),
   validateConfig: (text) => call('POST', '/api/config/validate', text),
+  /** Saves a whole site config and applies it live; 400 with every problem, 409/422 when it cannot apply (nothing changed). */
+  saveConfig: (config) => call('POST', '/api/config', typeof config === 'string' ? config : config),
+  configRevisions: () => call('GET', '/api/config/revisions'),
+  restoreConfig: (revision) => call('POST', '/api/config/restore', { revision }),
   sim: (change) => call('POST', '/api/sim', change),
   /** The `cost` policy's plan; 404 when no optimiser runs in this process. */
   plan: () => call('GET', '/api/plan'),

@@ -2,6 +2,7 @@
 // Boot: load the site and protocol, render, then follow /api/live (reconnecting) for the state.
 import { api } from './api.js';
 import { fmtTimeSeconds, setSiteTimeZone } from './format.js';
+import { setUpDeviceEditor } from './config-editor.js';
 import { renderDevices, setUpConfigCheck } from './devices-page.js';
 import { setUpIntegrator } from './integrator-page.js';
 import { ensureLoggedIn, showUser } from './login.js';
@@ -91,6 +92,17 @@ async function boot() {
     setUpIntegrator(document, protocol, site);
     planPage.setSite(site);
     setUpConfigCheck(document, site);
+    if (site.isConfigEditable) setUpDeviceEditor(document, site);
+    else for (const el of document.querySelectorAll('.config-edit')) el.hidden = true;
+    // A saved config is in force: show the new devices (the live stream brings their state).
+    document.addEventListener('gp-config-applied', async () => {
+      try {
+        app.site = await api.site();
+        renderDevices(document, app.site, app.state);
+      } catch (err) {
+        showError(err);
+      }
+    });
     setUpSimPanel(document, showError);
     renderDevices(document, site, state);
     if (state) onState(state);
