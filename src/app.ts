@@ -10,6 +10,8 @@ import type { CostWiring } from './optimizer/cost-wiring.ts';
 import { localDateOf, localDayIndexOf } from './core/local-time.ts';
 import type { SimulatedSite } from './devices/simulated/simulated-site.ts';
 import type { SiteRuntime } from './devices/registry.ts';
+import { allDrivers } from './devices/drivers/index.ts';
+import { probeDevice } from './devices/probe.ts';
 import { startProtocolSimulatedSite, type ProtocolSimulatedSite } from './devices/simulators/protocol-site.ts';
 import { definedPrefixes, topicsFor } from './protocol/topics.ts';
 import { createMessageIntake, type MessageIntake } from './remote/message-intake.ts';
@@ -314,7 +316,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         port: httpPort,
         costPlan: { explanation: (nowMs?: number) => parts.cost.service.explanation(nowMs) },
         messages: intake,
-        config: { apply: applier.apply, restore: applier.restore, revisions: async (limit) => (store ? store.listConfigRevisions(limit) : null) },
+        config: {
+          apply: applier.apply,
+          restore: applier.restore,
+          probe: (target) => probeDevice(target, { site: parts.site, clock, logger: logger.child({ part: 'probe' }), factories: allDrivers().factories }),
+          revisions: async (limit) => (store ? store.listConfigRevisions(limit) : null),
+        },
         ops,
         logger: logger.child({ part: 'web' }),
       });

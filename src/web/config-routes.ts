@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApplyOutcome } from '../app-config-apply.ts';
+import type { ProbeResult, ProbeTarget } from '../devices/probe.ts';
 import type { ConfigRevisionInfo } from '../store/config-revisions.ts';
 import { formatPath, HttpError, requireObjectBody } from './http-errors.ts';
 
@@ -8,6 +9,8 @@ import { formatPath, HttpError, requireObjectBody } from './http-errors.ts';
 export interface ConfigEndpoints {
   apply(raw: unknown, actor: string | null): Promise<ApplyOutcome>;
   restore(revision: number, actor: string | null): Promise<ApplyOutcome>;
+  /** "Test connection": builds the device with its real driver, reads it once, says what it found. */
+  probe(target: ProbeTarget): Promise<ProbeResult>;
   /** Stored revisions, newest first; null without a data directory. */
   revisions(limit: number): Promise<ConfigRevisionInfo[] | null>;
 }
@@ -31,6 +34,14 @@ export function registerConfigRoutes(app: FastifyInstance, config: ConfigEndpoin
   app.post('/api/config', { bodyLimit: CONFIG_BODY_LIMIT }, async (req) => {
     const body = requireObjectBody(req.body, 'a site configuration');
     return answer(await config.apply(body, req.webUser?.name ?? null));
+  });
+
+  // Reads a device with its real driver before it is saved (nothing of the running site changes).
+  app.post('/api/devices/test', { bodyLimit: 64 * 1024 }, async (req) => {
+    const body = requireObjectBody(req.body, '{ "device": { …a device config… } } or { "meter": { "driver": { … } } }');
+    const keys = Object.keys(body);
+    if (keys.length !== 1 || (keys[0] !== 'device' && keys[0] !== 'meter')) throw new HttpError(400, 'give exactly one of "device" (a device config) or "meter" ({ "driver": … })', [{ path: '$', message: `got keys: ${keys.join(', ') || 'none'}` }]);
+    return config.probe(body as ProbeTarget);
   });
 
   app.get('/api/config/revisions', async (req) => {

@@ -5,6 +5,7 @@ import type { Feedback } from '../../src/protocol/feedback.ts';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { tempDir } from '../helpers/schedule-peer.ts';
 import { adminCookie } from '../helpers/web-login.ts';
+import { startSunSpecPeer } from '../helpers/sunspec-peer.ts';
 
 // A site configuration saved from the web API applies to the running controller at a cycle
 // boundary, without a restart [#16]; a bad one changes nothing and says why; a revision can be restored.
@@ -113,5 +114,43 @@ describe('live configuration through POST /api/config', () => {
     assert.equal(fb.data.state.storage.nr_devices, 2);
     assert.equal((await call('POST', '/api/config/restore', { revision: 99_999 })).status, 400);
     assert.equal((await call('POST', '/api/config/restore', { revision: 'one' })).status, 400);
+  });
+});
+
+describe('POST /api/devices/test: "test connection" with the real driver', () => {
+  it('reads a SunSpec inverter of an independent peer (pymodbus) and lists its models; an unreachable one says so; bad input is 400', async () => {
+    const peer = await startSunSpecPeer();
+    const t = await startAppUnderTest({ httpPort: 0 });
+    try {
+      const url = t.app.info.httpUrl as string;
+      const cookie = await adminCookie(url);
+      const post = async (body: unknown): Promise<Answer> => {
+        const res = await fetch(`${url}/api/devices/test`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      };
+      const ok = await post({ device: { group: 'solar', name: 'PV', ratedPowerW: 6000, driver: { type: 'sunspec', host: '127.0.0.1', port: peer.port, unitId: 1, timeoutMs: 1000 } } });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.json.ok, true, JSON.stringify(ok.json));
+      const ids = (ok.json.models as Array<{ id: number; label: string | null }>).map((m) => m.id);
+      assert.ok(ids.includes(1) && ids.includes(103) && ids.includes(123), `models ${ids.join(',')}`);
+      assert.equal((ok.json.reading as { powerW: number }).powerW, 1234.5, 'model 103 W (12345 × 10^−1)');
+      const meter = await post({ meter: { driver: { type: 'sunspec', host: '127.0.0.1', port: peer.port, unitId: 3, timeoutMs: 1000 } } });
+      assert.equal(meter.json.ok, true, JSON.stringify(meter.json));
+      assert.equal((meter.json.reading as { powerW: number }).powerW, -12_340);
+      // Nothing of the running site changed.
+      assert.equal(t.app.site.devices.length, 6);
+
+      const down = await post({ device: { group: 'solar', name: 'PV', ratedPowerW: 6000, driver: { type: 'sunspec', host: '127.0.0.1', port: 1, unitId: 1, timeoutMs: 300 } } });
+      assert.equal(down.status, 200);
+      assert.equal(down.json.ok, false);
+      assert.match(String(down.json.message), /no answer within|ECONNREFUSED|connect/i);
+      const bad = await post({ device: { group: 'solar', driver: { type: 'sunspec' } } });
+      assert.equal(bad.json.ok, false);
+      assert.match(String(bad.json.message), /device\.(ratedPowerW|driver)/);
+      assert.equal((await post({ device: {}, meter: {} })).status, 400);
+    } finally {
+      await t.stop();
+      peer.stop();
+    }
   });
 });

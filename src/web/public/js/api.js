@@ -42,6 +42,8 @@ export const api = {
   /** Saves a whole site config and applies it live; 400 with every problem, 409/422 when it cannot apply (nothing changed). */
   saveConfig: (config) => call('POST', '/api/config', typeof config === 'string' ? config : config),
   configRevisions: () => call('GET', '/api/config/revisions'),
+  /** Reads a device with its real driver (nothing saved): { ok, driver, reading, models, message }. */
+  testDevice: (device) => call('POST', '/api/devices/test', { device }),
   restoreConfig: (revision) => call('POST', '/api/config/restore', { revision }),
   sim: (change) => call('POST', '/api/sim', change),
   /** The `cost` policy's plan; 404 when no optimiser runs in this process. */

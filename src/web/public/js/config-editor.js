@@ -105,19 +105,43 @@ export function setUpDeviceEditor(doc, site) {
     if (m[1] === 'driver') return $(doc, 'dev-driver-settings');
     return $(doc, 'dev-settings');
   };
-  $(doc, 'device-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const result = $(doc, 'dev-result');
-    let device;
+  /** The device the form describes, or null (the problem shown). */
+  const formDevice = () => {
     try {
       const type = $(doc, 'dev-driver').value;
-      device = { group: $(doc, 'dev-group').value, name: $(doc, 'dev-name').value.trim(), ...parseJsonField($(doc, 'dev-settings').value, 'settings') };
+      const device = { group: $(doc, 'dev-group').value, name: $(doc, 'dev-name').value.trim(), ...parseJsonField($(doc, 'dev-settings').value, 'settings') };
       if (type !== 'simulated' || indexNow() !== null) device.driver = { type, ...parseJsonField($(doc, 'dev-driver-settings').value, 'driver settings') };
+      return device;
+    } catch (err) {
+      $(doc, 'dev-result').className = 'result bad';
+      replace($(doc, 'dev-result'), h('div', { class: 'headline', text: `✗ ${err.message}` }));
+      return null;
+    }
+  };
+  $(doc, 'dev-test').addEventListener('click', async () => {
+    const device = formDevice();
+    if (!device) return;
+    const result = $(doc, 'dev-result');
+    replace(result, h('div', { class: 'headline', text: 'Testing the connection…' }));
+    result.className = 'result';
+    try {
+      const r = await api.testDevice({ driver: { type: 'simulated' }, ...device });
+      result.className = `result ${r.ok ? 'ok' : 'bad'}`;
+      replace(
+        result,
+        h('div', { class: 'headline', 'data-test': 'probe', text: `${r.ok ? '✓' : '✗'} ${r.driver}: ${r.message} (${r.durationMs} ms)` }),
+        r.models ? h('ul', {}, r.models.map((m) => h('li', {}, h('code', { text: String(m.id) }), ` ${m.label ?? 'unknown model'}`))) : null,
+        r.reading ? h('pre', { class: 'mono', text: JSON.stringify(r.reading, null, 2) }) : null,
+      );
     } catch (err) {
       result.className = 'result bad';
       replace(result, h('div', { class: 'headline', text: `✗ ${err.message}` }));
-      return;
     }
+  });
+  $(doc, 'device-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const device = formDevice();
+    if (!device) return;
     const config = structuredClone(running);
     const i = indexNow();
     if (i === null) config.devices.push(device);
