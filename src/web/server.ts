@@ -1,4 +1,5 @@
 // The web UI and HTTP API: fastify 5, one process with the controller, loopback by default.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -10,6 +11,7 @@ import type { CommStatus } from '../devices/driver.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SiteConfig } from '../site/site-config.ts';
 import { registerConfigRoutes, type ConfigEndpoints } from './config-routes.ts';
+import { collectRoutes, openApiDocument } from './openapi.ts';
 import { registerApiRoutes, type LiveSite, type PlanExplainer } from './api-routes.ts';
 import { describeFrameworkError, HttpError, parseJsonBody, type ErrorBody } from './http-errors.ts';
 import { LiveHub } from './live-hub.ts';
@@ -66,6 +68,7 @@ export interface WebServer {
 /** Default body limit of a route, bytes (routes that take more say so). */
 const DEFAULT_BODY_LIMIT = 16 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -107,6 +110,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
 
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT, return503OnClosing: true, forceCloseConnections: true });
   // First, so its onRequest hook marks upgrades before the guards run: a refused upgrade's socket is then destroyed.
+  const routes = collectRoutes(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: 4 * 1024 } });
   installBodyParsing(app);
   installGuards(app, host);
@@ -118,6 +122,9 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: 0 });
   registerApiRoutes(app, { ...deps, clock, view, live });
   if (deps.config) registerConfigRoutes(app, deps.config);
+  // The API description, made from the routes registered above (no session: it holds no site data).
+  let openapi: object | null = null;
+  app.get('/openapi.json', async () => (openapi ??= openApiDocument(routes, PACKAGE_VERSION)));
   if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);
   app.route({
     method: 'GET',
