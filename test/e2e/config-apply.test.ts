@@ -4,16 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { tempDir } from '../helpers/schedule-peer.ts';
-import { adminCookie } from '../helpers/web-login.ts';
+import { adminCookie, apiCaller, type ApiAnswer } from '../helpers/web-login.ts';
 import { startSunSpecPeer } from '../helpers/sunspec-peer.ts';
 
 // A site configuration saved from the web API applies to the running controller at a cycle
 // boundary, without a restart [#16]; a bad one changes nothing and says why; a revision can be restored.
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
 
 describe('live configuration through POST /api/config', () => {
   const dir = tempDir('gp-config-apply-');
@@ -37,11 +32,7 @@ describe('live configuration through POST /api/config', () => {
     dir.remove();
   });
 
-  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const res = await fetch(url + path, { method, headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
+  const call = (method: string, path: string, body?: unknown): Promise<ApiAnswer> => apiCaller(url, () => cookie)(method, path, body);
   const devicesOf = (cfg: Record<string, unknown>): Array<Record<string, unknown>> => cfg.devices as Array<Record<string, unknown>>;
   const withDevices = (devices: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...structuredClone(original), devices, ...extra });
   const revisions = async (): Promise<number[]> => ((await call('GET', '/api/config/revisions')).json.revisions as Array<{ revision: number }>).map((r) => r.revision);
@@ -124,10 +115,7 @@ describe('POST /api/devices/test: "test connection" with the real driver', () =>
     try {
       const url = t.app.info.httpUrl as string;
       const cookie = await adminCookie(url);
-      const post = async (body: unknown): Promise<Answer> => {
-        const res = await fetch(`${url}/api/devices/test`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-      };
+      const post = (body: unknown): Promise<ApiAnswer> => apiCaller(url, () => cookie)('POST', '/api/devices/test', body);
       const ok = await post({ device: { group: 'solar', name: 'PV', ratedPowerW: 6000, driver: { type: 'sunspec', host: '127.0.0.1', port: peer.port, unitId: 1, timeoutMs: 1000 } } });
       assert.equal(ok.status, 200);
       assert.equal(ok.json.ok, true, JSON.stringify(ok.json));

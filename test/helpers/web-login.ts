@@ -24,3 +24,25 @@ export async function logInPage(page: Page, httpUrl: string): Promise<void> {
   const u = new URL(httpUrl);
   await page.context().addCookies([{ name, value, domain: u.hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
 }
+
+/** An HTTP answer of the web API, its body parsed. */
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+}
+
+/** `call(method, path, body?, headers?)` against `httpUrl`, with `cookie` (a session) when given. */
+export function apiCaller(httpUrl: string, cookie: () => string | null = () => null) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> => {
+    const c = cookie();
+    const init: RequestInit = { method, headers: { ...(c ? { cookie: c } : {}), ...headers } };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const res = await fetch(httpUrl + path, init);
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+}

@@ -1,38 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { runWebPasswd } from '../../src/cli/commands/web.ts';
 import { memoryIo } from '../../src/cli/io.ts';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
-import { launchChromium } from '../helpers/chromium.ts';
-import { tempDir } from '../helpers/schedule-peer.ts';
-import { watchPageProblems } from './web-harness.ts';
+import { SCREENSHOTS, startBrowserApp, type BrowserApp } from '../helpers/browser-app.ts';
 
-const SHOTS = 'test-output/screenshots';
+const SHOTS = SCREENSHOTS;
 
 // The login screens in a real browser: first run, login, a viewer, logout [#16].
 describe('web login in a real browser (Debian chromium)', () => {
-  const dir = tempDir('gp-web-login-ui-');
-  let t: AppUnderTest;
+  let b: BrowserApp;
   let url: string;
-  let browser: Browser;
   let page: Page;
-  let problems: string[] = [];
+  let problems: string[];
+  let dir: { path: string };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    t = await startAppUnderTest({ dataDir: dir.path, httpPort: 0 });
-    url = t.app.info.httpUrl as string;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    // The 401s before login are expected answers, not problems.
-    problems = watchPageProblems(page, () => [url]);
+    b = await startBrowserApp({}, 'gp-web-login-ui-');
+    ({ url, page, problems } = b);
+    dir = { path: b.dataDir };
   });
   after(async () => {
-    await browser?.close();
-    await t?.stop();
-    dir.remove();
+    await b?.stop();
   });
 
   it('the first visit sets the admin password, then the site shows; a reload keeps the session', async () => {

@@ -7,16 +7,11 @@ import { HistoryReader } from '../../src/store/queries.ts';
 import { readWebUsersFile, webUsersFileOf } from '../../src/web/auth/web-users.ts';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { tempDir } from '../helpers/schedule-peer.ts';
+import { apiCaller, type ApiAnswer } from '../helpers/web-login.ts';
 
 // Login of the web UI and its API [#16]: first-run admin password, sessions in cookies, viewers
 // read only, failed logins throttled, a password reset from the CLI ends open sessions, and no
 // cross-origin request gets through.
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-}
 
 describe('web login', () => {
   const dir = tempDir('gp-web-auth-');
@@ -31,17 +26,8 @@ describe('web login', () => {
     dir.remove();
   });
 
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const init: RequestInit = { method, headers: { ...headers } };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
-    }
-    const res = await fetch(url + path, init);
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
-  const cookieOf = (a: Answer): string => {
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> => apiCaller(url)(method, path, body, headers);
+  const cookieOf = (a: ApiAnswer): string => {
     const set = a.headers.get('set-cookie') ?? '';
     assert.match(set, /gp_session=/);
     return set.split(';')[0] as string;

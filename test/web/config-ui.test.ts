@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
-import { launchChromium } from '../helpers/chromium.ts';
-import { tempDir } from '../helpers/schedule-peer.ts';
+import type { Page } from 'playwright-core';
+import type { AppUnderTest } from '../helpers/app-harness.ts';
+import { SCREENSHOTS, startBrowserApp, type BrowserApp } from '../helpers/browser-app.ts';
 import { logInPage } from '../helpers/web-login.ts';
-import { watchPageProblems } from './web-harness.ts';
 
-const SHOTS = 'test-output/screenshots';
+const SHOTS = SCREENSHOTS;
 
 /** Polls until `check` holds (the page and the controller change asynchronously). */
 async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -22,27 +19,20 @@ async function until(check: () => Promise<boolean> | boolean, what: string, time
 // Commissioning in a real browser [#16]: add a device and set the MQTT remote signal from the
 // Devices page; both apply live (the controller's next feedback shows them), a bad form saves nothing.
 describe('commissioning from the Devices page (Debian chromium)', () => {
-  const dir = tempDir('gp-config-ui-');
+  let b: BrowserApp;
   let t: AppUnderTest;
   let url: string;
-  let browser: Browser;
   let page: Page;
-  let problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     // 10× clock: the 30 s fallback timeout passes in 3 s.
-    t = await startAppUnderTest({ dataDir: dir.path, httpPort: 0, speed: 10 });
-    url = t.app.info.httpUrl as string;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    problems = watchPageProblems(page, () => [url]);
+    b = await startBrowserApp({ speed: 10 }, 'gp-config-ui-');
+    ({ t, url, page, problems } = b);
     await logInPage(page, url);
   });
   after(async () => {
-    await browser?.close();
-    await t?.stop();
-    dir.remove();
+    await b?.stop();
   });
 
   it('an invalid device form shows the problem next to the field and saves nothing', async () => {
