@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AppUnderTest } from '../helpers/app-harness.ts';
 import { SCREENSHOTS, startBrowserApp, type BrowserApp } from '../helpers/browser-app.ts';
-import { logInPage } from '../helpers/web-login.ts';
+import { adminCookie, apiCaller, logInPage } from '../helpers/web-login.ts';
 
 const SHOTS = SCREENSHOTS;
 
@@ -81,5 +81,44 @@ describe('commissioning from the Devices page (Debian chromium)', () => {
     await until(async () => (await page.textContent('[data-test=row-storage] [data-test=source]')) === 'local', 'back to local after the 30 s timeout', 15_000);
     // The refused save of the first test answered 400: expected.
     assert.deepEqual(problems.filter((p) => !/status of 400/.test(p)), []);
+  });
+});
+
+describe('commissioning a site from an empty configuration (Debian chromium)', () => {
+  let b: BrowserApp;
+  before(async () => {
+    b = await startBrowserApp({}, 'gp-commission-');
+    await logInPage(b.page, b.url);
+  });
+  after(async () => {
+    await b?.stop();
+  });
+
+  it('adds solar, a battery and an EV charger one by one; each applies live', async () => {
+    const { page, url, t } = b;
+    // The empty site: the demo's config with no device (what a new installation starts from).
+    const call = apiCaller(url, () => null);
+    const cookie = await adminCookie(url);
+    const site = (await apiCaller(url, () => cookie)('GET', '/api/site')).json as { config: Record<string, unknown> };
+    const emptied = await apiCaller(url, () => cookie)('POST', '/api/config', { ...site.config, devices: [] });
+    assert.equal(emptied.status, 200, JSON.stringify(emptied.json));
+    assert.equal((await call('GET', '/api/site')).status, 401, 'the API still needs a session');
+    assert.equal((await t.command({})).data.state.storage.nr_devices, 0);
+
+    await page.goto(`${url}/#devices`);
+    await page.waitForSelector('[data-test=device-form]');
+    for (const [group, name] of [['solar', 'Roof PV'], ['storage', 'Home battery'], ['variable_power_load', 'Wallbox']] as const) {
+      await page.selectOption('[data-test=dev-pick]', 'new');
+      await page.selectOption('[data-test=dev-group]', group);
+      await page.fill('[data-test=dev-name]', name);
+      await page.click('[data-test=dev-save]');
+      await until(async () => ((await page.textContent('[data-test=dev-result]')) ?? '').includes('Applied'), `${name} applied`);
+      await until(async () => (await page.locator('[data-test=devices-table] tr', { hasText: name }).count()) === 1, `${name} in the table`);
+    }
+    const fb = await t.command({});
+    assert.equal(fb.data.state.solar.nr_devices, 1);
+    assert.equal(fb.data.state.storage.nr_devices, 1);
+    assert.equal(t.app.site.devices.filter((d) => d.group === 'variable_power_load').length, 1);
+    assert.deepEqual(b.problems, []);
   });
 });
