@@ -224,6 +224,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   try {
     linkPromise = connectRemoteLink({
       url: brokerUrl,
+      // The controller's clock: a message's arrival time in the command log is the same clock as a web command's (and --speed's).
+      clock,
       serial: site.serial,
       prefixes,
       protocolVersion: site.mqtt.protocolVersion,
@@ -308,7 +310,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   if (httpPort !== null) {
     try {
-      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, messages: intake, ops, logger: logger.child({ part: 'web' }) });
+      web = await startWebServer({ controller, site, info, ...(sim ? { sim } : {}), commStatus: () => runtime.devices.commStatus?.() ?? new Map(), clock, host: site.web.host, port: httpPort, costPlan: cost.service, messages: intake, ops, ...(store ? { history: store } : {}), schedule: schedules, prices: cost.prices, logger: logger.child({ part: 'web' }) });
     } catch (err) {
       await stop();
       throw err;
