@@ -39,8 +39,10 @@ const MINUTE_MS = 60_000;
 const MS_PER_H = 3_600_000;
 
 /**
- * Integrates `minutes` (1-minute buckets: each covers its cycles × `cycleMs`, at most the minute)
- * and `cycles` (each cycle sample holds until the next one, at most `cycleMs`), clipped to [fromMs, toMs).
+ * Integrates `minutes` (1-minute buckets: a stored minute covers the whole minute — the controller
+ * ran in it; a minute it was off has no row) and `cycles` (each cycle sample holds until the next
+ * one, at most `cycleMs`), clipped to [fromMs, toMs). A minute the controller started or stopped in
+ * counts whole: at most a minute too much per start.
  */
 export function integrateEnergy(minutes: TelemetrySeries, cycles: TelemetrySeries, range: { fromMs: number; toMs: number; cycleMs: number }): Totals {
   const t: Totals = { coveredMs: 0, gridImportedWh: 0, gridExportedWh: 0, solarWh: 0, batteryChargedWh: 0, batteryDischargedWh: 0, evWh: 0, heatPumpWh: 0, switchedLoadWh: 0, baseLoadWh: 0 };
@@ -62,7 +64,7 @@ export function integrateEnergy(minutes: TelemetrySeries, cycles: TelemetrySerie
     t.baseLoadWh += Math.max(0, v('base_load_w')) * h;
   };
   const clip = (start: number, ms: number): number => Math.max(0, Math.min(start + ms, range.toMs) - Math.max(start, range.fromMs));
-  minutes.atMs.forEach((at, i) => add(minutes, i, clip(at, Math.min(MINUTE_MS, (minutes.samples[i] ?? 0) * range.cycleMs))));
+  minutes.atMs.forEach((at, i) => add(minutes, i, (minutes.samples[i] ?? 0) > 0 ? clip(at, MINUTE_MS) : 0));
   const lastMinuteEnd = minutes.atMs.length ? (minutes.atMs[minutes.atMs.length - 1] as number) + MINUTE_MS : -Infinity;
   cycles.atMs.forEach((at, i) => {
     if (at < lastMinuteEnd) return; // already in a stored minute
