@@ -31,6 +31,8 @@ export interface ApiDeps {
   sim?: SimulatedSite | undefined;
   clock: Clock;
   view: LiveStateView;
+  /** Whether a store answers the history routes (`GET /api/site` says so as `hasHistory`, so the UI does not ask in vain). */
+  hasHistory?: boolean;
 }
 
 /** A site config is a few kB; this leaves room for hundreds of devices. */
@@ -70,7 +72,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return state;
   });
 
-  app.get('/api/site', async () => ({ ...siteJson, isSimulated: sim !== undefined }));
+  app.get('/api/site', async () => ({ ...siteJson, isSimulated: sim !== undefined, hasHistory: deps.hasHistory === true }));
 
   app.get('/api/protocol', async () => protocolJson);
 

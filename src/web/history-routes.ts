@@ -132,7 +132,9 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryDeps): 
   app.get('/api/history', async (req): Promise<HistoryAnswer> => {
     const q = parseQuery(HistoryQuerySchema, req.query, 'GET /api/history');
     if (!history) throw noStore('the history');
-    const series = await history.queryTelemetry({ fromMs: q.from, toMs: q.to, resolution: q.resolution });
+    let series = await history.queryTelemetry({ fromMs: q.from, toMs: q.to, resolution: q.resolution });
+    // A day older than the 1-minute retention (history.minuteDays) still has its 15-minute rows.
+    if (q.resolution === 'auto' && series.resolution === '1m' && series.atMs.length === 0) series = await history.queryTelemetry({ fromMs: q.from, toMs: q.to, resolution: '15m' });
     let answerPrices: HistoryPrices | null = null;
     let pricesError: string | null = null;
     if (prices) {

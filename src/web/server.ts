@@ -114,7 +114,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   installGuards(app, host);
   installErrorHandling(app, deps.logger);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: 0 });
-  registerApiRoutes(app, { ...deps, clock, view });
+  registerApiRoutes(app, { ...deps, clock, view, hasHistory: deps.history !== undefined });
   registerHistoryRoutes(app, { site: deps.site, clock, history: deps.history, schedule: deps.schedule, prices: deps.prices });
   registerVendorFiles(app);
   if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);

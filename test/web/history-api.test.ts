@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { FakeClock } from '../../src/core/clock.ts';
 import { RESPONSE_CODE_MEANING } from '../../src/protocol/response-codes.ts';
 import { Store } from '../../src/store/store.ts';
@@ -19,6 +20,7 @@ const H = 3_600_000;
 const T0 = Date.UTC(2025, 5, 2, 8, 0, 0);
 const MIDNIGHT = T0 - 10 * H;
 const YESTERDAY = MIDNIGHT - 24 * H;
+const BEFORE = YESTERDAY - 24 * H;
 
 function sample(atMs: number, isToday: boolean): TelemetrySample {
   return {
@@ -27,7 +29,7 @@ function sample(atMs: number, isToday: boolean): TelemetrySample {
     solarW: isToday ? 3000 : 4000,
     solarAvailableW: 4000,
     storageW: isToday ? 500 : -300,
-    socPct: 20 + (60 * (atMs - YESTERDAY)) / (34 * H),
+    socPct: 20 + (60 * (atMs - BEFORE)) / (58 * H),
     evW: isToday ? 1500 : 0,
     heatPumpW: 0,
     switchedLoadW: 0,
@@ -43,9 +45,13 @@ describe('GET /api/history, /api/energy/today, /api/commands and /api/schedule o
   let w: WebUnderTest;
 
   before(async () => {
-    const seed = await Store.open({ dataDir: dir.path, clock: new FakeClock(YESTERDAY) });
-    for (let at = YESTERDAY; at < T0; at += 1000) seed.recordSample(sample(at, at >= MIDNIGHT));
+    const seed = await Store.open({ dataDir: dir.path, clock: new FakeClock(BEFORE) });
+    for (let at = BEFORE; at < T0; at += 1000) seed.recordSample(sample(at, at >= MIDNIGHT));
     await seed.close();
+    // The day before yesterday is past its 1-minute retention: only its 15-minute rows are left.
+    const db = new Database(`${dir.path}/gridpilot.db`);
+    db.prepare('DELETE FROM telemetry_1m WHERE bucket_ms < ?').run(YESTERDAY);
+    db.close();
     w = await startWebUnderTest({}, { clock, dataDir: dir.path });
   });
   after(async () => {
@@ -94,6 +100,14 @@ describe('GET /api/history, /api/energy/today, /api/commands and /api/schedule o
     const iso = await w.http<HistoryAnswer>('GET', '/api/history?from=2025-06-01T00:00:00%2B02:00&to=2025-06-01T01:00:00%2B02:00&resolution=15m');
     assert.equal(iso.status, 200, iso.text);
     assert.deepEqual(iso.json.atMs, [0, 1, 2, 3].map((q) => YESTERDAY + q * 900_000));
+  });
+
+  it('a day past the 1-minute retention comes in its 15-minute averages', async () => {
+    const r = await w.http<HistoryAnswer>('GET', `/api/history?from=${BEFORE}&to=${YESTERDAY}`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.resolution, '15m');
+    assert.equal(r.json.atMs.length, 96);
+    assert.ok(r.json.values.grid_w.every((v) => v === -2000));
   });
 
   it('bad history queries get a 400 naming the parameter, and change nothing', async () => {

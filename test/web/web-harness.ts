@@ -48,6 +48,7 @@ export async function startWebUnderTest(overrides: Partial<WebServerDeps> = {}, 
       messages: app.intake,
       schedule: app.schedules,
       prices: app.cost.prices,
+      costPlan: app.cost.service,
       ...(app.store ? { history: app.store } : {}),
       ...overrides,
     });

@@ -4,7 +4,7 @@
 // back with "Older…".
 import { api } from './api.js';
 import { h, replace } from './dom.js';
-import { fmtDay, fmtTimeSeconds, fmtW, zoneSentence } from './format.js';
+import { fmtDay, fmtTimeSeconds, fmtW, NO_STORE, zoneSentence } from './format.js';
 
 /** @typedef {import('../../history-routes.ts').CommandLogItem} CommandLogItem */
 /** @typedef {import('../../history-routes.ts').CommandsAnswer} CommandsAnswer */
@@ -61,6 +61,7 @@ export function createCommandsPage(doc) {
   /** @type {string | null} */
   let next = null;
   let isVisible = false;
+  let isAvailable = true;
   let seq = 0;
 
   /** The filter form as query parameters (empty fields left out). */
@@ -78,6 +79,11 @@ export function createCommandsPage(doc) {
 
   /** @param {boolean} isMore  append the next (older) page instead of starting over */
   async function load(isMore) {
+    if (!isAvailable) {
+      more.hidden = true;
+      status.textContent = `The command log is kept in the store. ${NO_STORE}`;
+      return;
+    }
     const q = filters();
     if (isMore && next) q.before = next;
     const mine = ++seq;
@@ -111,6 +117,10 @@ export function createCommandsPage(doc) {
   more.addEventListener('click', () => void load(true));
 
   return {
+    /** @param {boolean} hasHistory  whether the server has a store (GET /api/site `hasHistory`) */
+    setAvailable(hasHistory) {
+      isAvailable = hasHistory;
+    },
     /** @param {boolean} visible */
     setVisible(visible) {
       const wasVisible = isVisible;

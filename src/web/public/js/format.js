@@ -169,5 +169,8 @@ export function weekdayOf(dayKey) {
   return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
 }
 
+/** What a page that reads the store says when the controller runs without one. */
+export const NO_STORE = 'This needs the store: start gridpilot with a data directory (--data-dir; `gridpilot start` uses ./.gridpilot by default).';
+
 /** "Times in Europe/Brussels": the sentence every page with times says once. */
 export const zoneSentence = () => `Times in ${siteZone} (the site's time zone).`;

@@ -2,7 +2,7 @@
 // with previous / next, from GET /api/history (the store's telemetry and the planner's prices).
 import { api } from './api.js';
 import { replace } from './dom.js';
-import { addDays, fmtDay, localParts, siteMidnightMs, weekdayOf, zoneSentence } from './format.js';
+import { addDays, fmtDay, localParts, NO_STORE, siteMidnightMs, weekdayOf, zoneSentence } from './format.js';
 import { drawHistory } from './history-chart.js';
 
 /** @typedef {'day' | 'week' | 'month'} Span */
@@ -42,6 +42,7 @@ export function createHistoryPage(doc) {
   /** @type {{ destroy(): void } | null} */
   let drawn = null;
   let isVisible = false;
+  let isAvailable = true;
   let seq = 0;
   /** @type {() => number} */
   let nowMs = () => Date.now();
@@ -53,6 +54,10 @@ export function createHistoryPage(doc) {
     label.textContent = span === 'day' ? fmtDay(r.fromMs, nowMs()) : `${fmtDay(r.fromMs, nowMs())} – ${fmtDay(lastDay, nowMs())}`;
     $('history-zone').textContent = zoneSentence();
     $('history-next').toggleAttribute('disabled', r.toMs > nowMs());
+    if (!isAvailable) {
+      status.textContent = `History is read from the stored telemetry. ${NO_STORE}`;
+      return;
+    }
     status.textContent = 'Loading…';
     const mine = ++seq;
     try {
@@ -107,6 +112,10 @@ export function createHistoryPage(doc) {
   });
 
   return {
+    /** @param {boolean} hasHistory  whether the server has a store (GET /api/site `hasHistory`) */
+    setAvailable(hasHistory) {
+      isAvailable = hasHistory;
+    },
     /** @param {() => number} clock */
     setClock(clock) {
       nowMs = clock;

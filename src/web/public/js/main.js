@@ -102,6 +102,7 @@ async function boot() {
     if (site.location?.timeZone) setSiteTimeZone(site.location.timeZone);
     byId('overview-zone').textContent = zoneSentence();
     app.protocol = protocol;
+    for (const p of [energyPanel, historyPage, commandsPage]) p.setAvailable(site.hasHistory === true);
     byId('site-id').textContent = site.siteNodeId;
     document.title = `gridpilot · ${site.serial}`;
     setUpIntegrator(document, protocol, site);

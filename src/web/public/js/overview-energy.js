@@ -3,7 +3,7 @@
 // store's telemetry (GET /api/energy/today), refreshed every minute while the Overview is shown.
 import { api } from './api.js';
 import { h, replace } from './dom.js';
-import { fmtDay, fmtTime, fmtWh } from './format.js';
+import { fmtDay, fmtTime, fmtWh, NO_STORE } from './format.js';
 
 /** @typedef {import('../../energy-today.ts').EnergyToday} EnergyToday */
 
@@ -55,8 +55,14 @@ export function createEnergyPanel(doc) {
   /** @type {number | undefined} */
   let timer;
   let isVisible = false;
+  let isAvailable = true;
 
   async function load() {
+    if (!isAvailable) {
+      replace(list);
+      note.textContent = `Today's energy is counted from the stored telemetry. ${NO_STORE}`;
+      return;
+    }
     try {
       renderEnergy(list, note, await api.energyToday());
     } catch (err) {
@@ -67,6 +73,10 @@ export function createEnergyPanel(doc) {
   }
 
   return {
+    /** @param {boolean} hasHistory  whether the server has a store (GET /api/site `hasHistory`) */
+    setAvailable(hasHistory) {
+      isAvailable = hasHistory;
+    },
     /** @param {boolean} visible */
     setVisible(visible) {
       if (visible === isVisible) return;
