@@ -16,7 +16,7 @@
 //    paced timer fired after it was due (a push that blocked the thread shows here).
 // Target: p99 of the cycle with 10 streams within 10 % of 0 streams.
 //
-// Run: npx tsx bench/web-ui.ts   (BENCH_LOADS: page loads, default 20; BENCH_CYCLES: cycles per set-up, default 6000)
+// Run: npx tsx bench/web-ui.ts   (BENCH_LOADS: page loads, default 20; BENCH_CYCLES: cycles per set-up, default 12000)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +36,7 @@ import { launchChromium } from '../test/helpers/chromium.ts';
 import { fmt, printHeader, printTable, ratio, summarize } from './lib/report.ts';
 
 const LOADS = Number(process.env['BENCH_LOADS'] ?? 20);
-const CYCLES = Number(process.env['BENCH_CYCLES'] ?? 6000);
+const CYCLES = Number(process.env['BENCH_CYCLES'] ?? 12000);
 const WARMUP = 1500;
 const BLOCK = 250;
 const PACE_MS = 2;

@@ -1,10 +1,13 @@
-/* global uPlot, document, getComputedStyle, ResizeObserver */
+/* global document, getComputedStyle, ResizeObserver */
 // History charts with uPlot (MIT, served from /vendor/uplot/, a global `uPlot` from its IIFE build):
 // power (kW), state of charge (%) and prices (€/kWh), on a time axis in site time with the UI's
 // one date format. Colours come from style.css custom properties (canvas cannot read classes).
 import { fmtDay, fmtDayTime, fmtPct, fmtTime, localParts, siteTimeZone } from './format.js';
 
 /** @typedef {import('../../history-routes.ts').HistoryAnswer} HistoryAnswer */
+
+/** uPlot's IIFE build (a classic <script> in index.html, before the modules) defines the global; typed from the package. */
+const uPlot = /** @type {typeof import('uplot')} */ (/** @type {any} */ (globalThis).uPlot);
 /** @typedef {{ label: string, values: Array<number | null>, color: string, dash?: number[] }} Line */
 
 /** Telemetry columns on the power chart: label, column, colour variable, W → kW. */
