@@ -194,6 +194,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   try {
     linkPromise = connectRemoteLink({
       url: brokerUrl,
+      // The controller's clock: a message's arrival time in the command log is the same clock as a web command's (and --speed's).
+      clock,
       serial: site.serial,
       prefixes,
       protocolVersion: site.mqtt.protocolVersion,
@@ -316,6 +318,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         port: httpPort,
         costPlan: { explanation: (nowMs?: number) => parts.cost.service.explanation(nowMs) },
         messages: intake,
+        ...(store ? { history: store } : {}),
+        schedule: schedules,
+        // The prices the planner reads now (a live reconfiguration rebuilds the cost wiring).
+        prices: {
+          readPrices: (fromMs: number, toMs: number, signal?: AbortSignal) => parts.cost.prices.readPrices(fromMs, toMs, signal),
+          replayOf: async (fromMs: number, toMs: number, signal?: AbortSignal) => (await parts.cost.prices.replayOf?.(fromMs, toMs, signal)) ?? null,
+        },
         config: {
           apply: applier.apply,
           restore: applier.restore,

@@ -29,6 +29,8 @@ export interface CostWiring {
   service: CostService;
   /** Where prices pushed over MQTT go (see price-push.ts); they override the configured source where they cover it. */
   pushedPrices: PushedPriceProvider;
+  /** The prices the planner reads (the configured source with the pushed prices laid over it): the web History page shows them. */
+  prices: PriceProvider;
   /** Hooks the service to the controller's cycles and starts planning. */
   start(controller: Controller): void;
   /** Stops planning and the planner's worker thread. */
@@ -199,6 +201,7 @@ export function createCostWiring(site: SiteConfig, options: CostWiringOptions): 
   return {
     service,
     pushedPrices: pushed,
+    prices: provider,
     start(controller) {
       unsubscribe ??= controller.onCycle((record) => {
         service.observe(record);

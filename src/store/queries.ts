@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { commandRowOf, type CommandLogRow, type LoggedMessageKind, type RawCommandRow } from './command-log.ts';
+import { commandRowOf, type CommandLogRow, type LoggedMessageKind, type MessageSource, type RawCommandRow } from './command-log.ts';
 import { latestConfigRevision, type ConfigRevision } from './config-revisions.ts';
 import { dbFileOf, openDatabase } from './open-database.ts';
 import { readPushedPrices, type StoredPushedPrices } from './pushed-prices.ts';
@@ -25,6 +25,13 @@ export interface CommandQuery {
   isRejectedOnly?: boolean;
   /** Only the entry with this command id (the `commandId` of its log lines). */
   commandId?: string;
+  /** Only entries that came in this way (MQTT or the web API). */
+  source?: MessageSource;
+  /**
+   * Only entries older than this one (a page cursor: the last row of the previous page). Rows are
+   * ordered by (receivedAtMs, id) descending, so entries of the same millisecond are neither skipped nor repeated.
+   */
+  olderThan?: { receivedAtMs: number; id: number };
   /** Most entries returned, newest first. Default 100, at most 10,000. */
   limit?: number;
 }
@@ -49,6 +56,13 @@ export function queryCommands(db: Database, q: CommandQuery = {}): CommandLogRow
   if (q.commandId !== undefined) {
     where.push('command_id = ?');
     args.push(q.commandId);
+  }
+  if (q.source === 'web') where.push("source = 'web'");
+  // Rows stored before schema 6 have no source: they came over MQTT (commandRowOf reads them so).
+  else if (q.source === 'mqtt') where.push("(source IS NULL OR source <> 'web')");
+  if (q.olderThan !== undefined) {
+    where.push('(received_at_ms < ? OR (received_at_ms = ? AND id < ?))');
+    args.push(q.olderThan.receivedAtMs, q.olderThan.receivedAtMs, q.olderThan.id);
   }
   const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
   const sql = `SELECT * FROM command_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at_ms DESC, id DESC LIMIT ${limit}`;

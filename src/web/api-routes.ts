@@ -41,6 +41,8 @@ export interface ApiDeps {
   sim?: SimulatedSite | undefined;
   clock: Clock;
   view: LiveStateView;
+  /** Whether a store answers the history routes (`GET /api/site` says so as `hasHistory`, so the UI does not ask in vain). */
+  hasHistory?: boolean;
 }
 
 /** A site config is a few kB; this leaves room for hundreds of devices. */
@@ -81,7 +83,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/site', async () => {
     if (siteJson.of !== live.site) siteJson = { of: live.site, view: siteView(live.site) };
-    return { ...siteJson.view, isSimulated: live.sim !== undefined, isConfigEditable: deps.config !== undefined };
+    return { ...siteJson.view, isSimulated: live.sim !== undefined, isConfigEditable: deps.config !== undefined, hasHistory: deps.hasHistory === true };
   });
 
   app.get('/api/protocol', async () => protocolView(info));

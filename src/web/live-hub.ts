@@ -41,8 +41,8 @@ export class LiveHub {
     socket.on('error', () => this.sockets.delete(socket));
     // The channel is server → browser only; anything a client sends is ignored.
     socket.on('message', () => undefined);
-    const text = this.serialize();
-    if (text !== null) this.send(socket, text);
+    const bytes = this.serialize();
+    if (bytes !== null) this.send(socket, bytes);
   }
 
   /** A cycle completed: push soon (throttled). */
@@ -58,26 +58,28 @@ export class LiveHub {
 
   private broadcast(): void {
     if (this.sockets.size === 0) return;
-    const text = this.serialize();
-    if (text === null) return;
-    for (const s of this.sockets) this.send(s, text);
+    const bytes = this.serialize();
+    if (bytes === null) return;
+    for (const s of this.sockets) this.send(s, bytes);
   }
 
-  private serialize(): string | null {
+  /** The push as UTF-8 bytes, encoded once for every client (`ws` would encode a string per socket). */
+  private serialize(): Buffer | null {
     try {
       const data = this.currentState();
       if (!data) return null;
       const message: LiveMessage = { type: 'state', data };
-      return JSON.stringify(message);
+      return Buffer.from(JSON.stringify(message), 'utf8');
     } catch (err) {
       this.logger?.warn({ err: errorMessage(err) }, 'live state could not be built');
       return null;
     }
   }
 
-  private send(socket: WebSocket, text: string): void {
+  private send(socket: WebSocket, bytes: Buffer): void {
     if (socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    socket.send(text, (err) => {
+    // A text frame (binary: false), as before: browsers get a string in `event.data`.
+    socket.send(bytes, { binary: false }, (err) => {
       if (err) this.sockets.delete(socket);
     });
   }

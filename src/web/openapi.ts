@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { wireJsonSchemas } from '../protocol/json-schema.ts';
 import { DeviceSchema, DriverSchema, SiteConfigSchema } from '../site/config-schema.ts';
+import { CommandsQuerySchema, HistoryQuerySchema } from './history-routes.ts';
 
 /**
  * `GET /openapi.json`: the HTTP API as OpenAPI 3.1, made from the routes the server really
@@ -44,6 +45,10 @@ function catalogue(): Record<string, RouteDoc> {
       body: { oneOf: [{ type: 'object', required: ['device'], properties: { device: toJson(DeviceSchema) } }, { type: 'object', required: ['meter'], properties: { meter: { type: 'object', properties: { driver: toJson(DriverSchema) } } } }] },
     },
     'POST /api/sim': { summary: 'Simulated sites only: irradiance override (W/m², null = weather) and extra load (W)', body: { type: 'object', properties: { irradianceWm2: { type: ['number', 'null'], minimum: 0, maximum: 1500 }, extraLoadW: { type: 'number' } }, additionalProperties: false } },
+    'GET /api/history': { summary: 'Power, SoC and price series over a range (at most 32 days) from the store, columnar', query: toJson(HistoryQuerySchema) },
+    'GET /api/energy/today': { summary: "Today's energy since local midnight (site time zone): imported, exported, solar, battery in/out, EV, kWh" },
+    'GET /api/commands': { summary: 'The command log, newest first, filterable (kind, source, rejected, commandId) and paged (before = the previous page\'s next)', query: toJson(CommandsQuerySchema) },
+    'GET /api/schedule': { summary: 'The stored schedule slots, with the active one marked' },
     'GET /api/live': { summary: 'WebSocket: { type: "state", data } on connect and after cycles (at most 2 per second)' },
     'GET /api/auth/state': { summary: 'Whether the admin password is set, and who is logged in', auth: 'none' },
     'POST /api/auth/setup': { summary: 'First run: sets the admin password (from another machine with the setup code printed at start)', auth: 'none', body: { type: 'object', required: ['password'], properties: { password: { type: 'string', minLength: 8 }, setupCode: { type: 'string' } } } },
@@ -61,7 +66,8 @@ export function collectRoutes(app: FastifyInstance): Array<{ method: string; url
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {
     for (const method of Array.isArray(r.method) ? r.method : [r.method]) {
-      if (method === 'HEAD' || r.url === '/openapi.json' || r.url.includes('*')) continue;
+      // Static files (the UI, uPlot under /vendor/) are not the API.
+      if (method === 'HEAD' || r.url === '/openapi.json' || r.url.includes('*') || r.url.startsWith('/vendor/')) continue;
       routes.push({ method, url: r.url });
     }
   });

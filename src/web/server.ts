@@ -1,5 +1,7 @@
 // The web UI and HTTP API: fastify 5, one process with the controller, loopback by default.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -13,6 +15,8 @@ import type { SiteConfig } from '../site/site-config.ts';
 import { registerConfigRoutes, type ConfigEndpoints } from './config-routes.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
 import { registerApiRoutes, type LiveSite, type PlanExplainer } from './api-routes.ts';
+import { registerHistoryRoutes, type HistorySource, type ScheduleReader } from './history-routes.ts';
+import type { PriceProvider } from '../optimizer/prices/price-provider.ts';
 import { describeFrameworkError, HttpError, parseJsonBody, type ErrorBody } from './http-errors.ts';
 import { LiveHub } from './live-hub.ts';
 import { DEFAULT_METRICS_ALLOW, registerOpsRoutes, type OpsEndpoints } from './ops-routes.ts';
@@ -54,6 +58,12 @@ export interface WebServerDeps {
   costPlan?: PlanExplainer | undefined;
   /** Metrics and health (the app's `observe()`): turns on `GET /metrics` and `GET /healthz`, for the peers in `site.web.metricsAllow`. */
   ops?: OpsEndpoints | undefined;
+  /** The store's read side (the app's `Store`): turns on `GET /api/history`, `/api/energy/today` and `/api/commands` (else 404 saying why). */
+  history?: HistorySource | undefined;
+  /** The stored schedule (the app's `ScheduleStore`): `GET /api/schedule` lists its slots (else an empty schedule). */
+  schedule?: ScheduleReader | undefined;
+  /** The prices the planner reads (the app's `cost.prices`): `GET /api/history` adds them, through the site's tariff. */
+  prices?: PriceProvider | undefined;
 }
 
 export interface WebServer {
@@ -120,12 +130,14 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   // A server built without login (a library user's own): the UI is told so and asks for none.
   else app.get('/api/auth/state', async () => ({ isSetUp: true, needsSetupCode: false, user: { name: 'open', role: 'admin', isOpen: true } }));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: 0 });
-  registerApiRoutes(app, { ...deps, clock, view, live });
+  registerApiRoutes(app, { ...deps, clock, view, live, hasHistory: deps.history !== undefined });
   if (deps.config) registerConfigRoutes(app, deps.config);
-  // The API description, made from the routes registered above (no session: it holds no site data).
+  registerHistoryRoutes(app, { site: deps.site, clock, history: deps.history, schedule: deps.schedule, prices: deps.prices });
+  registerVendorFiles(app);
+  if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);
+  // The API description, made from the routes registered here (no session: it holds no site data).
   let openapi: object | null = null;
   app.get('/openapi.json', async () => (openapi ??= openApiDocument(routes, PACKAGE_VERSION)));
-  if (deps.ops) registerOpsRoutes(app, deps.ops, deps.site.web?.metricsAllow ?? DEFAULT_METRICS_ALLOW);
   app.route({
     method: 'GET',
     url: '/api/live',
@@ -163,6 +175,22 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
       return closing;
     },
   };
+}
+
+/** uPlot (MIT, node_modules/uplot): its IIFE build and stylesheet, served from this server (nothing from the internet). */
+const UPLOT_FILES = [
+  { url: '/vendor/uplot/uPlot.iife.min.js', file: 'dist/uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
+  { url: '/vendor/uplot/uPlot.min.css', file: 'dist/uPlot.min.css', type: 'text/css; charset=utf-8' },
+  { url: '/vendor/uplot/LICENSE', file: 'LICENSE', type: 'text/plain; charset=utf-8' },
+] as const;
+
+function registerVendorFiles(app: FastifyInstance): void {
+  const dir = dirname(createRequire(import.meta.url).resolve('uplot/package.json'));
+  for (const f of UPLOT_FILES) {
+    // Read once, at start: a missing package fails the start, not the first page view.
+    const body = readFileSync(join(dir, f.file));
+    app.get(f.url, async (_req, reply) => reply.header('content-type', f.type).header('cache-control', 'public, max-age=86400').send(body));
+  }
 }
 
 function errorBody(error: string, details: ErrorBody['details'] = []): ErrorBody {

@@ -8,7 +8,7 @@ import type { CommStatus } from '../devices/driver.ts';
 import { GROUP_KEY } from '../devices/registry.ts';
 import type { SimulatedSite } from '../devices/simulated/simulated-site.ts';
 import type { SimWorldSnapshot } from '../devices/simulated/sim-world.ts';
-import { COMPONENTS, type Component, type DeviceGroup } from '../protocol/components.ts';
+import { COMPONENTS, DEVICE_GROUPS, type Component, type DeviceGroup } from '../protocol/components.ts';
 import type { FeedbackState } from '../protocol/feedback.ts';
 import type { ExecutedPolicy } from '../protocol/policies.ts';
 import { RESPONSE_CODES } from '../protocol/response-codes.ts';
@@ -53,6 +53,18 @@ export interface DeviceStateView extends SignalView {
   link: LinkView;
 }
 
+/**
+ * A device group as a whole: its own signal (in `signals`) can be the local default while one of its
+ * devices runs a live command addressed to it by nodeId [live §3.3 rule 8]; the status table's group
+ * row says so instead of showing only `local`.
+ */
+export interface GroupView {
+  /** nodeIds of the group's devices that follow a live (remote) command now, in config order. */
+  remoteDeviceIds: string[];
+  /** Whether the group or any device in it follows a live command now. */
+  isAnyRemote: boolean;
+}
+
 /** A device's (or the grid meter's) driver and communication status; Unix ms. */
 export interface LinkView {
   driver: string;
@@ -79,6 +91,8 @@ export interface WebState {
   signals: Record<Component, SignalView>;
   /** Every device, in config order. */
   devices: DeviceStateView[];
+  /** Per device group: which of its devices are remote-driven (a device command leaves the group's own signal local). */
+  groups: Record<DeviceGroup, GroupView>;
   /** Active constraints of this cycle in words, filed under the component they held back. */
   constraints: Constraint[];
   /** Unix ms from which this view's `today_*` counters integrate (the web server's start; see README). */
@@ -172,6 +186,11 @@ export class LiveStateView {
         link: linkOf(d.nodeId, d.driver.type),
       };
     });
+    const groups = {} as Record<DeviceGroup, GroupView>;
+    for (const g of DEVICE_GROUPS) {
+      const remoteDeviceIds = devices.filter((d) => d.group === g && d.activeSignal === 'remote').map((d) => d.nodeId);
+      groups[g] = { remoteDeviceIds, isAnyRemote: signals[g].activeSignal === 'remote' || remoteDeviceIds.length > 0 };
+    }
     const isRemoteActive = Object.values(signals).some((s) => s.activeSignal === 'remote') || devices.some((d) => d.activeSignal === 'remote');
     return {
       time: Math.floor(nowMs / 1000),
@@ -182,6 +201,7 @@ export class LiveStateView {
       state: groupState as FeedbackState,
       signals,
       devices,
+      groups,
       constraints: record.plan.constraints.map((c) => ({ ...c })),
       countersSinceMs: this.countersSinceMs,
       sim: sim ? sim.world.snapshot() : null,

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
+import type { AppOptions } from '../../src/app-options.ts';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/app-harness.ts';
 import { startWebServer, type WebServer, type WebServerDeps } from '../../src/web/server.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
@@ -31,12 +32,26 @@ export interface ErrorAnswer extends ErrorBody {
   feedback?: Feedback;
 }
 
-export async function startWebUnderTest(overrides: Partial<WebServerDeps> = {}): Promise<WebUnderTest> {
-  const t = await startAppUnderTest();
+/** `appOptions` go to the app (a data directory, a fake clock, a config); `overrides` to the web server. */
+export async function startWebUnderTest(overrides: Partial<WebServerDeps> = {}, appOptions: AppOptions = {}): Promise<WebUnderTest> {
+  const t = await startAppUnderTest(appOptions);
   const { app } = t;
   let web: WebServer;
   try {
-    web = await startWebServer({ controller: app.controller, site: app.site, info: app.info, sim: t.sim, clock: app.clock, port: 0, messages: app.intake, ...overrides });
+    web = await startWebServer({
+      controller: app.controller,
+      site: app.site,
+      info: app.info,
+      sim: t.sim,
+      clock: app.clock,
+      port: 0,
+      messages: app.intake,
+      schedule: app.schedules,
+      prices: app.cost.prices,
+      costPlan: app.cost.service,
+      ...(app.store ? { history: app.store } : {}),
+      ...overrides,
+    });
   } catch (err) {
     await t.stop();
     throw err;

@@ -1,4 +1,4 @@
-/* global fetch, window */
+/* global fetch, window, URLSearchParams */
 // The HTTP API (same origin). Every non-2xx answer is { error, details, ... }.
 
 export class ApiError extends Error {
@@ -48,4 +48,11 @@ export const api = {
   sim: (change) => call('POST', '/api/sim', change),
   /** The `cost` policy's plan; 404 when no optimiser runs in this process. */
   plan: () => call('GET', '/api/plan'),
+  /** Today's energy since local midnight; 404 without a data directory. */
+  energyToday: () => call('GET', '/api/energy/today'),
+  /** Telemetry and prices over [fromMs, toMs); the server picks the resolution. */
+  history: (fromMs, toMs) => call('GET', `/api/history?from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}`),
+  /** The command log, newest first; `query`: kind, source, rejected, commandId, before, limit. */
+  commands: (query) => call('GET', `/api/commands?${new URLSearchParams(query).toString()}`),
+  schedule: () => call('GET', '/api/schedule'),
 };

@@ -4,7 +4,7 @@
 // validates it (every problem, with its path), starts the devices and applies it live; a refused
 // one changes nothing. Problems are shown next to the field they belong to.
 import { api, ApiError } from './api.js';
-import { h, replace } from './dom.js';
+import { byId, h, replace } from './dom.js';
 import { fmtDayTime, GROUP_LABEL } from './format.js';
 
 const GROUPS = ['solar', 'storage', 'heat_pump', 'switched_load', 'variable_power_load'];
@@ -19,7 +19,16 @@ const TEMPLATES = {
 };
 const DRIVER_TEMPLATES = { simulated: {}, sunspec: { host: '192.168.1.20', port: 502, unitId: 1 }, modbus: { host: '192.168.1.30', port: 502, unitId: 1, registers: {} }, ocpp: { chargePointId: 'CP-1' } };
 
-const $ = (doc, id) => doc.getElementById(id);
+/**
+ * A form element of index.html by id (throws when missing, as byId does); typed as an input, the
+ * widest of the form elements used here (value, checked, disabled, hidden).
+ * @param {Document} _doc
+ * @param {string} id
+ * @returns {HTMLInputElement}
+ */
+const $ = (_doc, id) => /** @type {HTMLInputElement} */ (byId(id));
+/** @param {unknown} err */
+const msg = (err) => (err instanceof Error ? err.message : String(err));
 
 /** The running config (file form, from GET /api/site), kept up to date after each save. */
 let running = null;
@@ -30,7 +39,7 @@ function parseJsonField(text, what) {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
     return v;
   } catch (err) {
-    throw new Error(`${what}: ${err.message} (a JSON object, e.g. {"ratedPowerW": 5000})`);
+    throw new Error(`${what}: ${msg(err)} (a JSON object, e.g. {"ratedPowerW": 5000})`);
   }
 }
 
@@ -55,7 +64,7 @@ async function save(doc, config, where, fieldOf) {
       else unplaced.push(d);
     }
     result.className = 'result bad';
-    replace(result, h('div', { class: 'headline', text: `✗ Not saved, nothing changed: ${err.message}` }), unplaced.length ? h('ul', {}, unplaced.map((d) => h('li', {}, h('code', { text: d.path }), ` ${d.message}`))) : null);
+    replace(result, h('div', { class: 'headline', text: `✗ Not saved, nothing changed: ${msg(err)}` }), unplaced.length ? h('ul', {}, unplaced.map((d) => h('li', {}, h('code', { text: d.path }), ` ${d.message}`))) : null);
     return null;
   }
 }
@@ -114,7 +123,7 @@ export function setUpDeviceEditor(doc, site) {
       return device;
     } catch (err) {
       $(doc, 'dev-result').className = 'result bad';
-      replace($(doc, 'dev-result'), h('div', { class: 'headline', text: `✗ ${err.message}` }));
+      replace($(doc, 'dev-result'), h('div', { class: 'headline', text: `✗ ${msg(err)}` }));
       return null;
     }
   };
@@ -135,7 +144,7 @@ export function setUpDeviceEditor(doc, site) {
       );
     } catch (err) {
       result.className = 'result bad';
-      replace(result, h('div', { class: 'headline', text: `✗ ${err.message}` }));
+      replace(result, h('div', { class: 'headline', text: `✗ ${msg(err)}` }));
     }
   });
   $(doc, 'device-form').addEventListener('submit', async (event) => {
@@ -184,7 +193,7 @@ function setUpRemoteSignal(doc, site) {
   $(doc, 'remote-signal-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const config = structuredClone(running);
-    const boxes = [...$(doc, 'rs-devices').querySelectorAll('input[type=checkbox]')];
+    const boxes = [...$(doc, 'rs-devices').querySelectorAll('input[type=checkbox]')].map((b) => /** @type {HTMLInputElement} */ (b));
     const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
     config.remoteSignal = { ...config.remoteSignal, enabled: $(doc, 'rs-enabled').checked, vppId: $(doc, 'rs-vpp').value.trim(), fallbackTimeoutS: Number($(doc, 'rs-timeout').value), includedDevices: chosen.length === boxes.length ? 'all' : chosen };
     const broker = $(doc, 'rs-broker').value.trim();
@@ -227,7 +236,7 @@ function setUpRevisions(doc) {
                   await api.restoreConfig(r.revision);
                   window.location.reload();
                 } catch (err) {
-                  replace($(doc, 'dev-result'), h('div', { class: 'headline', text: `✗ ${err.message}` }));
+                  replace($(doc, 'dev-result'), h('div', { class: 'headline', text: `✗ ${msg(err)}` }));
                   $(doc, 'dev-result').className = 'result bad';
                 }
               } }),

@@ -72,7 +72,7 @@ export function setUpConfigCheck(doc, site) {
     } catch (err) {
       result.className = 'result bad';
       const details = err instanceof ApiError && err.body ? err.body.details ?? [] : [];
-      replace(result, h('div', { class: 'headline', text: `✗ ${err.message}` }), details.length ? h('ul', {}, details.map((d) => h('li', { text: d.message }))) : null);
+      replace(result, h('div', { class: 'headline', text: `✗ ${err instanceof Error ? err.message : String(err)}` }), details.length ? h('ul', {}, details.map((d) => h('li', { text: d.message }))) : null);
     } finally {
       button.disabled = false;
     }

@@ -4,10 +4,11 @@
 /**
  * Creates an element. `attrs`: `class`, `text`, `data-*`, `aria-*`, properties such as `hidden`,
  * `value`, `disabled`; `on<event>` functions become listeners. Children: nodes, strings, null (skipped), arrays.
- * @param {string} tag
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, unknown>} [attrs]
  * @param {...unknown} children
- * @returns {HTMLElement}
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -15,7 +16,7 @@ export function h(tag, attrs = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') el.className = String(value);
     else if (key === 'text') el.textContent = String(value);
-    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
     else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'title' || key === 'for' || key === 'type' || key === 'name') el.setAttribute(key, String(value));
     else el[key] = value;
   }
@@ -29,6 +30,17 @@ function append(el, children) {
     if (Array.isArray(child)) append(el, child);
     else el.append(child instanceof Node ? child : String(child));
   }
+}
+
+/**
+ * The element with this id; throws when the page has none (a missing element is a bug in index.html, not a state to carry on in).
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+export function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no #${id}`);
+  return el;
 }
 
 /** Replaces all children of `el`. */

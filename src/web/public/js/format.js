@@ -128,3 +128,49 @@ export function fmtDay(ms, refMs) {
 export const fmtDayTime = (ms) => `${fmtDay(ms)} ${fmtTime(ms)}`;
 /** A span in site time: "02:00–05:00". */
 export const fmtSpan = (fromMs, toMs) => `${fmtTime(fromMs)}–${fmtTime(toMs)}`;
+
+// ---- Site days: local midnights in the site's zone (History ranges, the Schedule timeline). ----
+
+/** Offset of site time from UTC at `ms`, ms (to the minute). */
+function siteOffsetMs(ms) {
+  const p = Object.fromEntries(formats.parts.formatToParts(ms).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute));
+  return wall - Math.floor(ms / 60_000) * 60_000;
+}
+
+/**
+ * Site-time midnight of a date key ("2024-06-03"), Unix ms. Twice: the offset at the first guess can
+ * differ from the offset at midnight on a DST day.
+ * @param {string} dayKey
+ */
+export function siteMidnightMs(dayKey) {
+  const [y, m, d] = dayKey.split('-').map(Number);
+  const wall = Date.UTC(y, m - 1, d);
+  const first = wall - siteOffsetMs(wall);
+  return wall - siteOffsetMs(first);
+}
+
+/**
+ * The date key `days` after `dayKey` (calendar arithmetic, no zone involved).
+ * @param {string} dayKey
+ * @param {number} days
+ */
+export function addDays(dayKey, days) {
+  const [y, m, d] = dayKey.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/**
+ * Day of the week of a date key, 0 = Monday … 6 = Sunday.
+ * @param {string} dayKey
+ */
+export function weekdayOf(dayKey) {
+  const [y, m, d] = dayKey.split('-').map(Number);
+  return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
+}
+
+/** What a page that reads the store says when the controller runs without one. */
+export const NO_STORE = 'This needs the store: start gridpilot with a data directory (--data-dir; `gridpilot start` uses ./.gridpilot by default).';
+
+/** "Times in Europe/Brussels": the sentence every page with times says once. */
+export const zoneSentence = () => `Times in ${siteZone} (the site's time zone).`;

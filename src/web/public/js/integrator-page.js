@@ -102,6 +102,7 @@ function commandRow(targets, initial, onChange, onRemove) {
     onChange();
   });
   setpoint.addEventListener('input', onChange);
+  /** @type {HTMLDivElement & { fields?: () => Record<string, unknown> }} */
   const row = h(
     'div',
     { class: 'row cmd-row', 'data-test': 'cmd-row' },
@@ -112,6 +113,7 @@ function commandRow(targets, initial, onChange, onRemove) {
     h('button', { type: 'button', class: 'secondary', 'data-test': 'cmd-remove', 'aria-label': 'remove this line', text: '×', onclick: () => onRemove(row) }),
   );
   row.fields = () => {
+    /** @type {Record<string, string | number | null>} */
     const out = { [`${target.value}_policy`]: policy.value };
     if (SETPOINT_POLICIES.has(policy.value)) out[`${target.value}_power_setpoint_w`] = setpoint.value === '' ? null : Number(setpoint.value);
     return out;
@@ -170,7 +172,7 @@ export function setUpIntegrator(doc, p, site) {
   const result = doc.getElementById('command-result');
   const form = doc.getElementById('command-form');
   const sync = () => {
-    const fields = Object.assign({}, ...[...rowsEl.children].map((r) => r.fields()));
+    const fields = Object.assign({}, ...[...rowsEl.children].map((r) => /** @type {{ fields: () => Record<string, unknown> }} */ (/** @type {unknown} */ (r)).fields()));
     json.value = JSON.stringify(fields, null, 2);
   };
   const remove = (row) => {
@@ -198,7 +200,7 @@ export function setUpIntegrator(doc, p, site) {
       } else {
         result.className = 'result bad';
         const details = err instanceof ApiError && err.body ? err.body.details ?? [] : [];
-        replace(result, h('div', { class: 'headline', 'data-test': 'command-code', text: `not sent: ${err.message}` }), details.length ? h('ul', {}, details.map((d) => h('li', { text: `${d.path}: ${d.message}` }))) : null);
+        replace(result, h('div', { class: 'headline', 'data-test': 'command-code', text: `not sent: ${err instanceof Error ? err.message : String(err)}` }), details.length ? h('ul', {}, details.map((d) => h('li', { text: `${d.path}: ${d.message}` }))) : null);
       }
     } finally {
       send.disabled = false;

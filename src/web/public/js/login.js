@@ -2,8 +2,16 @@
 // The login screen: first run (set the admin password), login, logout. The session is an http-only
 // cookie the page never sees; every API answer 401 brings this screen back.
 import { api, ApiError } from './api.js';
+import { byId } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
+/**
+ * @param {string} id
+ * @returns {HTMLInputElement}
+ */
+const $ = (id) => /** @type {HTMLInputElement} */ (byId(id));
+
+/** @param {unknown} err */
+const msg = (err) => (err instanceof Error ? err.message : String(err));
 
 /** Resolves with the logged-in user ({ name, role }) once there is a session. */
 export async function ensureLoggedIn() {
@@ -51,7 +59,7 @@ function showLogin(state) {
         document.body.classList.remove('logged-out');
         resolve(answer.user);
       } catch (err) {
-        result.textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+        result.textContent = err instanceof ApiError || err instanceof Error ? msg(err) : String(err);
         result.className = 'result bad';
       }
     };

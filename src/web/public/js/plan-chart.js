@@ -159,7 +159,7 @@ export function chartSummary(plan) {
     const dischargeWh = sum(slots.map((s) => Math.max(0, -batteryW(s)) * h));
     const first = meanSoc(slots[0]);
     const last = meanSoc(slots[slots.length - 1]);
-    parts.push(`The battery charges ${(chargeWh / 1000).toFixed(1)} kWh and discharges ${(dischargeWh / 1000).toFixed(1)} kWh; SoC ${first.toFixed(0)} % after the first slot, ${last.toFixed(0)} % at the end.`);
+    parts.push(`The battery charges ${(chargeWh / 1000).toFixed(1)} kWh and discharges ${(dischargeWh / 1000).toFixed(1)} kWh; SoC ${(first ?? 0).toFixed(0)} % after the first slot, ${(last ?? 0).toFixed(0)} % at the end.`);
   }
   const importWh = sum(slots.map((s) => Math.max(0, s.gridW) * h));
   const exportWh = sum(slots.map((s) => Math.max(0, -s.gridW) * h));

@@ -15,6 +15,7 @@ const MAX_SPANS = 4;
 
 /** The plan's slots by site-local day, in order: [{ day, slots }]. */
 function slotsByDay(slots) {
+  /** @type {Array<{ day: string, slots: any[] }>} */
   const days = [];
   for (const s of slots) {
     const day = localParts(s.startMs).day;

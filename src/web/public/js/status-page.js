@@ -97,13 +97,21 @@ function componentRow(component, s, fallbackS) {
     }
   }
   const policyText = sig.setpointW !== null ? `${sig.policy} ${fmtW(sig.setpointW)}` : sig.policy;
+  // A device command leaves the group's own signal local: the group row says which devices run remote.
+  const remoteIds = !isRemote && component !== 'site' && s.groups ? s.groups[component].remoteDeviceIds : [];
+  const hasRemoteDevices = remoteIds.length > 0;
   return h(
     'tr',
-    { class: isRemote ? 'is-remote' : '', 'data-test': `row-${component}` },
+    { class: isRemote ? 'is-remote' : hasRemoteDevices ? 'is-remote partly' : '', 'data-test': `row-${component}` },
     h('td', { text: COMPONENT_LABEL[component] }),
     h('td', { 'data-label': 'Policy' }, h('code', { 'data-test': 'policy', text: policyText })),
-    h('td', { 'data-label': 'Source' }, sourceBadge(sig)),
-    h('td', { 'data-label': 'Watchdog' }, isRemote ? countdown(s.watchdogSecondsLeft, fallbackS) : h('span', { class: 'no', text: '—' })),
+    h(
+      'td',
+      { 'data-label': 'Source' },
+      sourceBadge(sig),
+      hasRemoteDevices ? h('span', { class: 'src remote partly', 'data-test': 'remote-devices', text: `${remoteIds.length} device${remoteIds.length > 1 ? 's' : ''} remote` }) : null,
+    ),
+    h('td', { 'data-label': 'Watchdog' }, isRemote || hasRemoteDevices ? countdown(s.watchdogSecondsLeft, fallbackS) : h('span', { class: 'no', text: '—' })),
     h('td', { class: 'num', 'data-label': 'Executed', 'data-test': 'executed', text: executed }),
     h('td', { class: 'num', 'data-label': 'Measured', 'data-test': 'measured', text: measured }),
   );
