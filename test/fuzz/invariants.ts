@@ -69,3 +69,8 @@ export function watchProcessErrors(): { assertNone(): void; stop(): void } {
     },
   };
 }
+
+/** fast-check parameters of every fuzz property: this run's seed, stop at the first failure, and report its error. */
+export function fuzzOptions(numRuns: number, runSeed: number = seed()): { numRuns: number; seed: number; endOnFailure: true; includeErrorInReport: true } {
+  return { numRuns, seed: runSeed, endOnFailure: true, includeErrorInReport: true };
+}

@@ -9,7 +9,7 @@ import { keepSocketsUndelayed } from '../../src/protocol/transport.ts';
 import { startAppUnderTest } from '../helpers/app-harness.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { commandPayloadArb } from './arbitraries.ts';
-import { activeCommandOf, assertFeedbackShape, assertWellAnswered, runs, seed, watchProcessErrors } from './invariants.ts';
+import { activeCommandOf, assertFeedbackShape, assertWellAnswered, runs, watchProcessErrors, fuzzOptions } from './invariants.ts';
 
 /**
  * The live-command fuzz's generator over real MQTT (the app on a real Debian mosquitto, an integrator
@@ -57,7 +57,7 @@ describe('fuzz: live commands over real MQTT', () => {
           if (f.data.response_code >= 10) assert.equal(activeCommandOf(app.controller), before, `${what}: rejected (${f.data.response_code}) but the active command changed`);
           codes.add(f.data.response_code);
         }),
-        { numRuns: COMMANDS, seed: seed(), endOnFailure: true },
+        fuzzOptions(COMMANDS),
       );
     } finally {
       await t.stop();

@@ -12,12 +12,12 @@ import { ScheduleStore } from '../../src/schedule/schedule-store.ts';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
 import { resolveSiteConfig } from '../../src/site/site-config.ts';
 import { randomPayloadArb, renderSchedule, scheduleSpecArb } from './arbitraries.ts';
-import { activeCommandOf, assertFeedbackShape, assertWellAnswered, runs, seed, watchProcessErrors } from './invariants.ts';
+import { activeCommandOf, assertFeedbackShape, assertWellAnswered, runs, watchProcessErrors, fuzzOptions } from './invariants.ts';
 
 /**
  * Property-based fuzzing of schedule messages [issue 14, acceptance: ≥ 10,000 schedules per run]
  * through handleScheduleMessage — what the app calls for every message on the schedule topic — with
- * the real Controller and ScheduleStore on the simulated demo site and a fake clock (1 min every
+ * the real Controller and ScheduleStore on the simulated demo site and a fake clock (10 s every
  * 10 messages, so slots start, end and expire). A refused message changes neither the stored
  * schedule nor what drives the site.
  */
@@ -46,7 +46,7 @@ describe('fuzz: schedule messages', () => {
         fc.asyncProperty(payloads, async (payloadAt) => {
           n++;
           if (n % 10 === 0) {
-            clock.advance(60_000);
+            clock.advance(10_000);
             await controller.trigger();
           }
           const payload = payloadAt(clock.now());
@@ -63,7 +63,7 @@ describe('fuzz: schedule messages', () => {
           }
           byCode.set(outcome.code, (byCode.get(outcome.code) ?? 0) + 1);
         }),
-        { numRuns: SCHEDULES, seed: seed(), endOnFailure: true },
+        fuzzOptions(SCHEDULES),
       );
     } finally {
       await schedules.close();

@@ -5,7 +5,7 @@ import { COMPONENTS, type Component } from '../../../src/protocol/components.ts'
 import { POLICIES_BY_COMPONENT } from '../../../src/protocol/policies.ts';
 import { SITE_NODE, startTestSite } from '../../helpers/control-site.ts';
 import { commandPayloadArb } from '../arbitraries.ts';
-import { activeCommandOf, assertFeedbackShape, assertWellAnswered, watchProcessErrors } from '../invariants.ts';
+import { activeCommandOf, assertFeedbackShape, assertWellAnswered, watchProcessErrors, fuzzOptions } from '../invariants.ts';
 
 /**
  * One share of the live-command fuzz (test/fuzz/live-commands.test.ts), in a worker thread so the
@@ -55,7 +55,7 @@ try {
       active = after;
       byCode.set(outcome.code, (byCode.get(outcome.code) ?? 0) + 1);
     }),
-    { numRuns: job.runs, seed: job.seed, endOnFailure: true },
+    fuzzOptions(job.runs, job.seed),
   );
   watch.assertNone();
 } catch (err) {
