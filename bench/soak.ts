@@ -36,11 +36,14 @@ try {
       ['device faults injected', String(r.faultsInjected)],
       ['cycles a grid limit held an asset back', String(r.limitedCycles)],
       ['cycles whose grid reading was over a limit / longest run / worst', `${r.violatingCycles} / ${r.longestViolationRun} / ${fmt(r.worstViolationW, 0)} W`],
+      ['… of them after a cycle that said "no driven asset left" (beyond control)', String(r.beyondControlCycles)],
+      ['longest run of over-limit readings within control', String(r.longestControllableViolationRun)],
       ['RSS growth after warm-up (end vs warm-up)', `${(r.rssGrowth * 100).toFixed(1)} %`],
       ['heap growth after warm-up (end vs warm-up)', `${(r.heapGrowth * 100).toFixed(1)} %`],
       ['wall time: stepped cycles / waiting for answers / total', `${fmt(r.cycleWallMs / 1000, 0)} s / ${fmt(r.commandWallMs / 1000, 0)} s / ${fmt(r.wallS, 0)} s`],
     ],
   );
+  if (r.violationExamples.length) console.log(`\nControllable runs of 2+ cycles (first ${r.violationExamples.length}):\n${r.violationExamples.map((e) => `- ${e}`).join('\n')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

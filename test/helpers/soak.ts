@@ -57,6 +57,12 @@ export interface SoakResult {
   limitedCycles: number;
   violatingCycles: number;
   longestViolationRun: number;
+  /** The longest run of over-limit readings the previous cycle did not call beyond control. */
+  longestControllableViolationRun: number;
+  /** Over-limit readings after a cycle that said "exceeded … no driven asset left to shed/reduce". */
+  beyondControlCycles: number;
+  /** The first few controllable runs of two or more cycles, with their context. */
+  violationExamples: string[];
   worstViolationW: number;
   samples: MemorySample[];
   /** RSS and heap at the end vs the end of the warm-up, as a fraction (0.05 = +5 %). */
@@ -135,6 +141,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let violating = 0;
   let worstW = 0;
   let limitedCycles = 0;
+  // A reading over a limit in cycle k+1 after cycle k said "exceeded … no driven asset left" is
+  // beyond control (uncontrolled load, a faulted device holding its setpoint): counted apart.
+  let wasBeyondControl = false;
+  let controllableRun = 0;
+  let longestControllableRun = 0;
+  let beyondControl = 0;
+  const examples: string[] = [];
+  let previousConstraints: string[] = [];
   const stopWatching = app.controller.onCycle((r) => {
     cycles++;
     if (r.plan.constraints.some((c) => /^(import|export) limit/.test(c.message))) limitedCycles++;
@@ -145,7 +159,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       run++;
       worstW = Math.max(worstW, overW);
       longestRun = Math.max(longestRun, run);
-    } else run = 0;
+      if (wasBeyondControl) {
+        beyondControl++;
+        controllableRun = 0;
+      } else {
+        controllableRun++;
+        longestControllableRun = Math.max(longestControllableRun, controllableRun);
+        if (controllableRun === 2 && examples.length < 5) {
+          examples.push(`${new Date(r.atMs).toISOString()} grid ${Math.round(g)} W, fault ${faulted ?? 'none'}${faulted ? ` (${sim.world.faultOf(faulted) ?? ''})` : ''}, previous cycle: ${previousConstraints.join(' | ') || 'no constraint'}`);
+        }
+      }
+    } else {
+      run = 0;
+      controllableRun = 0;
+    }
+    wasBeyondControl = r.plan.constraints.some((c) => /exceeded by .*no driven asset left/.test(c.message));
+    previousConstraints = r.plan.constraints.map((c) => c.message);
   });
   const deviceIds = app.site.devices.map((d) => d.nodeId);
   const storageIds = app.site.devices.filter((d) => d.group === 'storage').map((d) => d.nodeId);
@@ -240,6 +269,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       limitedCycles,
       violatingCycles: violating,
       longestViolationRun: longestRun,
+      longestControllableViolationRun: longestControllableRun,
+      beyondControlCycles: beyondControl,
+      violationExamples: examples,
       worstViolationW: worstW,
       samples,
       rssGrowth: last.rssMB / warm.rssMB - 1,
