@@ -14,8 +14,8 @@ const self = basename(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const isAll = args.includes('--all');
 const filters = args.filter((a) => a !== '--all');
-/** Benchmarks that take many minutes (the full-year backtest: ~9 min): only when named or with --all. */
-const SLOW = new Set(['backtest-quality.ts']);
+/** Benchmarks that take many minutes (the full-year backtest: ~9 min, the 24 h soak: ~3–10 min): only when named or with --all. */
+const SLOW = new Set(['backtest-quality.ts', 'soak.ts']);
 const isBenchmark = (f: string): boolean => f.endsWith('.ts') && f !== self && !f.includes('-fixtures') && !f.includes('-scratch');
 const files = readdirSync(here, { withFileTypes: true })
   .filter((e) => e.isFile() && isBenchmark(e.name))

@@ -38,6 +38,8 @@ export interface MosquittoBroker {
   log(): string;
   /** SIGTERM (SIGKILL after 2 s), waits for the exit, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a crash: no DISCONNECT to anyone, no last words), waits for the exit, removes the temp dir. Idempotent. */
+  kill(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -131,6 +133,16 @@ async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     wsUrl: wsPort === null ? null : `ws://127.0.0.1:${wsPort}/mqtt`,
     log: () => output,
+    kill(): Promise<void> {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+        cleanup();
+      })();
+      return stopping;
+    },
     stop(): Promise<void> {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

@@ -47,12 +47,14 @@ export class SimBattery implements Battery {
 
   async readState(signal: AbortSignal): Promise<BatteryReading> {
     signal.throwIfAborted();
+    this.world.assertAnswers(this.nodeId, 'read');
     const { powerW, socPct, capacityWh, maxChargeW, maxDischargeW } = this.snapshot();
     return { powerW, socPct, capacityWh, maxChargeW, maxDischargeW };
   }
 
   /** Power setpoint, W, + charge / − discharge (clipped to what is available); null = release (idle, 0 W). */
   async setPowerW(powerW: number | null): Promise<void> {
+    this.world.assertAnswers(this.nodeId, 'write');
     if (powerW !== null && !Number.isFinite(powerW)) throw new GridpilotError(`battery setpoint must be a finite number of W or null, got ${powerW}`, this.nodeId);
     this.settle();
     this.requestedW = powerW;

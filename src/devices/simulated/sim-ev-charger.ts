@@ -93,6 +93,7 @@ export class SimEvCharger implements EvCharger {
 
   async readState(signal: AbortSignal): Promise<EvChargerReading> {
     signal.throwIfAborted();
+    this.world.assertAnswers(this.nodeId, 'read');
     const { isConnected, isRequiringCharge, powerW, currentsA, phases, offeredCurrentA } = this.snapshot();
     return { isConnected, isRequiringCharge, powerW, currentsA, phases, offeredCurrentA };
   }
@@ -103,6 +104,7 @@ export class SimEvCharger implements EvCharger {
    * 1-phase charger and a phase change on a charger that cannot switch.
    */
   async setCurrentA(currentA: number | null, phases: 1 | 3): Promise<void> {
+    this.world.assertAnswers(this.nodeId, 'write');
     if (currentA !== null && !(Number.isFinite(currentA) && currentA >= 0)) {
       throw new GridpilotError(`charging current must be a finite number ≥ 0 A or null, got ${currentA}`, this.nodeId);
     }

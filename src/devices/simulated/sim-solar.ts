@@ -48,12 +48,14 @@ export class SimSolar implements SolarInverter {
 
   async readState(signal: AbortSignal): Promise<SolarReading> {
     signal.throwIfAborted();
+    this.world.assertAnswers(this.nodeId, 'read');
     const { powerW, availablePowerW, limitW } = this.snapshot();
     return { powerW, availablePowerW, limitW };
   }
 
   /** Caps production at `limitW` (W ≥ 0; above the rating acts as the rating); null lifts the cap. */
   async setLimitW(limitW: number | null): Promise<void> {
+    this.world.assertAnswers(this.nodeId, 'write');
     if (limitW !== null && !(Number.isFinite(limitW) && limitW >= 0)) {
       throw new GridpilotError(`solar limit must be a finite number ≥ 0 W or null, got ${limitW}`, this.nodeId);
     }

@@ -55,11 +55,13 @@ export class SimSwitch implements Switchable {
 
   async readState(signal: AbortSignal): Promise<SwitchReading> {
     signal.throwIfAborted();
+    this.world.assertAnswers(this.nodeId, 'read');
     const { isOn, powerW } = this.snapshot();
     return { isOn, powerW };
   }
 
   async setOn(isOn: boolean): Promise<void> {
+    this.world.assertAnswers(this.nodeId, 'write');
     if (typeof isOn !== 'boolean') throw new GridpilotError(`setOn needs true or false, got ${String(isOn)}`, this.nodeId);
     this.settle();
     if (isOn === this.isOn) return;

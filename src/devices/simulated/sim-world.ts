@@ -1,3 +1,4 @@
+import { GridpilotError } from '../../core/errors.ts';
 import type { Clock } from '../../core/clock.ts';
 import { LoadProfile } from '../../environment/load-profile.ts';
 import { loadWeather, type Weather } from '../../environment/weather.ts';
@@ -37,6 +38,9 @@ export interface SimWorldSnapshot {
  * Devices that integrate world-dependent energy subscribe with {@link onBeforeChange} so they settle
  * up to the instant of a change with the old values.
  */
+/** An injected device fault: reads fail, writes fail, or both. */
+export type SimFault = 'read' | 'write' | 'both';
+
 export class SimWorld implements SiteEnvironment {
   readonly weather: Weather;
   readonly loadProfile: LoadProfile;
@@ -46,6 +50,7 @@ export class SimWorld implements SiteEnvironment {
   private pvFactor = 1;
   private extraW = 0;
   private readonly changeListeners = new Set<() => void>();
+  private readonly faults = new Map<string, SimFault>();
 
   constructor(
     readonly clock: Clock,
@@ -54,6 +59,28 @@ export class SimWorld implements SiteEnvironment {
     const weather = options.weather ?? 'bundled';
     this.weather = typeof weather === 'string' ? loadWeather(weather) : weather;
     this.loadProfile = new LoadProfile({ annualLoadKWh: options.annualLoadKWh ?? 4000, seed: options.seed ?? 1, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
+  }
+
+  /**
+   * Fault injection (tests, the soak, the demo): from now on the device `nodeId` does not answer
+   * reads (`read`), refuses writes (`write`), or both; null heals it. A faulted call rejects with a
+   * GridpilotError naming the device, as a real driver's timeout would; the device's physics go on
+   * (a refused write leaves its last setpoint in force, as a real device's would).
+   */
+  setFault(nodeId: string, fault: SimFault | null): void {
+    if (fault === null) this.faults.delete(nodeId);
+    else this.faults.set(nodeId, fault);
+  }
+
+  /** The fault in force on `nodeId`, or null. */
+  faultOf(nodeId: string): SimFault | null {
+    return this.faults.get(nodeId) ?? null;
+  }
+
+  /** Throws the injected fault of `nodeId` for a read or a write, if any (called first by every sim device's I/O). */
+  assertAnswers(nodeId: string, op: 'read' | 'write'): void {
+    const fault = this.faults.get(nodeId);
+    if (fault === 'both' || fault === op) throw new GridpilotError(`simulated fault: the device does not ${op === 'read' ? 'answer reads' : 'take writes'} (SimWorld.setFault)`, nodeId);
   }
 
   /** Clock time, Unix ms. */

@@ -80,7 +80,8 @@ export function decodeWords(type: PointType, words: readonly number[]): RawValue
     const bytes = Buffer.alloc(words.length * 2);
     words.forEach((w, i) => bytes.writeUInt16BE(w & 0xffff, i * 2));
     const v = type === 'float32' ? bytes.readFloatBE(0) : bytes.readDoubleBE(0);
-    return Number.isNaN(v) ? null : v;
+    // NaN is the float types' "not implemented" [SunSpec]; ±∞ is no reading either (found by test/fuzz/device-replies.test.ts).
+    return Number.isFinite(v) ? v : null;
   }
   if (type === 'ipv6addr' || type === 'eui48') {
     return words.every((w) => w === 0) ? null : words.map((w) => w.toString(16).padStart(4, '0')).join(':');

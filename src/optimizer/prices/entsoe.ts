@@ -23,6 +23,8 @@ import { childText, childrenNamed, parseXml, XmlSyntaxError, type XmlElement } f
 /** EIC code of the Belgian bidding zone. */
 export const BELGIUM_BIDDING_ZONE_EIC = '10YBE----------2';
 export const ENTSOE_API_URL = 'https://web-api.tp.entsoe.eu/api';
+/** Longest Period accepted in a document, ms: the API serves at most one year per request. */
+export const MAX_PERIOD_MS = 366 * 86_400_000;
 
 /** Parses an A44 XML document into one price series; `source` names it in errors. */
 export function parseEntsoeDayAheadXml(xml: string, source = 'ENTSO-E A44'): PriceSeries {
@@ -65,6 +67,9 @@ function parsePeriod(period: XmlElement, curveType: 'A01' | 'A03', where: string
   const slotMs = parseResolutionMs(childText(period, 'resolution'), `${where}.resolution`);
   const count = (endMs - startMs) / slotMs;
   if (!Number.isInteger(count) || count <= 0) throw new GridpilotError(`time interval is not a whole number of ${slotMs / 60_000}-minute slots`, where);
+  // The API answers at most a year per request; a longer period is a broken document, and its slots
+  // would be allocated before any Point is read (found by test/fuzz/prices-and-files.test.ts: out of memory).
+  if (endMs - startMs > MAX_PERIOD_MS) throw new GridpilotError(`time interval of ${Math.round((endMs - startMs) / 86_400_000)} days is longer than the ${MAX_PERIOD_MS / 86_400_000} days a document can hold`, where);
   const prices = new Array<number | undefined>(count).fill(undefined);
   for (const point of childrenNamed(period, 'Point')) {
     const position = Number(childText(point, 'position'));

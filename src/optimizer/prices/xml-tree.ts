@@ -53,7 +53,16 @@ export function parseXml(source: string): XmlElement {
   }
   const valid = XMLValidator.validate(source);
   if (valid !== true) throw new XmlSyntaxError(valid.err.msg, valid.err.line, valid.err.col);
-  const roots = (parser.parse(source) as OrderedNode[]).map(toElement).filter((e): e is XmlElement => e !== null);
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(source) as OrderedNode[];
+  } catch (err) {
+    // The validator passes some documents the parser then refuses (e.g. "Maximum nested tags
+    // exceeded" past its depth limit): a syntax error too, not an unexplained exception (found by
+    // test/fuzz/prices-and-files.test.ts).
+    throw new XmlSyntaxError(err instanceof Error ? err.message : String(err), 1, 1);
+  }
+  const roots = nodes.map(toElement).filter((e): e is XmlElement => e !== null);
   const [first, ...rest] = roots;
   if (!first || rest.length) throw new XmlSyntaxError('a document needs exactly one root element', 1, 1);
   return first;

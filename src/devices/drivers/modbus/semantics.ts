@@ -19,7 +19,13 @@ function wordsOf(values: ReadValues, label: string): number[] {
 
 /** The values of an entry's points, in its unit. */
 export function numbersOf(values: ReadValues, key: string, entry: NumericEntry): number[] {
-  return labelled(key, entry).map(([label, p]) => decodeNumeric(wordsOf(values, label), p));
+  return labelled(key, entry).map(([label, p]) => {
+    const v = decodeNumeric(wordsOf(values, label), p);
+    // A float32 register can hold NaN or ±∞ (some devices' "not available"): never a reading the
+    // controller computes with. The read fails, naming the point (found by test/fuzz/device-replies.test.ts).
+    if (!Number.isFinite(v)) throw new Error(`modbus point ${label} (${p.function} ${p.address}, ${p.type}): the device answered ${v}, not a finite number`);
+    return v;
+  });
 }
 
 /** The sum of an entry's points, in its unit. */

@@ -57,19 +57,28 @@ export function readSampledValues(values: readonly SampledValueIn[]): MeterSampl
       const f = scale(v.unit ?? 'W', 'W');
       if (f === null) continue;
       const w = v.value * f * pow10;
+      // A value that overflows (1e308 kW, a multiplier of 400) or is 0 × ∞ says nothing: skipped as
+      // an unread unit is (found by test/fuzz/device-replies.test.ts).
+      if (!Number.isFinite(w)) continue;
       if (v.phase === undefined) totalW = w;
       else if (phase !== undefined) phaseW[phase] = w;
     } else if (measurand === 'Current.Import') {
       const f = scale(v.unit ?? 'A', 'A');
       if (f === null) continue;
       // A current without a phase is taken as L1 (a 1-phase charger's usual report).
-      currentsA[phase ?? 0] = v.value * f * pow10;
+      const a = v.value * f * pow10;
+      if (!Number.isFinite(a)) continue;
+      currentsA[phase ?? 0] = a;
     } else if (measurand === 'Energy.Active.Import.Register') {
       const f = scale(v.unit ?? 'Wh', 'Wh');
       if (f === null || v.phase !== undefined) continue;
-      energyWh = v.value * f * pow10;
+      const wh = v.value * f * pow10;
+      if (Number.isFinite(wh)) energyWh = wh;
     }
   }
-  if (totalW === null && phaseW.some((w) => w !== null)) totalW = phaseW.reduce<number>((s, w) => s + (w ?? 0), 0);
+  if (totalW === null && phaseW.some((w) => w !== null)) {
+    const sum = phaseW.reduce<number>((s, w) => s + (w ?? 0), 0);
+    totalW = Number.isFinite(sum) ? sum : null;
+  }
   return { powerW: totalW === null ? null : Math.max(0, totalW), currentsA, energyWh };
 }
