@@ -77,7 +77,7 @@ describe('migration 2 from a version-1 database', () => {
     await store.close();
 
     const db = new DatabaseConstructor(file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
     // Every version-1 row, unchanged (migrations 4 and 5 add command_id and payload_sha256, NULL for rows stored before).
     assert.deepEqual(
       db.prepare('SELECT * FROM command_log WHERE id <= 6 ORDER BY id').all(),

@@ -28,7 +28,7 @@ describe('the store', () => {
     const store = await Store.open({ dataDir: dir, clock: new FakeClock(T0) });
     await store.close();
     const db = new DatabaseConstructor(join(dir, 'gridpilot.db'), { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
     // Opening again applies nothing new.
