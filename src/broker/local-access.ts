@@ -9,7 +9,7 @@ import { hashPasswordMosquitto, hashPasswordScrypt } from './password-hash.ts';
  * The accounts the local broker of `gridpilot start` enforces, and how the controller of this
  * data directory logs in to it. With a data directory the accounts are the store's
  * (`gridpilot broker …`); its own site's controller account `gp-<serial>` is created when missing,
- * with a generated password kept in `secrets.json` (a missing one is regenerated). Without a data
+ * with a generated password kept in `broker-secrets.json` (a missing one is regenerated). Without a data
  * directory the controller account lives in memory only. `watch` polls the accounts' revision
  * (one indexed single-row read per interval, on a read-only connection) and applies a change to
  * the running broker: CLI changes from another process take effect within `pollMs`.
@@ -46,11 +46,11 @@ export function openLocalAccess(o: { serial: string; bindHost: string; dataDir?:
     if (!own) {
       db.add({ name: username, role: 'controller', password: { scrypt: hashPasswordScrypt(password), mosquitto: hashPasswordMosquitto(password) }, serials: [o.serial] });
       writeControllerPassword(dataDir, username, password);
-      o.logger.info({ account: username }, 'broker: controller account created (password in secrets.json)');
+      o.logger.info({ account: username }, 'broker: controller account created (password in broker-secrets.json)');
     } else if (kept === null) {
       db.setPassword(username, { scrypt: hashPasswordScrypt(password), mosquitto: hashPasswordMosquitto(password) });
       writeControllerPassword(dataDir, username, password);
-      o.logger.warn({ account: username }, 'broker: the controller account had no password in secrets.json: a new one was generated');
+      o.logger.warn({ account: username }, 'broker: the controller account had no password in broker-secrets.json: a new one was generated');
     }
     accounts = db.list().map(toAccount);
     revision = db.revision();

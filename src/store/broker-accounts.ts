@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { GridpilotError } from '../core/errors.ts';
-import { readSecretsFile, secretsFileOf, writeSecretsFile } from './config-secrets.ts';
+import { dirname, join } from 'node:path';
+import { readSecretsFile, writeSecretsFile } from './config-secrets.ts';
 import { dbFileOf, openDatabase, prepareDataDir } from './open-database.ts';
 
 /**
@@ -187,21 +188,23 @@ export class BrokerAccountsDb {
 }
 
 /**
- * The clear password of a controller account, kept in the data directory's `secrets.json` (0600,
- * the file that already holds the configuration's passwords) so the controller on that directory
- * can log in to its broker: `add-site` and `passwd` of a controller account write it, and
- * `gridpilot start` creates its own site's account with a generated one when there is none.
- * Integrator passwords are never kept in clear.
+ * The clear password of a controller account, kept in the data directory's `broker-secrets.json`
+ * (0600, atomic replace, the secrets.json format) so the controller on that directory can log in
+ * to its broker: `add-site` and `passwd` of a controller account write it, and `gridpilot start`
+ * creates its own site's account with a generated one when there is none. A file of its own, not
+ * `secrets.json`: the store worker rewrites that one when it saves a config revision, and two
+ * writers of one file would lose each other's entries. Integrator passwords are never kept in clear.
  */
-const secretIdOf = (name: string): string => `broker-account:${name}`;
+export const BROKER_SECRETS_FILE_NAME = 'broker-secrets.json';
+const brokerSecretsFileOf = (dataDir: string): string => join(dirname(dbFileOf(dataDir)), BROKER_SECRETS_FILE_NAME);
 
 export function readControllerPassword(dataDir: string, name: string): string | null {
-  return readSecretsFile(secretsFileOf(dbFileOf(dataDir))).secrets[secretIdOf(name)]?.value ?? null;
+  return readSecretsFile(brokerSecretsFileOf(dataDir)).secrets[name]?.value ?? null;
 }
 
 export function writeControllerPassword(dataDir: string, name: string, password: string): void {
-  const file = secretsFileOf(dbFileOf(dataDir));
+  const file = brokerSecretsFileOf(dataDir);
   const content = readSecretsFile(file);
-  content.secrets[secretIdOf(name)] = { path: `broker.accounts.${name}.password`, value: password };
+  content.secrets[name] = { path: `broker.accounts.${name}.password`, value: password };
   writeSecretsFile(file, content);
 }

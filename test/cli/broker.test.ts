@@ -42,7 +42,7 @@ describe('gridpilot broker: accounts from the command line', () => {
     // The controller's clear password is kept for the controller of this data directory only.
     assert.equal(readControllerPassword(dataDir, 'gp-SITE1'), 'controller-pw-1');
     assert.equal(readControllerPassword(dataDir, 'acme'), null);
-    assert.equal(statSync(join(dataDir, 'secrets.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'broker-secrets.json')).mode & 0o777, 0o600);
     assert.ok(!readFileSync(join(dataDir, 'gridpilot.db')).includes('prompted-pw-1'));
 
     await runPasswd('gp-SITE1', { dataDir, password: 'controller-pw-2' }, io, noPrompt);
