@@ -1,8 +1,10 @@
-import type { Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { GridpilotError } from '../core/errors.ts';
 import { dirname, join } from 'node:path';
 import { readSecretsFile, writeSecretsFile } from './config-secrets.ts';
 import { dbFileOf, openDatabase, prepareDataDir } from './open-database.ts';
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './schema.ts';
 
 /**
  * The broker accounts of a data directory (tables of migration 6). Synchronous, on its own
@@ -79,8 +81,11 @@ export class BrokerAccountsDb {
   static open(dataDir: string, opts: { readonly?: boolean } = {}): BrokerAccountsDb {
     const file = dbFileOf(dataDir);
     if (!opts.readonly) prepareDataDir(dataDir);
-    // The writer skips the integrity check: the controller's store runs it at its own open.
-    const db = openDatabase(file, opts.readonly ? { readonly: true } : { isIntegrityChecked: false });
+    // An existing store is the controller's: only open it (its own open migrated and checked it).
+    const db = !opts.readonly && existsSync(file) ? new DatabaseConstructor(file) : openDatabase(file, opts.readonly ? { readonly: true } : { isIntegrityChecked: false });
+    db.pragma('busy_timeout = 5000');
+    // A store left by an older gridpilot gets the accounts tables (and whatever precedes them).
+    if (!opts.readonly && schemaVersion(db) < LATEST_SCHEMA_VERSION) migrate(db, file);
     return new BrokerAccountsDb(db, file);
   }
 
