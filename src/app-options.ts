@@ -50,7 +50,7 @@ export interface RunningAppInfo {
   /** Whether the controller started its own broker; false = an external one. */
   isEmbeddedBroker: boolean;
   /** The controller's own broker: which one and the MQTT levels it speaks (3 = 3.1, 4 = 3.1.1, 5); null with an external one. */
-  localBroker?: { engine: 'mosquitto' | 'aedes'; version: string; protocolVersions: readonly (3 | 4 | 5)[] } | null;
+  localBroker?: { engine: 'mosquitto' | 'aedes'; version: string; protocolVersions: readonly (3 | 4 | 5)[]; /** Whether clients without credentials got in at start (the first integrator account closes it). */ isAnonymousAllowed?: boolean } | null;
   /** ws://host:port/mqtt of the embedded broker, when on. */
   wsUrl: string | null;
   /** http://host:port of the web UI / API, when on. */

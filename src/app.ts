@@ -167,10 +167,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const prefixes = definedPrefixes(site.mqtt.topicPrefixes);
   const topics = topicsFor(site.serial, prefixes);
 
-  let broker: LocalBroker | null = null;
+  let broker: (LocalBroker & { controllerLogin: { username: string; password: string } }) | null = null;
   let brokerUrl = site.mqtt.brokerUrl;
   if (brokerUrl === undefined) {
-    broker = await startLocalBroker(site.mqtt.embedded, prefixes, logger.child({ part: 'broker' }));
+    broker = await startLocalBroker(site.mqtt.embedded, prefixes, logger.child({ part: 'broker' }), { serial: site.serial, dataDir: opts.dataDir });
     brokerUrl = broker.url;
   }
   // Commands may arrive before connectRemoteLink resolves (e.g. retained ones): answer through the promise.
@@ -199,7 +199,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       serial: site.serial,
       prefixes,
       protocolVersion: site.mqtt.protocolVersion,
-      ...(site.mqtt.username !== undefined ? { username: site.mqtt.username } : {}),
+      ...(site.mqtt.username !== undefined ? { username: site.mqtt.username } : broker ? { username: broker.controllerLogin.username, password: broker.controllerLogin.password, clientId: broker.controllerLogin.username } : {}),
       ...(site.mqtt.password !== undefined ? { password: site.mqtt.password } : {}),
       ...(site.mqtt.clientId !== undefined ? { clientId: site.mqtt.clientId } : {}),
       ...(site.mqtt.caFile !== undefined ? { caFile: site.mqtt.caFile } : {}),
@@ -246,7 +246,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     siteNodeId: site.siteNodeId,
     brokerUrl,
     isEmbeddedBroker: broker !== null,
-    localBroker: broker ? { engine: broker.engine, version: broker.version, protocolVersions: broker.protocolVersions } : null,
+    localBroker: broker ? { engine: broker.engine, version: broker.version, protocolVersions: broker.protocolVersions, isAnonymousAllowed: broker.isAnonymousAllowed() } : null,
     wsUrl: broker?.wsUrl ?? null,
     httpUrl: null,
     topics,

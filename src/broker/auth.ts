@@ -1,56 +1,83 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { definedPrefixes, topicsFor, type TopicPrefixesInput } from '../protocol/topics.ts';
+import { hashPasswordMosquitto, hashPasswordScrypt, verifyPasswordScrypt } from './password-hash.ts';
 
 /**
- * Credentials and ACL of the embedded broker [live §1: "credentials are per controller and per
- * integrator … an integrator may only command the sites it owns"]. Pure: no sockets here.
+ * Credentials and ACL of the local broker [live §1: "credentials are per controller and per
+ * integrator … an integrator may only command the sites it owns"]. Pure apart from the scrypt
+ * verification (thread pool): no sockets here. The same accounts drive the aedes hooks
+ * (embedded-broker.ts) and the mosquitto password file and ACL (mosquitto-config.ts).
  */
 
+export type BrokerRole = 'controller' | 'integrator';
+
+/** One account as the broker uses it (the store's row without its timestamps). */
+export interface BrokerAccount {
+  /** Username; for a controller also its client id (no takeover, below). */
+  name: string;
+  role: BrokerRole;
+  /** Site serials the account acts for. */
+  serials: readonly string[];
+  /** scrypt hash (`$scrypt$…`, password-hash.ts); null = certificate only. */
+  passwordScrypt: string | null;
+  /** mosquitto `$7$` hash of the same password; null = certificate only. */
+  passwordMosquitto: string | null;
+  /** Client-certificate CN that logs this account in, or null. */
+  certCn: string | null;
+}
+
+/** What the broker enforces: the accounts, and whether clients without credentials get in. */
+export interface AccessPolicy {
+  accounts: readonly BrokerAccount[];
+  /**
+   * Anonymous clients may do anything but publish to `$…`. True only while no integrator account
+   * exists and the broker binds to loopback ({@link isAnonymousAllowed}).
+   */
+  isAnonymousAllowed: boolean;
+}
+
+/** Anonymous access is off as soon as an integrator account exists, and otherwise only on loopback. */
+export function isAnonymousAllowed(accounts: readonly BrokerAccount[], bindHost: string): boolean {
+  const loopback = bindHost === '127.0.0.1' || bindHost === 'localhost' || bindHost === '::1';
+  return loopback && !accounts.some((a) => a.role === 'integrator');
+}
+
 /**
- * One broker account.
- * - `controller`: may publish the feedback and status topics of its serials and subscribe to their
- *   command, schedule and prices topics.
- * - `integrator`: may publish the command, schedule and prices topics of its serials and subscribe to their
- *   feedback and status topics.
+ * Accounts written by hand (tests, embedding): clear passwords, hashed here. The persistent way is
+ * the store (`gridpilot broker …`, src/store/broker-accounts.ts).
  */
-export const BrokerUserSchema = z
-  .strictObject({
-    username: z.string().min(1),
-    /** Clear-text password. Give this or `passwordSha256`, or neither for a certificate-only account. */
-    password: z.string().min(1).optional(),
-    /** Lower- or upper-case hex SHA-256 of the password (unsalted: keep the config file private). */
-    passwordSha256: z
-      .string()
-      .regex(/^[0-9a-fA-F]{64}$/, 'passwordSha256 must be 64 hex digits')
-      .optional(),
-    role: z.enum(['controller', 'integrator']),
-    /** Controller serial numbers this account may act for (topics end in them). At least one. */
-    serials: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'serial may hold letters, digits, _ and - only')).min(1),
-  })
-  .refine((u) => !(u.password !== undefined && u.passwordSha256 !== undefined), {
-    message: 'give password or passwordSha256, not both',
-    path: ['passwordSha256'],
-  });
+export const BrokerUserSchema = z.strictObject({
+  username: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'username may hold letters, digits, _ . - only'),
+  /** Clear-text password; absent = certificate only (CN = username). */
+  password: z.string().min(1).optional(),
+  role: z.enum(['controller', 'integrator']),
+  /** Controller serial numbers this account may act for (topics end in them). At least one. */
+  serials: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'serial may hold letters, digits, _ and - only')).min(1),
+});
 
 export const BrokerAuthSchema = z
   .strictObject({ users: z.array(BrokerUserSchema).min(1) })
-  .refine((a) => new Set(a.users.map((u) => u.username)).size === a.users.length, {
-    message: 'usernames must be unique',
-    path: ['users'],
-  });
+  .refine((a) => new Set(a.users.map((u) => u.username)).size === a.users.length, { message: 'usernames must be unique', path: ['users'] });
 
 export type BrokerUser = z.output<typeof BrokerUserSchema>;
-export type BrokerRole = BrokerUser['role'];
-/** Without it the broker is open to anyone who can reach it (fine on loopback, the default bind). */
 export type BrokerAuth = z.output<typeof BrokerAuthSchema>;
+
+/** The accounts of a hand-written auth block (a certificate-only user is identified by CN = username). */
+export function accountsFromAuth(auth: BrokerAuth): BrokerAccount[] {
+  return BrokerAuthSchema.parse(auth).users.map((u) => ({
+    name: u.username,
+    role: u.role,
+    serials: u.serials,
+    passwordScrypt: u.password === undefined ? null : hashPasswordScrypt(u.password),
+    passwordMosquitto: u.password === undefined ? null : hashPasswordMosquitto(u.password),
+    certCn: u.password === undefined ? u.username : null,
+  }));
+}
 
 export type { TopicPrefixesInput } from '../protocol/topics.ts';
 
 /** Who is on the other end of a connection. */
-export type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'user'; username: string; role: BrokerRole; serials: readonly string[] };
+export type Principal = { kind: 'anonymous' } | { kind: 'user'; username: string; role: BrokerRole; serials: readonly string[] };
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 used for refusals. */
 export type RefusalCode = 4 /* bad user name or password */ | 5 /* not authorized */;
@@ -77,92 +104,100 @@ export function topicMatchesFilter(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-function sha256(data: string | Buffer): Buffer {
-  return createHash('sha256').update(data).digest();
+/** Concrete topics an account may publish to and read, per the ACL of the issue/contract. */
+export function topicRightsOf(account: Pick<BrokerAccount, 'role' | 'serials'>, prefixesInput?: TopicPrefixesInput): { publish: string[]; read: string[] } {
+  const prefixes = definedPrefixes(prefixesInput);
+  const publish: string[] = [];
+  const read: string[] = [];
+  for (const serial of account.serials) {
+    const t = topicsFor(serial, prefixes);
+    if (account.role === 'controller') {
+      publish.push(t.feedback, t.status);
+      read.push(t.command, t.schedule, t.prices);
+    } else {
+      publish.push(t.command, t.schedule, t.prices);
+      read.push(t.feedback, t.status);
+    }
+  }
+  return { publish, read };
 }
 
-interface Account {
-  user: BrokerUser;
-  /** SHA-256 of the password; null = certificate only. */
-  passwordDigest: Buffer | null;
-  /** Concrete topics the account may publish to. */
+interface Compiled {
+  account: BrokerAccount;
   publishTopics: ReadonlySet<string>;
-  /** Concrete topics the account may receive (subscribe to). */
   readTopics: ReadonlySet<string>;
 }
 
 /**
- * Decides who may connect, publish, subscribe and receive. Without an auth config everyone is
- * anonymous and may do anything except publish to `$…` topics.
+ * Decides who may connect (and with which client id), publish, subscribe and receive. `update()`
+ * swaps the policy in place: connected clients are judged by the new one from their next packet.
  */
 export class BrokerAccessControl {
-  private readonly accounts: ReadonlyMap<string, Account> | null;
+  private accounts = new Map<string, Compiled>();
+  private byCertCn = new Map<string, Compiled>();
+  private anonymous = true;
 
-  constructor(auth: BrokerAuth | undefined, prefixesInput?: TopicPrefixesInput) {
-    const prefixes = definedPrefixes(prefixesInput);
-    if (!auth) {
-      this.accounts = null;
-      return;
-    }
-    const parsed = BrokerAuthSchema.parse(auth);
-    const accounts = new Map<string, Account>();
-    for (const user of parsed.users) {
-      const publishTopics = new Set<string>();
-      const readTopics = new Set<string>();
-      for (const serial of user.serials) {
-        const t = topicsFor(serial, prefixes);
-        if (user.role === 'controller') {
-          publishTopics.add(t.feedback).add(t.status);
-          readTopics.add(t.command).add(t.schedule).add(t.prices);
-        } else {
-          publishTopics.add(t.command).add(t.schedule).add(t.prices);
-          readTopics.add(t.feedback).add(t.status);
-        }
-      }
-      const passwordDigest =
-        user.password !== undefined
-          ? sha256(user.password)
-          : user.passwordSha256 !== undefined
-            ? Buffer.from(user.passwordSha256, 'hex')
-            : null;
-      accounts.set(user.username, { user, passwordDigest, publishTopics, readTopics });
-    }
-    this.accounts = accounts;
+  constructor(
+    policy: AccessPolicy = { accounts: [], isAnonymousAllowed: true },
+    private readonly prefixes?: TopicPrefixesInput,
+  ) {
+    this.update(policy);
   }
 
-  /** True when accounts are configured (anonymous connections are refused). */
+  update(policy: AccessPolicy): void {
+    const accounts = new Map<string, Compiled>();
+    const byCertCn = new Map<string, Compiled>();
+    for (const account of policy.accounts) {
+      const rights = topicRightsOf(account, this.prefixes);
+      const c: Compiled = { account, publishTopics: new Set(rights.publish), readTopics: new Set(rights.read) };
+      accounts.set(account.name, c);
+      if (account.certCn !== null) byCertCn.set(account.certCn, c);
+    }
+    this.accounts = accounts;
+    this.byCertCn = byCertCn;
+    this.anonymous = policy.isAnonymousAllowed;
+  }
+
+  /** True when clients without credentials are refused. */
   get isEnforcing(): boolean {
-    return this.accounts !== null;
+    return !this.anonymous;
   }
 
   /**
    * Checks a CONNECT. `certCommonName` is the CN of a client certificate the TLS layer has already
-   * verified against the broker's CA; it logs the account of that name in without a password.
+   * verified against the broker's CA; it logs its account in without a password. No takeover: a
+   * client id that is a controller account's name is only for that account.
    */
-  authenticate(username: string | undefined, password: Buffer | undefined, certCommonName?: string): AuthResult {
-    if (!this.accounts) return { ok: true, principal: { kind: 'anonymous' } };
-    if (certCommonName !== undefined && (username === undefined || username === certCommonName)) {
-      const byCert = this.accounts.get(certCommonName);
-      if (byCert) return { ok: true, principal: principalOf(byCert.user) };
+  async authenticate(username: string | undefined, password: Buffer | undefined, clientId?: string, certCommonName?: string): Promise<AuthResult> {
+    const result = await this.checkCredentials(username, password, certCommonName);
+    if (!result.ok || clientId === undefined) return result;
+    const owner = this.accounts.get(clientId)?.account;
+    if (owner?.role === 'controller' && (result.principal.kind !== 'user' || result.principal.username !== owner.name)) {
+      return { ok: false, returnCode: 5, reason: `client id ${clientId} belongs to controller account ${owner.name}` };
+    }
+    return result;
+  }
+
+  private async checkCredentials(username: string | undefined, password: Buffer | undefined, certCommonName?: string): Promise<AuthResult> {
+    if (certCommonName !== undefined) {
+      const byCert = this.byCertCn.get(certCommonName);
+      if (byCert && (username === undefined || username === '' || username === byCert.account.name)) return { ok: true, principal: principalOf(byCert.account) };
     }
     if (username === undefined || username === '') {
+      if (this.anonymous) return { ok: true, principal: { kind: 'anonymous' } };
       return { ok: false, returnCode: 5, reason: 'anonymous connections are not allowed' };
     }
-    const account = this.accounts.get(username);
-    // Hash even for unknown users, so timing does not reveal which usernames exist.
-    const given = sha256(password ?? Buffer.alloc(0));
-    const expected = account?.passwordDigest ?? sha256(`\0no-such-user\0${username}`);
-    const matches = timingSafeEqual(given, expected);
-    if (!account || !account.passwordDigest || password === undefined || !matches) {
-      return { ok: false, returnCode: 4, reason: 'bad username or password' };
-    }
-    return { ok: true, principal: principalOf(account.user) };
+    const account = this.accounts.get(username)?.account;
+    // Unknown names cost a scrypt too, so timing does not reveal which names exist.
+    const matches = await verifyPasswordScrypt(password ?? Buffer.alloc(0), account?.passwordScrypt ?? null);
+    if (!account || password === undefined || !matches) return { ok: false, returnCode: 4, reason: 'bad username or password' };
+    return { ok: true, principal: principalOf(account) };
   }
 
   canPublish(principal: Principal, topic: string): boolean {
     if (topic.startsWith(RESERVED_PREFIX)) return false;
-    if (principal.kind === 'anonymous') return this.accounts === null;
-    return this.accounts?.get(principal.username)?.publishTopics.has(topic) ?? false;
+    if (principal.kind === 'anonymous') return this.anonymous;
+    return this.accounts.get(principal.username)?.publishTopics.has(topic) ?? false;
   }
 
   /**
@@ -171,19 +206,19 @@ export class BrokerAccessControl {
    * feedback of its own sites only.
    */
   canSubscribe(principal: Principal, filter: string): boolean {
-    if (principal.kind === 'anonymous') return this.accounts === null;
-    const readTopics = this.accounts?.get(principal.username)?.readTopics;
+    if (principal.kind === 'anonymous') return this.anonymous;
+    const readTopics = this.accounts.get(principal.username)?.readTopics;
     if (!readTopics) return false;
     for (const topic of readTopics) if (topicMatchesFilter(filter, topic)) return true;
     return false;
   }
 
   canReceive(principal: Principal, topic: string): boolean {
-    if (principal.kind === 'anonymous') return this.accounts === null;
-    return this.accounts?.get(principal.username)?.readTopics.has(topic) ?? false;
+    if (principal.kind === 'anonymous') return this.anonymous;
+    return this.accounts.get(principal.username)?.readTopics.has(topic) ?? false;
   }
 }
 
-function principalOf(user: BrokerUser): Principal {
-  return { kind: 'user', username: user.username, role: user.role, serials: user.serials };
+function principalOf(account: BrokerAccount): Principal {
+  return { kind: 'user', username: account.name, role: account.role, serials: account.serials };
 }

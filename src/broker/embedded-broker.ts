@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
-import { BrokerAccessControl, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
+import { accountsFromAuth, BrokerAccessControl, type AccessPolicy, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
 import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
@@ -41,14 +41,16 @@ export interface EmbeddedBrokerOptions {
   tls?: EmbeddedBrokerTlsOptions | undefined;
   /** MQTT over secure WebSocket at /mqtt (needs `tls`); 0 = any free port; null/absent = off. */
   wssPort?: number | null | undefined;
-  /** Accounts and ACL; absent = anonymous clients may do anything (loopback demo). */
+  /** Accounts and whether anonymous clients get in (auth.ts AccessPolicy); `applyAccess` changes it live. */
+  access?: AccessPolicy | undefined;
+  /** Hand-written accounts with clear passwords (tests, embedding): anonymous access off. Ignored when `access` is given. */
   auth?: BrokerAuth | undefined;
   /** Topic prefixes the ACL is built from (see topicsFor); default the protocol's. */
   topicPrefixes?: TopicPrefixesInput | undefined;
   /**
-   * What happens to a PUBLISH the ACL denies. `drop` (default): acknowledged as usual and
-   * discarded, the connection stays up (what MQTT 3.1 clients expect [live §1], and what mosquitto
-   * does for 3.1 and 3.1.1). `disconnect`: the connection is closed [MQTT-3.3.5-2].
+   * What happens to an MQTT 3.1.1 PUBLISH the ACL denies. `disconnect` (default): the connection
+   * is closed [MQTT-3.3.5-2]. `drop`: acknowledged as usual and discarded, the connection stays
+   * up. MQTT 3.1 publishes are always dropped silently (what 3.1 clients expect [live §1]).
    */
   deniedPublish?: 'drop' | 'disconnect' | undefined;
   logger?: Logger | undefined;
@@ -100,8 +102,11 @@ function verifiedCertCommonName(conn: unknown, req: http.IncomingMessage | undef
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.logger ?? silentLogger;
-  const access = new BrokerAccessControl(opts.auth, opts.topicPrefixes);
-  const dropDenied = (opts.deniedPublish ?? 'drop') === 'drop';
+  const access = new BrokerAccessControl(
+    opts.access ?? (opts.auth ? { accounts: accountsFromAuth(opts.auth), isAnonymousAllowed: false } : { accounts: [], isAnonymousAllowed: true }),
+    opts.topicPrefixes,
+  );
+  const dropDenied311 = (opts.deniedPublish ?? 'disconnect') === 'drop';
   const principals = new WeakMap<Client, Principal>();
   const droppedPackets = new WeakSet<PublishPacket>();
   const principalOf = (client: Client | null): Principal | undefined => (client ? principals.get(client) : undefined);
@@ -124,14 +129,18 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
   const hooks: AedesOptions = {
     authenticate(client, username, password, done) {
       const cn = verifiedCertCommonName(client.conn, client.req);
-      const result = access.authenticate(username, password, cn);
-      if (result.ok) {
-        principals.set(client, result.principal);
-        done(null, true);
-        return;
-      }
-      log.warn({ clientId: client.id, username, reason: result.reason }, 'broker: connection refused');
-      done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }), false);
+      access.authenticate(username, password, client.id, cn).then(
+        (result) => {
+          if (result.ok) {
+            principals.set(client, result.principal);
+            done(null, true);
+            return;
+          }
+          log.warn({ clientId: client.id, username, reason: result.reason }, 'broker: connection refused');
+          done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }), false);
+        },
+        (err: unknown) => done(Object.assign(new Error(errorMessage(err)), { returnCode: 5 }), false),
+      );
     },
     authorizePublish(client, packet, done) {
       const principal = principalOf(client) ?? { kind: 'anonymous' };
@@ -140,7 +149,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
         return;
       }
       log.warn({ clientId: client?.id, user: who(client), topic: packet.topic }, 'broker: publish denied');
-      if (!dropDenied) {
+      // [live §1] 3.1: dropped silently; 3.1.1: the connection is closed [MQTT-3.3.5-2] unless configured to drop.
+      if (client && client.version >= 4 && !dropDenied311) {
         done(new Error(`not authorized to publish to ${packet.topic}`));
         return;
       }
@@ -229,6 +239,12 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     tlsUrl: tlsPort === null ? null : `mqtts://${h}:${tlsPort}`,
     wssUrl: wssPort === null ? null : `wss://${h}:${wssPort}${WS_PATH}`,
     aedes,
+    applyAccess: (policy) => {
+      access.update(policy);
+      log.info({ accounts: policy.accounts.length, isAnonymousAllowed: policy.isAnonymousAllowed }, 'broker: accounts reloaded');
+      return Promise.resolve();
+    },
+    isAnonymousAllowed: () => !access.isEnforcing,
     close: once(async () => {
       await Promise.all([...listeners.map((l) => l.close()), closeAedes()]);
       log.info({ port }, 'broker: closed');

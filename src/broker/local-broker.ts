@@ -1,3 +1,5 @@
+import type { AccessPolicy } from './auth.ts';
+
 /**
  * The broker `gridpilot start` runs when no external one is configured: Debian's mosquitto,
  * supervised (mosquitto-broker.ts: MQTT 3.1, 3.1.1 and 5), or the embedded aedes broker
@@ -17,6 +19,10 @@ export interface LocalBroker {
   readonly url: string;
   /** `ws://HOST:PORT/mqtt`, or null when off. */
   readonly wsUrl: string | null;
+  /** Applies changed accounts to the running broker (aedes: in place; mosquitto: files rewritten + SIGHUP). */
+  applyAccess(policy: AccessPolicy): Promise<void>;
+  /** Whether clients without credentials are let in now. */
+  isAnonymousAllowed(): boolean;
   /** Closes every connection and listener; ports are free when it resolves. Idempotent. */
   close(): Promise<void>;
 }

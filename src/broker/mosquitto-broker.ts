@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import type { BrokerAuth, TopicPrefixesInput } from './auth.ts';
+import { accountsFromAuth, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
 import { listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
-import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from './mosquitto-config.ts';
+import { mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from './mosquitto-config.ts';
 
 /** Options of {@link startMosquittoBroker}. */
 export interface MosquittoBrokerOptions {
@@ -21,7 +21,9 @@ export interface MosquittoBrokerOptions {
   port?: number | undefined;
   /** MQTT over WebSocket at /mqtt (served by gridpilot, bridged to mosquitto); 0 = a free port; null/absent = off. */
   wsPort?: number | null | undefined;
-  /** Accounts and ACL (clear `password`s only: mosquitto hashes its own way); absent = anonymous clients may do anything. */
+  /** Accounts and whether anonymous clients get in; `applyAccess` changes it live. Default: no accounts, anonymous allowed. */
+  access?: AccessPolicy | undefined;
+  /** Hand-written accounts with clear passwords (tests): anonymous access off. Ignored when `access` is given. */
   auth?: BrokerAuth | undefined;
   topicPrefixes?: TopicPrefixesInput | undefined;
   /** Largest MQTT packet, bytes. Default 16 MiB (bounded memory; the controller answers oversized commands itself). */
@@ -58,26 +60,26 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const port = asked === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : asked;
   const bridgePort = isLoopback(host) ? port : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
-  let auth: { passwordFile: string; aclFile: string } | undefined;
-  if (opts.auth) {
-    const missing = opts.auth.users.find((u) => u.password === undefined);
-    if (missing) throw new GridpilotError(`account ${missing.username} has no clear password: mosquitto hashes passwords its own way`, 'broker auth');
-    auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
-    writeFileSync(auth.passwordFile, opts.auth.users.map((u) => mosquittoPasswordLine(u.username, u.password ?? '')).join('\n') + '\n', { mode: 0o600 });
-    writeFileSync(auth.aclFile, mosquittoAcl(opts.auth, opts.topicPrefixes), { mode: 0o600 });
-  }
+  let policy: AccessPolicy = opts.access ?? (opts.auth ? { accounts: accountsFromAuth(opts.auth), isAnonymousAllowed: false } : { accounts: [], isAnonymousAllowed: true });
+  const auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
   const confFile = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    confFile,
-    mosquittoConf({
+  /** Writes the password file, ACL and mosquitto.conf of `policy`; returns the conf text. */
+  const writeFiles = (p: AccessPolicy): string => {
+    writeFileSync(auth.passwordFile, mosquittoPasswordFile(p.accounts), { mode: 0o600 });
+    writeFileSync(auth.aclFile, mosquittoAcl(p, opts.topicPrefixes), { mode: 0o600 });
+    const conf = mosquittoConf({
       listeners: [{ port, host }, ...(bridgePort === port ? [] : [{ port: bridgePort, host: '127.0.0.1' }])],
-      auth,
+      auth: { ...auth, isAnonymousAllowed: p.isAnonymousAllowed },
+      // No takeover of a controller's client id [issue 13]: only possible with anonymous access off.
+      isClientIdBoundToUsername: !p.isAnonymousAllowed,
       maxPacketBytes: opts.maxPacketBytes ?? 16 * 1024 * 1024,
       // Started as root it would drop to the `mosquitto` user, who cannot read this private directory.
       extra: `user ${userInfo().username}`,
-    }),
-    { mode: 0o600 },
-  );
+    });
+    writeFileSync(confFile, conf, { mode: 0o600 });
+    return conf;
+  };
+  writeFiles(policy);
 
   let child: ChildProcess | null = null;
   /** The child once it said it is running (its listeners are bound). */
@@ -86,6 +88,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   let restarts = 0;
   let version = '';
   let restartTimer: NodeJS.Timeout | null = null;
+  /** A child stopped on purpose to be replaced (not restarted by the supervisor). */
+  let replacing: ChildProcess | null = null;
 
   const launch = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -122,7 +126,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
           reject(new GridpilotError(`mosquitto exited (${code ?? signal}) at start: ${output.trim().split('\n').slice(-3).join(' | ')}`, `broker ${host}:${port}`));
           return;
         }
-        if (closing) return;
+        if (closing || c === replacing) return;
         log.warn({ code, signal, lastOutput: output.trim().split('\n').slice(-3) }, 'broker: mosquitto exited; restarting it');
         restartTimer = setTimeout(() => {
           restartTimer = null;
@@ -185,6 +189,25 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     url: `mqtt://${h}:${port}`,
     wsUrl: wsPort === null ? null : `ws://${h}:${wsPort}${WS_PATH}`,
     restarts: () => restarts,
+    isAnonymousAllowed: () => policy.isAnonymousAllowed,
+    applyAccess: async (next) => {
+      const bindingChanged = next.isAnonymousAllowed !== policy.isAnonymousAllowed;
+      policy = next;
+      writeFiles(next);
+      if (closing) return;
+      if (bindingChanged) {
+        // use_username_as_clientid is not reloaded on SIGHUP: switching between open and closed restarts mosquitto once.
+        replacing = child;
+        await stopChild();
+        replacing = null;
+        if (!closing) await launch();
+        log.info({ isAnonymousAllowed: next.isAnonymousAllowed }, 'broker: mosquitto restarted for the new access mode');
+      } else {
+        // mosquitto re-reads its config, password file and ACL on SIGHUP; connections stay [mosquitto.conf(5)].
+        child?.kill('SIGHUP');
+        log.info({ accounts: next.accounts.length }, 'broker: accounts reloaded (SIGHUP)');
+      }
+    },
     pid: () => (ready as ChildProcess | null)?.pid ?? null,
     close: () => (closed ??= cleanup().then(() => log.info({ port }, 'broker: closed'))),
   };

@@ -5,6 +5,7 @@ import { startEmbeddedBroker } from './embedded-broker.ts';
 import type { LocalBroker } from './local-broker.ts';
 import { startMosquittoBroker } from './mosquitto-broker.ts';
 import { findMosquitto } from './mosquitto-config.ts';
+import { openLocalAccess } from './local-access.ts';
 
 /** `mqtt.embedded` of the site config. */
 export interface LocalBrokerConfig {
@@ -14,6 +15,8 @@ export interface LocalBrokerConfig {
   engine: 'auto' | 'mosquitto' | 'aedes';
   mosquittoPath?: string | undefined;
   maxPacketBytes: number;
+  /** aedes only: a denied MQTT 3.1.1 publish closes the connection ('disconnect', default [MQTT-3.3.5-2]) or is dropped ('drop'). */
+  deniedPublish311?: 'disconnect' | 'drop' | undefined;
 }
 
 /**
@@ -21,13 +24,29 @@ export interface LocalBrokerConfig {
  * where it is installed or asked for, else the in-process aedes broker (3.1 and 3.1.1); 'mosquitto'
  * without one installed is an error naming what to install.
  */
-export async function startLocalBroker(e: LocalBrokerConfig, topicPrefixes: TopicPrefixesInput, logger: Logger): Promise<LocalBroker> {
+export async function startLocalBroker(
+  e: LocalBrokerConfig,
+  topicPrefixes: TopicPrefixesInput,
+  logger: Logger,
+  site: { serial: string; dataDir?: string | undefined } = { serial: 'local' },
+): Promise<LocalBroker & { controllerLogin: { username: string; password: string } }> {
   const mosquitto = e.engine === 'aedes' ? null : findMosquitto(e.mosquittoPath);
   if (e.engine === 'mosquitto' && mosquitto === null) {
     throw new GridpilotError(`mosquitto not found${e.mosquittoPath ? ` at ${e.mosquittoPath}` : ''}: install the Debian package mosquitto (apt-get install mosquitto), or set mqtt.embedded.engine: aedes`, 'mqtt.embedded.engine');
   }
-  if (mosquitto !== null) {
-    return startMosquittoBroker({ mosquittoPath: mosquitto, host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, maxPacketBytes: e.maxPacketBytes, logger });
-  }
-  return startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, logger });
+  // Accounts [issue 13]: the store's, or an in-memory controller account without a data directory.
+  const access = openLocalAccess({ serial: site.serial, bindHost: e.host, dataDir: site.dataDir, logger });
+  const broker =
+    mosquitto !== null
+      ? await startMosquittoBroker({ mosquittoPath: mosquitto, host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, access: access.policy, maxPacketBytes: e.maxPacketBytes, logger })
+      : await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, access: access.policy, deniedPublish: e.deniedPublish311 ?? 'disconnect', logger });
+  const stopWatch = access.watch((policy) => broker.applyAccess(policy));
+  const close = broker.close.bind(broker);
+  return Object.assign(broker, {
+    controllerLogin: access.controllerLogin,
+    close: () => {
+      stopWatch();
+      return close();
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerBacktest } from './commands/backtest.ts';
+import { registerBroker } from './commands/broker.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerLog } from './commands/log.ts';
@@ -75,6 +76,7 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerLog(program, run, io);
   registerPrices(program, run, io);
   registerBacktest(program, run, io);
+  registerBroker(program, run, io);
   registerSimulate(program, runUntilSignal, io);
   registerWeb(program, run, io);
   return program;

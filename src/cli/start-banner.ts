@@ -88,6 +88,13 @@ export function pricesWords(prices: NonNullable<RunningAppInfo['prices']>): stri
   return `the price file ${source}`;
 }
 
+/** Who may connect to the local broker [issue 13]. */
+export function accessWords(isAnonymousAllowed: boolean): string {
+  return isAnonymousAllowed
+    ? 'anonymous clients allowed (loopback, no integrator account yet); accounts: gridpilot broker list'
+    : 'accounts only (anonymous off): gridpilot broker add-integrator NAME, grant NAME SERIAL; add -u NAME -P PASSWORD below';
+}
+
 /** What `gridpilot start` prints: where the broker is, the topics, the nodeIds, how to send a first command. */
 export function formatStartBanner(info: RunningAppInfo): string {
   const { host, port, protocol } = reachableHostPort(info.brokerUrl);
@@ -104,6 +111,7 @@ export function formatStartBanner(info: RunningAppInfo): string {
       ? `  MQTT broker    ${localUrl}   (${brokerWords(info.localBroker)})`
       : `  MQTT broker    ${localUrl}   (external)`,
     ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
+    ...(info.localBroker ? [`  access         ${accessWords(info.localBroker.isAnonymousAllowed ?? true)}`] : []),
     ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}   (${loginWords(info.webLogin ?? null)})`] : []),
     `  fallback       ${info.fallbackTimeoutS} s: re-send a command within this, or the controller returns to its defaults`,
     ...(info.prices ? [`  prices         ${pricesWords(info.prices)}`] : []),

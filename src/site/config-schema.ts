@@ -257,6 +257,8 @@ export const SiteConfigSchema = z.strictObject({
           mosquittoPath: z.string().min(1).optional(),
           /** Largest MQTT packet the broker accepts, bytes, 1 KiB–256 MiB. Default 16 MiB (bounded memory; the controller itself answers anything over its own 64 KiB command limit with code 11, which needs the message delivered). */
           maxPacketBytes: z.number().int().min(1024).max(268_435_456).default(16_777_216),
+          /** aedes only: a denied MQTT 3.1.1 publish closes the connection ('disconnect' [MQTT-3.3.5-2]) or is dropped ('drop'). 3.1: always dropped; mosquitto: always dropped. Default 'disconnect'. */
+          deniedPublish311: z.enum(['disconnect', 'drop']).default('disconnect'),
         })
         .prefault({}),
     })

@@ -162,6 +162,36 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX command_log_applied ON command_log (applied_time_ms) WHERE applied_time_ms IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'broker accounts',
+    // Accounts of the local broker (src/store/broker-accounts.ts): controllers and integrators, each
+    // password as two salted hashes (scrypt for gridpilot, mosquitto's own $7$ PBKDF2-SHA512 for the
+    // password files it generates), optionally a client-certificate CN, and the site serials each
+    // account acts for. One revision counter, bumped in the same transaction as every change: a
+    // running broker polls it to notice changes made by another process (the CLI).
+    sql: `
+      CREATE TABLE broker_accounts (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('controller', 'integrator')),
+        password_scrypt TEXT,            -- '$scrypt$ln=..,r=..,p=..$salt$hash'; NULL = certificate only
+        password_mosquitto TEXT,         -- '$7$iterations$salt$hash'; NULL = certificate only
+        cert_cn TEXT UNIQUE,             -- client-certificate CN that logs this account in
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE broker_account_sites (
+        name TEXT NOT NULL,
+        serial TEXT NOT NULL,
+        PRIMARY KEY (name, serial)
+      ) WITHOUT ROWID;
+      CREATE TABLE broker_accounts_revision (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        revision INTEGER NOT NULL
+      );
+      INSERT INTO broker_accounts_revision (id, revision) VALUES (1, 0);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -54,16 +54,21 @@ for (const fixture of BROKERS) {
     });
 
     for (const version of fixture.protocols) {
-      test(`${versionName[version]}: an integrator of site A cannot command site B; the command is ${fixture.deniedPublish[version] ?? '?'} and the connection stays up`, async () => {
+      const outcome = fixture.deniedPublish[version] ?? '?';
+      test(`${versionName[version]}: an integrator of site A cannot command site B; the command is ${outcome}${outcome === 'disconnect' ? 'ed' : ' and the connection stays up'}`, async () => {
         const controller = await connectTestClient(broker.url, { ...ctl, protocolVersion: version });
-        const integrator = await connectTestClient(broker.url, { ...intA, protocolVersion: version });
+        let integrator = await connectTestClient(broker.url, { ...intA, protocolVersion: version });
         try {
           await controller.client.subscribeAsync([tA.command, tB.command], { qos: 1 });
-          const denied = integrator.client.publishAsync(tB.command, 'for B', { qos: 1 });
-          if (fixture.deniedPublish[version] === 'puback-0x87') {
-            await assert.rejects(denied, (err: Error & { code?: unknown }) => err.code === 0x87);
+          if (outcome === 'disconnect') {
+            integrator.client.publish(tB.command, 'for B', { qos: 1 });
+            await integrator.waitForClose(); // [MQTT-3.3.5-2]
+            await integrator.end();
+            integrator = await connectTestClient(broker.url, { ...intA, protocolVersion: version });
           } else {
-            await denied; // acknowledged like any publish, then discarded
+            const denied = integrator.client.publishAsync(tB.command, 'for B', { qos: 1 });
+            if (outcome === 'puback-0x87') await assert.rejects(denied, (err: Error & { code?: unknown }) => err.code === 0x87);
+            else await denied; // acknowledged like any publish, then discarded
           }
           await integrator.client.publishAsync(tA.command, 'for A', { qos: 1 });
           await controller.waitFor((r) => r.topic === tA.command);
@@ -131,7 +136,7 @@ describe('embedded broker ACL specifics', () => {
   });
 
   test('a denied publish never becomes a retained message', async () => {
-    const broker = await startEmbeddedBroker({ port: 0, auth });
+    const broker = await startEmbeddedBroker({ port: 0, auth, deniedPublish: 'drop' });
     const integrator = await connectTestClient(broker.url, intA);
     const controller = await connectTestClient(broker.url, ctl);
     try {
@@ -163,12 +168,13 @@ describe('embedded broker ACL specifics', () => {
     }
   });
 
-  test('deniedPublish "disconnect" closes the connection instead [MQTT-3.3.5-2]', async () => {
-    const broker = await startEmbeddedBroker({ port: 0, auth, deniedPublish: 'disconnect' });
-    const integrator = await connectTestClient(broker.url, intA);
+  test('deniedPublish "drop" keeps a 3.1.1 connection up instead of closing it', async () => {
+    const broker = await startEmbeddedBroker({ port: 0, auth, deniedPublish: 'drop' });
+    const integrator = await connectTestClient(broker.url, { ...intA, protocolVersion: 4 });
     try {
-      integrator.client.publish(tB.command, 'for B', { qos: 0 });
-      await integrator.waitForClose();
+      await integrator.client.publishAsync(tB.command, 'for B', { qos: 1 });
+      await integrator.client.publishAsync(tA.command, 'for A', { qos: 1 });
+      assert.equal(integrator.client.connected, true);
     } finally {
       await integrator.end();
       await broker.close();

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { BrokerAccessControl, BrokerAuthSchema, topicMatchesFilter, type BrokerAuth } from '../../src/broker/auth.ts';
+import { accountsFromAuth, BrokerAccessControl, BrokerAuthSchema, isAnonymousAllowed, topicMatchesFilter, type BrokerAuth } from '../../src/broker/auth.ts';
 import { topicsFor } from '../../src/protocol/topics.ts';
 
 const A = 'OM12404080000000001';
@@ -12,7 +11,8 @@ const tB = topicsFor(B);
 const auth: BrokerAuth = {
   users: [
     { username: 'ctl-a', password: 'pw-a', role: 'controller', serials: [A] },
-    { username: 'int-a', passwordSha256: createHash('sha256').update('pw-int').digest('hex'), role: 'integrator', serials: [A] },
+    { username: 'int-a', password: 'pw-int', role: 'integrator', serials: [A] },
+    { username: 'gp-ctl-b', password: 'pw-b', role: 'controller', serials: [B] },
     { username: 'cert-only', role: 'controller', serials: [B] },
   ],
 };
@@ -38,11 +38,11 @@ describe('topicMatchesFilter [MQTT-4.7]', () => {
 });
 
 describe('broker accounts and ACL', () => {
-  const acl = new BrokerAccessControl(auth);
+  const acl = new BrokerAccessControl({ accounts: accountsFromAuth(auth), isAnonymousAllowed: false });
 
-  test('without accounts everyone is anonymous and may do anything but publish to $ topics', () => {
-    const open = new BrokerAccessControl(undefined);
-    const r = open.authenticate(undefined, undefined);
+  test('without accounts everyone is anonymous and may do anything but publish to $ topics', async () => {
+    const open = new BrokerAccessControl();
+    const r = await open.authenticate(undefined, undefined);
     assert.ok(r.ok);
     assert.equal(open.canPublish(r.principal, tB.command), true);
     assert.equal(open.canSubscribe(r.principal, '#'), true);
@@ -50,25 +50,25 @@ describe('broker accounts and ACL', () => {
     assert.equal(open.canPublish(r.principal, '$SYS/x'), false);
   });
 
-  test('anonymous connections are refused with "not authorized", bad passwords with "bad username or password"', () => {
-    assert.deepEqual(acl.authenticate(undefined, undefined), { ok: false, returnCode: 5, reason: 'anonymous connections are not allowed' });
-    assert.equal(acl.authenticate('ctl-a', Buffer.from('wrong')).ok, false);
-    assert.equal(acl.authenticate('nobody', Buffer.from('pw-a')).ok, false);
-    assert.equal(acl.authenticate('ctl-a', undefined).ok, false);
-    const bad = acl.authenticate('ctl-a', Buffer.from('wrong'));
+  test('anonymous connections are refused with "not authorized", bad passwords with "bad username or password"', async () => {
+    assert.deepEqual(await acl.authenticate(undefined, undefined), { ok: false, returnCode: 5, reason: 'anonymous connections are not allowed' });
+    assert.equal((await acl.authenticate('ctl-a', Buffer.from('wrong'))).ok, false);
+    assert.equal((await acl.authenticate('nobody', Buffer.from('pw-a'))).ok, false);
+    assert.equal((await acl.authenticate('ctl-a', undefined)).ok, false);
+    const bad = await acl.authenticate('ctl-a', Buffer.from('wrong'));
     assert.ok(!bad.ok && bad.returnCode === 4);
   });
 
-  test('clear and SHA-256 passwords both log in; a certificate-only account needs its verified certificate', () => {
-    assert.equal(acl.authenticate('ctl-a', Buffer.from('pw-a')).ok, true);
-    assert.equal(acl.authenticate('int-a', Buffer.from('pw-int')).ok, true);
-    assert.equal(acl.authenticate('cert-only', Buffer.from('')).ok, false);
-    assert.equal(acl.authenticate(undefined, undefined, 'cert-only').ok, true);
-    assert.equal(acl.authenticate('int-a', undefined, 'cert-only').ok, false, 'a certificate does not log in another username');
+  test('scrypt-hashed passwords log in; a certificate-only account needs its verified certificate', async () => {
+    assert.equal((await acl.authenticate('ctl-a', Buffer.from('pw-a'))).ok, true);
+    assert.equal((await acl.authenticate('int-a', Buffer.from('pw-int'))).ok, true);
+    assert.equal((await acl.authenticate('cert-only', Buffer.from(''))).ok, false);
+    assert.equal((await acl.authenticate(undefined, undefined, undefined, 'cert-only')).ok, true);
+    assert.equal((await acl.authenticate('int-a', undefined, undefined, 'cert-only')).ok, false, 'a certificate does not log in another username');
   });
 
-  test('a controller publishes feedback and status and reads commands and schedules of its own serial only', () => {
-    const r = acl.authenticate('ctl-a', Buffer.from('pw-a'));
+  test('a controller publishes feedback and status and reads commands and schedules of its own serial only', async () => {
+    const r = await acl.authenticate('ctl-a', Buffer.from('pw-a'));
     assert.ok(r.ok);
     const p = r.principal;
     assert.equal(acl.canPublish(p, tA.feedback), true);
@@ -83,8 +83,8 @@ describe('broker accounts and ACL', () => {
     assert.equal(acl.canSubscribe(p, tA.feedback), false);
   });
 
-  test('an integrator commands and reads feedback of the sites it owns only', () => {
-    const r = acl.authenticate('int-a', Buffer.from('pw-int'));
+  test('an integrator commands and reads feedback of the sites it owns only', async () => {
+    const r = await acl.authenticate('int-a', Buffer.from('pw-int'));
     assert.ok(r.ok);
     const p = r.principal;
     assert.equal(acl.canPublish(p, tA.command), true);
@@ -98,8 +98,8 @@ describe('broker accounts and ACL', () => {
     assert.equal(acl.canSubscribe(p, tB.feedback), false);
   });
 
-  test('a wildcard subscription is granted when it covers an own topic, but only own topics are delivered', () => {
-    const r = acl.authenticate('int-a', Buffer.from('pw-int'));
+  test('a wildcard subscription is granted when it covers an own topic, but only own topics are delivered', async () => {
+    const r = await acl.authenticate('int-a', Buffer.from('pw-int'));
     assert.ok(r.ok);
     assert.equal(acl.canSubscribe(r.principal, 'standard1/outbound/remoteControlMetrics/feedback/+'), true);
     assert.equal(acl.canSubscribe(r.principal, '$SYS/#'), false);
@@ -107,18 +107,46 @@ describe('broker accounts and ACL', () => {
     assert.equal(acl.canReceive(r.principal, tB.feedback), false);
   });
 
-  test('custom topic prefixes move the ACL with them', () => {
-    const custom = new BrokerAccessControl(auth, { command: 'acme/cmd', feedback: 'acme/fb', status: undefined });
-    const r = custom.authenticate('int-a', Buffer.from('pw-int'));
+  test('custom topic prefixes move the ACL with them', async () => {
+    const custom = new BrokerAccessControl({ accounts: accountsFromAuth(auth), isAnonymousAllowed: false }, { command: 'acme/cmd', feedback: 'acme/fb', status: undefined });
+    const r = await custom.authenticate('int-a', Buffer.from('pw-int'));
     assert.ok(r.ok);
     assert.equal(custom.canPublish(r.principal, `acme/cmd/${A}`), true);
     assert.equal(custom.canPublish(r.principal, tA.command), false);
     assert.equal(custom.canSubscribe(r.principal, `gridpilot/status/${A}`), true, 'undefined keeps the default prefix');
   });
 
-  test('the config schema refuses both password forms, duplicate usernames and accounts without serials', () => {
+  test("no takeover: a controller account's name as client id is refused to every other account and to anonymous clients", async () => {
+    const r = await acl.authenticate('int-a', Buffer.from('pw-int'), 'gp-ctl-b');
+    assert.ok(!r.ok && r.returnCode === 5, 'an integrator cannot use the controller id');
+    assert.equal((await acl.authenticate('ctl-a', Buffer.from('pw-a'), 'gp-ctl-b')).ok, false, 'nor another controller');
+    assert.equal((await acl.authenticate('gp-ctl-b', Buffer.from('pw-b'), 'gp-ctl-b')).ok, true, 'its own account can');
+    assert.equal((await acl.authenticate('int-a', Buffer.from('pw-int'), 'int-a-backend-1')).ok, true, 'other ids are free');
+    const open = new BrokerAccessControl({ accounts: accountsFromAuth(auth), isAnonymousAllowed: true });
+    assert.equal((await open.authenticate(undefined, undefined, 'gp-ctl-b')).ok, false, 'anonymous neither, even when anonymous access is on');
+  });
+
+  test('update() swaps the accounts: a revoked site is denied from the next packet on', async () => {
+    const live = new BrokerAccessControl({ accounts: accountsFromAuth(auth), isAnonymousAllowed: false });
+    const r = await live.authenticate('int-a', Buffer.from('pw-int'));
+    assert.ok(r.ok);
+    assert.equal(live.canPublish(r.principal, tA.command), true);
+    live.update({ accounts: accountsFromAuth(auth).map((a) => (a.name === 'int-a' ? { ...a, serials: [B] } : a)), isAnonymousAllowed: false });
+    assert.equal(live.canPublish(r.principal, tA.command), false);
+  });
+
+  test('anonymous access is on only on loopback and only while no integrator account exists', () => {
+    const accounts = accountsFromAuth(auth);
+    const controllers = accounts.filter((a) => a.role === 'controller');
+    assert.equal(isAnonymousAllowed(controllers, '127.0.0.1'), true);
+    assert.equal(isAnonymousAllowed(controllers, '0.0.0.0'), false);
+    assert.equal(isAnonymousAllowed(accounts, '127.0.0.1'), false);
+    assert.equal(isAnonymousAllowed([], '::1'), true);
+  });
+
+  test('the config schema refuses both password forms, duplicate usernames and accounts without serials', async () => {
     const user = { username: 'u', role: 'controller', serials: [A] };
-    assert.equal(BrokerAuthSchema.safeParse({ users: [{ ...user, password: 'x', passwordSha256: 'a'.repeat(64) }] }).success, false);
+    assert.equal(BrokerAuthSchema.safeParse({ users: [{ ...user, passwordSha256: 'a'.repeat(64) }] }).success, false, 'unsalted SHA-256 is gone');
     assert.equal(BrokerAuthSchema.safeParse({ users: [user, user] }).success, false);
     assert.equal(BrokerAuthSchema.safeParse({ users: [{ ...user, serials: [] }] }).success, false);
     assert.equal(BrokerAuthSchema.safeParse({ users: [{ ...user, extra: 1 }] }).success, false);

@@ -117,4 +117,12 @@ describe('gridpilot start banner', () => {
       }
     }
   });
+
+  it('says whether the local broker lets anonymous clients in or wants accounts', () => {
+    const open = formatStartBanner({ ...info, localBroker: { engine: 'mosquitto', version: 'mosquitto 2.0.11', protocolVersions: [3, 4, 5], isAnonymousAllowed: true } });
+    assert.match(open, /^ {2}access {9}anonymous clients allowed \(loopback, no integrator account yet\)/m);
+    const closed = formatStartBanner({ ...info, localBroker: { engine: 'aedes', version: 'aedes', protocolVersions: [3, 4], isAnonymousAllowed: false } });
+    assert.match(closed, /^ {2}access {9}accounts only \(anonymous off\)/m);
+    assert.doesNotMatch(formatStartBanner({ ...info, isEmbeddedBroker: false }), /^ {2}access /m, 'an external broker is not ours to describe');
+  });
 });

@@ -39,7 +39,7 @@ export interface BrokerFixture {
   /** MQTT protocol levels the broker accepts (3 = 3.1, 4 = 3.1.1, 5 = 5.0). */
   readonly protocols: readonly ProtocolVersion[];
   /** How it answers a publish the ACL denies, per protocol level. */
-  readonly deniedPublish: Readonly<Partial<Record<ProtocolVersion, 'dropped' | 'puback-0x87'>>>;
+  readonly deniedPublish: Readonly<Partial<Record<ProtocolVersion, 'dropped' | 'puback-0x87' | 'disconnect'>>>;
   /**
    * How it answers a subscription the ACL denies: a SUBACK failure (0x80 / 0x87), or (mosquitto
    * 2.0.11) a granted SUBACK and then no delivery of the topics the account may not read.
@@ -51,7 +51,8 @@ export interface BrokerFixture {
 export const aedesFixture: BrokerFixture = {
   name: 'aedes',
   protocols: [3, 4],
-  deniedPublish: { 3: 'dropped', 4: 'dropped' },
+  // [live §1]: 3.1 dropped silently; 3.1.1 closed [MQTT-3.3.5-2] (aedes' default; configurable to 'drop').
+  deniedPublish: { 3: 'dropped', 4: 'disconnect' },
   deniedSubscribe: 'suback-failure',
   async start(opts = {}) {
     const b = await startEmbeddedBroker({

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrokerAuth } from '../../src/broker/auth.ts';
+import { accountsFromAuth, type BrokerAuth } from '../../src/broker/auth.ts';
 import type { TopicPrefixesInput } from '../../src/protocol/topics.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from '../../src/broker/mosquitto-config.ts';
 import { freePort } from './ports.ts';
@@ -76,14 +76,14 @@ async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
   // mosquitto started as root drops to the `mosquitto` user: let it read its files.
   chmodSync(dir, 0o755);
-  let auth: { passwordFile: string; aclFile: string } | undefined;
+  let auth: { passwordFile: string; aclFile: string; isAnonymousAllowed: boolean } | undefined;
   if (opts.auth) {
     for (const u of opts.auth.users) {
       if (u.password === undefined) throw new Error(`mosquitto fixture: user ${u.username} needs a plain password`);
     }
-    auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
+    auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl'), isAnonymousAllowed: false };
     writeFileSync(auth.passwordFile, opts.auth.users.map((u) => mosquittoPasswordLine(u.username, u.password ?? '')).join('\n') + '\n', { mode: 0o644 });
-    writeFileSync(auth.aclFile, mosquittoAcl(opts.auth, opts.prefixes), { mode: 0o644 });
+    writeFileSync(auth.aclFile, mosquittoAcl({ accounts: accountsFromAuth(opts.auth), isAnonymousAllowed: false }, opts.prefixes), { mode: 0o644 });
   }
   // No packet cap to speak of: the fixture is the plain broker the tests compare against.
   // libwebsockets takes an interface name for the WebSocket listener, not an address [design.md].

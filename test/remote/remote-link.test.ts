@@ -141,7 +141,8 @@ for (const fixture of BROKERS) {
 describe('remote link with an account that does not own the serial', () => {
   const auth = { users: [{ username: 'ctl-other', password: 'pw', role: 'controller' as const, serials: ['OM99999999999999999'] }] };
   for (const fixture of BROKERS) {
-    const version = fixture.protocols.includes(5) ? 5 : 4;
+    // 3.1 on aedes: its denied publishes are dropped and the connection kept (3.1.1 would be closed [MQTT-3.3.5-2]).
+    const version = fixture.protocols.includes(5) ? 5 : 3;
     test(`${fixture.name}, ${versionName[version]}: ACL refusals are logged as errors and feedback ${fixture.deniedPublish[version] === 'puback-0x87' ? 'rejects with 0x87' : 'is dropped by the broker'}`, async () => {
       const broker = await fixture.start({ auth });
       const log = recordingLogger();
