@@ -78,6 +78,8 @@ function jsonDepth(text: string, limit: number): number {
  * names the position of the problem).
  */
 export function parseJsonBody(text: string): unknown {
+  // A leading UTF-8 BOM is tolerated, as over MQTT (docs/protocol.md § Input).
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   if (text.trim() === '') throw new HttpError(400, 'the body is empty; send a JSON object', [{ path: '$', message: 'empty body' }]);
   if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
     throw new HttpError(400, `the JSON is nested too deeply (more than ${MAX_JSON_DEPTH} levels)`, [{ path: '$', message: 'nested too deeply' }]);

@@ -381,3 +381,16 @@ describe('web server options', () => {
     }
   });
 });
+
+describe('HTTP bodies with a leading UTF-8 BOM', () => {
+  it('are read as over MQTT: the command is applied', async () => {
+    const w = await startWebUnderTest();
+    try {
+      const a = await w.http<Feedback>('POST', '/api/command', '\uFEFF{"storage_policy":"setpoint","storage_power_setpoint_w":1000}', { 'content-type': 'application/json' });
+      assert.equal(a.status, 200, a.text);
+      assert.equal(a.json.data.response_code, 0);
+    } finally {
+      await w.stop();
+    }
+  });
+});
