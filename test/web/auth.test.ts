@@ -60,7 +60,7 @@ describe('web login', () => {
     assert.equal((await call('GET', '/api/state', undefined, { cookie })).status, 200);
     const stored = readWebUsersFile(webUsersFileOf(dir.path));
     assert.equal(stored.length, 1);
-    assert.match(stored[0]?.passwordHash ?? '', /^scrypt\$N=\d+,r=\d+,p=\d+\$/, 'scrypt, parameters recorded');
+    assert.match(stored[0]?.passwordHash ?? '', /^\$scrypt\$ln=\d+,r=\d+,p=\d+\$/, 'scrypt, parameters recorded');
     assert.ok(!JSON.stringify(stored).includes('correct horse'), 'never the clear password');
 
     // A second setup is refused, and does not change the password.

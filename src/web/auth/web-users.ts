@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-file.ts';
-import { hashPassword, isPasswordHash, passwordProblem } from '../../core/password-hash.ts';
+import { hashPasswordScrypt, isScryptHash, passwordProblem } from '../../core/password-hash.ts';
 
 /**
  * The web UI's accounts: `<data dir>/web-users.json` (mode 0600, replaced atomically), passwords
@@ -17,7 +17,7 @@ export type WebRole = 'admin' | 'viewer';
 export interface WebUser {
   name: string;
   role: WebRole;
-  /** `scrypt$N=…,r=…,p=…$salt$key`. */
+  /** `$scrypt$ln=…,r=…,p=…$salt$key` (core/password-hash.ts). */
   passwordHash: string;
   /** When the password was last set, Unix ms. */
   updatedAtMs: number;
@@ -60,7 +60,7 @@ async function withPassword(users: readonly WebUser[], name: string, password: s
   if (role !== 'admin' && users.some((u) => u.name === name && u.role === 'admin') && !rest.some((u) => u.role === 'admin')) {
     throw new WebUsersError(`"${name}" is the only admin; make another admin first`);
   }
-  const user: WebUser = { name, role, passwordHash: await hashPassword(password), updatedAtMs: nowMs };
+  const user: WebUser = { name, role, passwordHash: hashPasswordScrypt(password), updatedAtMs: nowMs };
   return { users: [...rest, user].sort((a, b) => a.name.localeCompare(b.name)), user };
 }
 
@@ -84,7 +84,7 @@ export function readWebUsersFile(file: string): WebUser[] {
     throw new WebUsersError(`${file} is not a gridpilot web users file (version 1)`);
   }
   return f.users.map((u, i) => {
-    const ok = typeof u === 'object' && u !== null && typeof u.name === 'string' && NAME_RE.test(u.name) && (u.role === 'admin' || u.role === 'viewer') && typeof u.passwordHash === 'string' && isPasswordHash(u.passwordHash) && typeof u.updatedAtMs === 'number';
+    const ok = typeof u === 'object' && u !== null && typeof u.name === 'string' && NAME_RE.test(u.name) && (u.role === 'admin' || u.role === 'viewer') && typeof u.passwordHash === 'string' && isScryptHash(u.passwordHash) && typeof u.updatedAtMs === 'number';
     if (!ok) throw new WebUsersError(`${file}: users[${i}] is not a valid account (name, role admin|viewer, scrypt passwordHash, updatedAtMs)`);
     return { name: u.name, role: u.role, passwordHash: u.passwordHash, updatedAtMs: u.updatedAtMs };
   });
