@@ -58,6 +58,7 @@ describe('commissioning from the Devices page (Debian chromium)', () => {
     const fb = await t.command({});
     assert.equal(fb.data.state.storage.nr_devices, 3);
     await until(async () => (await page.locator('[data-test=devices-table] tr', { hasText: 'Broken battery' }).count()) === 1, 'the new battery in the table');
+    await until(async () => (await page.locator('[data-test=rs-devices] label', { hasText: 'Broken battery' }).count()) === 1, 'the new battery in the remote-signal form');
     await page.screenshot({ path: `${SHOTS}/devices-desktop.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: `${SHOTS}/devices-phone.png`, fullPage: true });

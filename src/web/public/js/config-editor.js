@@ -184,11 +184,17 @@ function setUpRemoteSignal(doc, site) {
   $(doc, 'rs-timeout').value = String(rs.fallbackTimeoutS ?? 60);
   $(doc, 'rs-broker').value = mqtt.brokerUrl ?? '';
   $(doc, 'rs-user').value = mqtt.username ?? '';
-  const included = rs.includedDevices ?? 'all';
-  replace(
-    $(doc, 'rs-devices'),
-    site.devices.map((d) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: d.nodeId, checked: included === 'all' || included.includes(d.nodeId), 'data-test': `rs-device-${d.nodeId}` }), ` ${d.name} `, h('code', { class: 'mono', text: d.nodeId }))),
-  );
+  /** One checkbox per device of the site now (GET /api/site), ticked when the remote signal includes it. */
+  const renderIncluded = (devices) => {
+    const included = (running.remoteSignal ?? {}).includedDevices ?? 'all';
+    replace(
+      $(doc, 'rs-devices'),
+      devices.map((d) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: d.nodeId, checked: included === 'all' || included.includes(d.nodeId), 'data-test': `rs-device-${d.nodeId}` }), ` ${d.name} `, h('code', { class: 'mono', text: d.nodeId }))),
+    );
+  };
+  renderIncluded(site.devices);
+  // After a save the site's devices may have changed (main.js fetches the site again).
+  doc.addEventListener('gp-site-updated', (event) => renderIncluded(/** @type {CustomEvent} */ (event).detail.devices));
   const fields = { 'remoteSignal.fallbackTimeoutS': 'rs-timeout', 'remoteSignal.vppId': 'rs-vpp', 'remoteSignal.includedDevices': 'rs-devices', 'mqtt.brokerUrl': 'rs-broker', 'mqtt.username': 'rs-user', 'mqtt.password': 'rs-password' };
   $(doc, 'remote-signal-form').addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -1,4 +1,4 @@
-/* global document, window, location, WebSocket */
+/* global document, window, location, WebSocket, CustomEvent */
 // Boot: load the site and protocol, render, then follow /api/live (reconnecting) for the state.
 import { api } from './api.js';
 import { setUpDeviceEditor } from './config-editor.js';
@@ -124,6 +124,7 @@ async function boot() {
       try {
         app.site = await api.site();
         renderDevices(document, app.site, app.state);
+        document.dispatchEvent(new CustomEvent('gp-site-updated', { detail: app.site }));
       } catch (err) {
         showError(err);
       }
