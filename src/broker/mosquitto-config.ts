@@ -84,6 +84,7 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     'log_type information',
     'connection_messages true',
     `max_packet_size ${o.maxPacketBytes}`,
+    // A feedback is one small packet: without it, Nagle's algorithm holds it ~40 ms on an idle link.
     'set_tcp_nodelay true',
     ...o.listeners.map((l) => `listener ${l.port} ${l.host}`),
     ...(o.webSocket ? [`listener ${o.webSocket.port} ${o.webSocket.iface}`, 'protocol websockets'] : []),
