@@ -24,11 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp } from '../src/app.ts';
-import type { RunningAppInfo } from '../src/app-options.ts';
+import { siteInfoFor } from '../test/helpers/site-info.ts';
 import { FakeClock } from '../src/core/clock.ts';
 import { Controller } from '../src/control/controller.ts';
 import { createSimulatedSite, type SimulatedSite } from '../src/devices/simulated/simulated-site.ts';
-import { topicsFor } from '../src/protocol/topics.ts';
 import { demoSiteConfig } from '../src/site/demo-site.ts';
 import { resolveSiteConfig, type SiteConfig } from '../src/site/site-config.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
@@ -113,27 +112,13 @@ interface Setup {
   done: number;
 }
 
-function infoOf(site: SiteConfig): RunningAppInfo {
-  return {
-    serial: site.serial,
-    siteNodeId: site.siteNodeId,
-    brokerUrl: 'mqtt://127.0.0.1:1883',
-    isEmbeddedBroker: true,
-    wsUrl: null,
-    httpUrl: null,
-    topics: topicsFor(site.serial),
-    fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
-    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
-    gridMeterDriver: site.grid.meter.driver.type,
-  };
-}
 
 async function makeSetup(name: string, web: 'none' | 'server' | 'streams'): Promise<Setup> {
   const clock = new FakeClock(START_MS);
   const site = resolveSiteConfig(demoSiteConfig());
   const sim = createSimulatedSite(site, clock, { carPattern: null });
   const controller = new Controller(site, sim, clock);
-  const server = web === 'none' ? null : await startWebServer({ controller, site, info: infoOf(site), sim, clock, port: 0, liveIntervalMs: 1 });
+  const server = web === 'none' ? null : await startWebServer({ controller, site, info: siteInfoFor(site), sim, clock, port: 0, liveIntervalMs: 1 });
   let clients: ChildProcess | null = null;
   if (web === 'streams' && server) {
     const script = fileURLToPath(new URL('./lib/live-clients.ts', import.meta.url));

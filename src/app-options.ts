@@ -1,3 +1,4 @@
+import type { SiteConfig } from './site/site-config.ts';
 import type { Clock } from './core/clock.ts';
 import type { PriceReplay } from './optimizer/prices/price-provider.ts';
 
@@ -75,4 +76,9 @@ export interface RunningAppInfo {
    * local date at start (YYYY-MM-DD), so the banner can say "today" and "tomorrow".
    */
   prices?: { source: string; replay: PriceReplay | null; today: string };
+}
+
+/** The banner's and the info's device list of a site config. */
+export function deviceInfosOf(site: Pick<SiteConfig, 'devices'>): RunningAppInfo['devices'] {
+  return site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type }));
 }

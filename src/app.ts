@@ -1,6 +1,6 @@
 // Composition root: builds everything from config, starts and stops it in order.
 import { pino, type Logger } from 'pino';
-import type { AppOptions, RunningAppInfo } from './app-options.ts';
+import { deviceInfosOf, type AppOptions, type RunningAppInfo } from './app-options.ts';
 import type { LocalBroker } from './broker/local-broker.ts';
 import { startLocalBroker } from './broker/start-local-broker.ts';
 import { ScaledClock, type Clock } from './core/clock.ts';
@@ -251,7 +251,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     httpUrl: null,
     topics,
     fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
-    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
+    devices: deviceInfosOf(site),
     gridMeterDriver: site.grid.meter.driver.type,
     ...(protocolSite ? { protocolSimulators: protocolSite.endpoints } : {}),
     prices: {
@@ -272,7 +272,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     current: () => parts,
     swap: (next) => {
       parts = next;
-      info.devices = next.site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type }));
+      info.devices = deviceInfosOf(next.site);
       info.fallbackTimeoutS = next.site.remoteSignal.fallbackTimeoutS;
       web?.setSite(next.site, next.sim ?? undefined);
     },

@@ -59,8 +59,6 @@ function catalogue(): Record<string, RouteDoc> {
   };
 }
 
-export const DOCUMENTED = (): ReadonlySet<string> => new Set(Object.keys(catalogue()));
-
 /** Collects the routes as they are registered; call before any route is added. */
 export function collectRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
   const routes: Array<{ method: string; url: string }> = [];

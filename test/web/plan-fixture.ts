@@ -2,7 +2,7 @@
 // simulated devices (test/helpers/cost-site.ts), planned by HiGHS, served by the real web server.
 import { startWebServer, type WebServer, type WebServerDeps } from '../../src/web/server.ts';
 import type { RunningAppInfo } from '../../src/app-options.ts';
-import { topicsFor } from '../../src/protocol/topics.ts';
+import { siteInfoFor } from '../helpers/site-info.ts';
 import type { FakeClock } from '../../src/core/clock.ts';
 import { OverlayPriceProvider } from '../../src/optimizer/prices/overlay-price-provider.ts';
 import { PushedPriceProvider, ReplayPriceProvider, type PriceProvider } from '../../src/optimizer/prices/price-provider.ts';
@@ -86,17 +86,5 @@ export async function startPlanSite(options: PlanSiteOptions = {}): Promise<Plan
 
 /** What the app would report about itself (the web server shows it on the Integrator page). */
 export function infoFor(cs: CostSite): RunningAppInfo {
-  const { site } = cs;
-  return {
-    serial: site.serial,
-    siteNodeId: site.siteNodeId,
-    brokerUrl: 'mqtt://127.0.0.1:1883',
-    isEmbeddedBroker: true,
-    wsUrl: null,
-    httpUrl: null,
-    topics: topicsFor(site.serial),
-    fallbackTimeoutS: site.remoteSignal.fallbackTimeoutS,
-    devices: site.devices.map((d) => ({ nodeId: d.nodeId, group: d.group, name: d.name, driver: d.driver.type })),
-    gridMeterDriver: site.grid.meter.driver.type,
-  };
+  return siteInfoFor(cs.site);
 }
