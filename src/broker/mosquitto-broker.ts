@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import { accountsFromAuth, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
-import { listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
+import type { Duplex } from 'node:stream';
+import { accountsFromAuth, mayRetainOn, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
+import { ConnectionGuard, type BrokerLimits } from './connection-guard.ts';
+import { listenTcp, listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from './mosquitto-config.ts';
 
@@ -28,6 +30,10 @@ export interface MosquittoBrokerOptions {
   topicPrefixes?: TopicPrefixesInput | undefined;
   /** Largest MQTT packet, bytes. Default 16 MiB (bounded memory; the controller answers oversized commands itself). */
   maxPacketBytes?: number | undefined;
+  /** Abuse limits of the public listeners (connection-guard.ts; absent keys = DEFAULT_BROKER_LIMITS). */
+  limits?: Partial<BrokerLimits> | undefined;
+  /** Origins whose web pages may use the WebSocket listener (listeners.ts WebSocketOptions); default none. */
+  wsAllowedOrigins?: readonly string[] | undefined;
   /** Wait before restarting a mosquitto that exited on its own, ms. Default 1000. */
   restartDelayMs?: number | undefined;
   logger?: Logger | undefined;
@@ -40,25 +46,47 @@ export interface MosquittoBroker extends LocalBroker {
   restarts(): number;
   /** The process id of the running mosquitto (tests kill it), or null from a crash until its restart is listening. */
   pid(): number | null;
+  /** The abuse limits' guard in front of mosquitto (its stats). */
+  readonly guard: ConnectionGuard;
 }
 
-const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === 'localhost';
+/** Bridges one (guarded) client connection to mosquitto's loopback listener; both torn down together. */
+function bridgeTo(port: number): (stream: Duplex) => void {
+  return (stream) => {
+    const upstream = net.connect({ port, host: '127.0.0.1' });
+    upstream.setNoDelay(true);
+    stream.pipe(upstream).pipe(stream);
+    const end = (): void => {
+      upstream.destroy();
+      stream.destroy();
+    };
+    upstream.on('error', end);
+    upstream.on('close', end);
+    stream.on('error', end);
+    stream.on('close', end);
+  };
+}
 
 /**
  * Debian's mosquitto 2 as the local broker (MQTT 3.1, 3.1.1 and 5), run and supervised by
  * gridpilot: its configuration, password file and ACL are generated in a private temporary
- * directory from the options; it listens on `host:port` itself; MQTT over WebSocket at /mqtt is
- * served by gridpilot's own listener (the same path rules as the embedded broker) and bridged to a
- * loopback listener of mosquitto. A mosquitto that exits on its own is logged and restarted after
- * `restartDelayMs` on the same ports (clients reconnect); `close()` stops it and removes its files.
+ * directory from the options. Clients reach it through gridpilot's own listeners on `host:port`
+ * (TCP) and `wsPort` (WebSocket at /mqtt, the same path and Origin rules as the embedded broker),
+ * where the abuse limits apply (connection-guard.ts: what mosquitto 2.0.11 cannot do itself —
+ * message rate, failed-CONNECT back-off per address, retained commands), bridged to a loopback
+ * listener of mosquitto (`max_connections`, `max_packet_size` too). The controller's link has a
+ * second loopback listener of its own (`controllerUrl`). A mosquitto that exits on its own is
+ * logged and restarted after `restartDelayMs` on the same ports (clients reconnect); `close()`
+ * stops it and removes its files.
  */
 export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promise<MosquittoBroker> {
   const log = opts.logger ?? silentLogger;
   const host = opts.host ?? '127.0.0.1';
-  // mosquitto cannot bind port 0 and report it: pick a free one.
-  const asked = opts.port ?? 1883;
-  const port = asked === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : asked;
-  const bridgePort = isLoopback(host) ? port : await freePort();
+  const maxPacketBytes = opts.maxPacketBytes ?? 16 * 1024 * 1024;
+  const guard = new ConnectionGuard({ limits: opts.limits, maxPacketBytes, mayRetain: (topic) => mayRetainOn(topic, opts.topicPrefixes), logger: log });
+  // mosquitto cannot bind port 0 and report it: its two loopback listeners get free ports.
+  const bridgePort = await freePort('127.0.0.1');
+  const controllerPort = await freePort('127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
   let policy: AccessPolicy = opts.access ?? (opts.auth ? { accounts: accountsFromAuth(opts.auth), isAnonymousAllowed: false } : { accounts: [], isAnonymousAllowed: true });
   const auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
@@ -68,11 +96,16 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     writeFileSync(auth.passwordFile, mosquittoPasswordFile(p.accounts), { mode: 0o600 });
     writeFileSync(auth.aclFile, mosquittoAcl(p, opts.topicPrefixes), { mode: 0o600 });
     const conf = mosquittoConf({
-      listeners: [{ port, host }, ...(bridgePort === port ? [] : [{ port: bridgePort, host: '127.0.0.1' }])],
+      // The guarded public listeners' sessions (TCP and WebSocket alike) all arrive on the bridge listener.
+      listeners: [
+        { port: bridgePort, host: '127.0.0.1', maxConnections: guard.limits.maxConnections },
+        { port: controllerPort, host: '127.0.0.1' },
+      ],
       auth: { ...auth, isAnonymousAllowed: p.isAnonymousAllowed },
       // No takeover of a controller's client id [issue 13]: only possible with anonymous access off.
       isClientIdBoundToUsername: !p.isAnonymousAllowed,
-      maxPacketBytes: opts.maxPacketBytes ?? 16 * 1024 * 1024,
+      maxPacketBytes,
+      queues: { maxInflightMessages: 20, maxQueuedMessages: 1000 },
       // Started as root it would drop to the `mosquitto` user, who cannot read this private directory.
       extra: `user ${userInfo().username}`,
     });
@@ -123,7 +156,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
         if (child === c) child = null;
         if (ready === c) ready = null;
         if (!running) {
-          reject(new GridpilotError(`mosquitto exited (${code ?? signal}) at start: ${output.trim().split('\n').slice(-3).join(' | ')}`, `broker ${host}:${port}`));
+          reject(new GridpilotError(`mosquitto exited (${code ?? signal}) at start: ${output.trim().split('\n').slice(-3).join(' | ')}`, `broker 127.0.0.1:${bridgePort}`));
           return;
         }
         if (closing || c === replacing) return;
@@ -137,6 +170,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
       });
     });
 
+  let tcpListener: Listener | null = null;
   let wsListener: Listener | null = null;
   const stopChild = async (): Promise<void> => {
     const c = child;
@@ -150,33 +184,31 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const cleanup = async (): Promise<void> => {
     closing = true;
     if (restartTimer) clearTimeout(restartTimer);
-    await Promise.all([wsListener?.close(), stopChild()]);
+    await Promise.all([tcpListener?.close(), wsListener?.close(), stopChild()]);
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const listen = async (what: string, port: number, open: () => Promise<Listener>): Promise<Listener> => {
+    try {
+      return await open();
+    } catch (err) {
+      throw new GridpilotError(`cannot listen on ${host}:${port}: ${errorMessage(err)}`, `broker ${what}`);
+    }
+  };
   try {
     await launch();
+    const bridge = bridgeTo(bridgePort);
+    tcpListener = await listen('tcp', opts.port ?? 1883, () => listenTcp(host, opts.port ?? 1883, bridge, guard));
     if (opts.wsPort !== undefined && opts.wsPort !== null) {
-      wsListener = await listenWebSocket(host, opts.wsPort, null, (stream) => {
-        // One TCP connection to mosquitto per WebSocket session, torn down together.
-        const upstream = net.connect({ port: bridgePort, host: '127.0.0.1' });
-        upstream.setNoDelay(true);
-        stream.pipe(upstream).pipe(stream);
-        const end = (): void => {
-          upstream.destroy();
-          stream.destroy();
-        };
-        upstream.on('error', end);
-        upstream.on('close', end);
-        stream.on('error', end);
-        stream.on('close', end);
-      });
+      const wsAsked = opts.wsPort;
+      wsListener = await listen('ws', wsAsked, () => listenWebSocket(host, wsAsked, null, bridge, { guard, allowedOrigins: opts.wsAllowedOrigins }));
     }
   } catch (err) {
     await cleanup();
-    throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${port}`);
+    throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${opts.port ?? 1883}`);
   }
 
+  const port = tcpListener.port;
   const h = urlHost(host);
   const wsPort = wsListener?.port ?? null;
   let closed: Promise<void> | null = null;
@@ -188,6 +220,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     wsPort,
     url: `mqtt://${h}:${port}`,
     wsUrl: wsPort === null ? null : `ws://${h}:${wsPort}${WS_PATH}`,
+    controllerUrl: `mqtt://127.0.0.1:${controllerPort}`,
+    guard,
     restarts: () => restarts,
     isAnonymousAllowed: () => policy.isAnonymousAllowed,
     applyAccess: async (next) => {

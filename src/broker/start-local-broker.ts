@@ -1,6 +1,7 @@
 import { GridpilotError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TopicPrefixesInput } from './auth.ts';
+import type { BrokerLimits } from './connection-guard.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import type { LocalBroker } from './local-broker.ts';
 import { startMosquittoBroker } from './mosquitto-broker.ts';
@@ -17,6 +18,10 @@ export interface LocalBrokerConfig {
   maxPacketBytes: number;
   /** aedes only: a denied MQTT 3.1.1 publish closes the connection ('disconnect', default [MQTT-3.3.5-2]) or is dropped ('drop'). */
   deniedPublish311?: 'disconnect' | 'drop' | undefined;
+  /** Abuse limits of the public listeners (absent keys: DEFAULT_BROKER_LIMITS). */
+  limits?: Partial<BrokerLimits> | undefined;
+  /** Origins whose web pages may use MQTT over WebSocket; absent/empty = none. */
+  wsAllowedOrigins?: readonly string[] | undefined;
 }
 
 /**
@@ -38,8 +43,8 @@ export async function startLocalBroker(
   const access = openLocalAccess({ serial: site.serial, bindHost: e.host, dataDir: site.dataDir, logger });
   const broker =
     mosquitto !== null
-      ? await startMosquittoBroker({ mosquittoPath: mosquitto, host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, access: access.policy, maxPacketBytes: e.maxPacketBytes, logger })
-      : await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, access: access.policy, deniedPublish: e.deniedPublish311 ?? 'disconnect', logger });
+      ? await startMosquittoBroker({ mosquittoPath: mosquitto, host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, access: access.policy, maxPacketBytes: e.maxPacketBytes, limits: e.limits, wsAllowedOrigins: e.wsAllowedOrigins, logger })
+      : await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, topicPrefixes, access: access.policy, deniedPublish: e.deniedPublish311 ?? 'disconnect', maxPacketBytes: e.maxPacketBytes, limits: e.limits, wsAllowedOrigins: e.wsAllowedOrigins, logger });
   const stopWatch = access.watch((policy) => broker.applyAccess(policy));
   const close = broker.close.bind(broker);
   return Object.assign(broker, {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '../core/cidr.ts';
+import { BrokerLimitsSchema, WsAllowedOriginsSchema } from './broker-limits-schema.ts';
 import { POLICIES_BY_COMPONENT } from '../protocol/policies.ts';
 import { ModbusDriverSchema } from '../devices/drivers/modbus/config.ts';
 import { OcppDriverSchema, OcppServerSchema } from '../devices/drivers/ocpp/config.ts';
@@ -259,6 +260,14 @@ export const SiteConfigSchema = z.strictObject({
           maxPacketBytes: z.number().int().min(1024).max(268_435_456).default(16_777_216),
           /** aedes only: a denied MQTT 3.1.1 publish closes the connection ('disconnect' [MQTT-3.3.5-2]) or is dropped ('drop'). 3.1: always dropped; mosquitto: always dropped. Default 'disconnect'. */
           deniedPublish311: z.enum(['disconnect', 'drop']).default('disconnect'),
+          /**
+           * Web pages (origins, `https://host[:port]`) allowed to use MQTT over WebSocket. A WebSocket handshake that carries an
+           * `Origin` header not listed gets HTTP 403 — so by default no web page can reach the broker through its visitor's browser;
+           * clients that send no Origin (MQTT libraries, mosquitto_pub, paho) are not affected. Default none.
+           */
+          wsAllowedOrigins: WsAllowedOriginsSchema,
+          /** Abuse limits of the broker's listeners (not the controller's own link); docs/operations.md "Abuse limits". */
+          limits: BrokerLimitsSchema.prefault({}),
         })
         .prefault({}),
     })
