@@ -237,15 +237,15 @@ export class GuardedStream extends Duplex {
       if (pos >= buf.length) return buf;
       const h = readFixedHeader(buf, pos);
       if (h === 'incomplete') return this.hold(buf, pos);
-      if (h === 'malformed') return this.violation('malformed packet header');
+      if (h === 'malformed') return this.violation(buf, pos, 'malformed packet header');
       if (this.connect === null) {
         const done = this.checkConnect(buf, pos, h);
         if (done === 'hold') return this.hold(buf, pos);
         if (done === 'closed') return null;
       } else {
         if (!this.heldChecked) {
-          if (h.headerBytes + h.remaining > this.guard.maxPacketBytes) return this.tooLarge(h);
-          if (h.type === PACKET.publish && !this.takeToken()) return this.overRate();
+          if (h.headerBytes + h.remaining > this.guard.maxPacketBytes) return this.tooLarge(buf, pos, h);
+          if (h.type === PACKET.publish && !this.takeToken()) return this.overRate(buf, pos);
         }
         if (h.type === PACKET.publish && (h.flags & 0x01) !== 0 && this.guard.opts.mayRetain) {
           const topic = publishTopic(buf, pos, h);
@@ -310,15 +310,15 @@ export class GuardedStream extends Duplex {
     return true;
   }
 
-  private tooLarge(h: FixedHeader): null {
+  private tooLarge(buf: Buffer, pos: number, h: FixedHeader): null {
     this.guard.count('oversized');
-    return this.violation(`packet of ${h.headerBytes + h.remaining} bytes over the cap of ${this.guard.maxPacketBytes} (mqtt.embedded.maxPacketBytes)`, 0x95);
+    return this.violation(buf, pos, `packet of ${h.headerBytes + h.remaining} bytes over the cap of ${this.guard.maxPacketBytes} (mqtt.embedded.maxPacketBytes)`, 0x95);
   }
 
-  private overRate(): null {
+  private overRate(buf: Buffer, pos: number): null {
     this.guard.count('overRate');
     const { maxMessagesPerS, messageBurst } = this.guard.limits;
-    return this.violation(`over ${maxMessagesPerS} messages/s (burst ${messageBurst}; mqtt.embedded.limits)`, 0x96);
+    return this.violation(buf, pos, `over ${maxMessagesPerS} messages/s (burst ${messageBurst}; mqtt.embedded.limits)`, 0x96);
   }
 
   /** Before a login: a failed one (counts toward the address's back-off); the connection is closed. */
@@ -327,8 +327,12 @@ export class GuardedStream extends Duplex {
     this.close(null);
   }
 
-  /** After a login: the connection is closed (MQTT 5: DISCONNECT with `reasonCode` first); counts toward the back-off too. */
-  private violation(why: string, reasonCode?: number): null {
+  /**
+   * After a login: the packets before `pos` are passed on, the rest is not, and the connection is
+   * closed (MQTT 5: DISCONNECT with `reasonCode` first); counts toward the back-off too.
+   */
+  private violation(buf: Buffer, pos: number, why: string, reasonCode?: number): null {
+    if (pos > 0) this.push(buf.subarray(0, pos));
     this.guard.warn({ address: this.address, why }, 'broker: connection closed');
     this.guard.loginFailed(this.address, why);
     this.close(this.connect?.protocolVersion === 5 && reasonCode !== undefined ? disconnectV5(reasonCode) : null);
