@@ -43,8 +43,10 @@ export interface GuardStats {
   failures: number;
   /** Connections closed for a packet over the size cap. */
   oversized: number;
-  /** Connections closed for exceeding the message rate. */
+  /** Connections closed for exceeding the message rate (`overRate: 'disconnect'`). */
   overRate: number;
+  /** Times a connection's reading was paused until its bucket refilled (`overRate: 'throttle'`). */
+  throttled: number;
   /** Retain flags cleared. */
   retainCleared: number;
 }
@@ -55,7 +57,7 @@ export class ConnectionGuard {
   private readonly backoff: AddressBackoff;
   private readonly log: Logger;
   readonly now: () => number;
-  private readonly counters: Omit<GuardStats, 'open'> = { refusedBackingOff: 0, refusedFull: 0, failures: 0, oversized: 0, overRate: 0, retainCleared: 0 };
+  private readonly counters: Omit<GuardStats, 'open'> = { refusedBackingOff: 0, refusedFull: 0, failures: 0, oversized: 0, overRate: 0, throttled: 0, retainCleared: 0 };
   private open = 0;
   private lastFullWarningMs = -Infinity;
 
@@ -119,7 +121,7 @@ export class ConnectionGuard {
   }
 
   /** @internal */
-  count(what: 'oversized' | 'overRate' | 'retainCleared'): void {
+  count(what: 'oversized' | 'overRate' | 'throttled' | 'retainCleared'): void {
     this.counters[what] += 1;
   }
 
@@ -152,6 +154,8 @@ export class GuardedStream extends Duplex {
   private connectTimer: NodeJS.Timeout | null;
   private ended = false;
   private sourcePaused = false;
+  /** Set while reading waits for the bucket to refill (`overRate: 'throttle'`). */
+  private throttleTimer: NodeJS.Timeout | null = null;
 
   constructor(inner: Duplex, address: string, guard: ConnectionGuard) {
     super({ allowHalfOpen: false });
@@ -171,7 +175,7 @@ export class GuardedStream extends Duplex {
   }
 
   override _read(): void {
-    if (this.sourcePaused) {
+    if (this.sourcePaused && this.throttleTimer === null) {
       this.sourcePaused = false;
       this.socket.resume();
     }
@@ -193,6 +197,8 @@ export class GuardedStream extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     if (!this.ended) this.socket.destroy();
@@ -215,6 +221,11 @@ export class GuardedStream extends Duplex {
 
   private onClientData(chunk: Buffer): void {
     if (this.ended) return;
+    if (this.throttleTimer !== null) {
+      // Read before the pause took effect: kept for when the bucket has refilled.
+      this.held = this.held ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
+      return;
+    }
     const buf = this.held ? Buffer.concat([this.held, chunk]) : chunk;
     this.held = null;
     const out = this.scan(buf);
@@ -245,7 +256,10 @@ export class GuardedStream extends Duplex {
       } else {
         if (!this.heldChecked) {
           if (h.headerBytes + h.remaining > this.guard.maxPacketBytes) return this.tooLarge(buf, pos, h);
-          if (h.type === PACKET.publish && !this.takeToken()) return this.overRate(buf, pos);
+          if (h.type === PACKET.publish && !this.takeToken()) {
+            if (this.guard.limits.overRate === 'disconnect') return this.overRate(buf, pos);
+            return this.throttle(buf, pos);
+          }
         }
         if (h.type === PACKET.publish && (h.flags & 0x01) !== 0 && this.guard.opts.mayRetain) {
           const topic = publishTopic(buf, pos, h);
@@ -308,6 +322,26 @@ export class GuardedStream extends Duplex {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Holds this PUBLISH and what follows, stops reading, and goes on when one token is back. */
+  private throttle(buf: Buffer, pos: number): Buffer {
+    this.guard.count('throttled');
+    const waitMs = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.guard.limits.maxMessagesPerS));
+    this.socket.pause();
+    this.sourcePaused = true;
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (this.ended || this.destroyed) return;
+      const held = this.held;
+      this.held = null;
+      if (held) this.onClientData(held);
+      if (this.throttleTimer === null && !this.ended && this.readableLength < this.readableHighWaterMark) {
+        this.sourcePaused = false;
+        this.socket.resume();
+      }
+    }, waitMs);
+    return this.hold(buf, pos);
   }
 
   private tooLarge(buf: Buffer, pos: number, h: FixedHeader): null {

@@ -12,6 +12,7 @@ export const DEFAULT_BROKER_LIMITS = {
   connectTimeoutMs: 10_000,
   maxMessagesPerS: 1000,
   messageBurst: 2000,
+  overRate: 'throttle',
   failedConnectsBeforeBackoff: 5,
   backoffMs: 1000,
   backoffMaxMs: 60_000,
@@ -27,8 +28,15 @@ export const BrokerLimitsSchema = z
     connectTimeoutMs: z.number().int().min(100).max(600_000).default(D.connectTimeoutMs),
     /** PUBLISH packets per second one connection may send on average, > 0 (token bucket)… */
     maxMessagesPerS: z.number().positive().max(1_000_000).default(D.maxMessagesPerS),
-    /** …and at once, ≥ 1. Over it the connection is closed (MQTT 5: DISCONNECT 0x96 "message rate too high" first). */
+    /** …and at once, ≥ 1. */
     messageBurst: z.number().int().min(1).max(10_000_000).default(D.messageBurst),
+    /**
+     * Over the rate: 'throttle' (default) — the connection's reading pauses until its bucket refills, so its messages
+     * arrive at the rate, none lost and nobody disconnected (TCP back-pressure; the sender's library sees a slower
+     * broker); 'disconnect' — the connection is closed (MQTT 5: DISCONNECT 0x96 "message rate too high" first), what
+     * it sent before the excess is delivered.
+     */
+    overRate: z.enum(['throttle', 'disconnect']).default(D.overRate),
     /** Failed logins in a row from one remote address before that address is refused, 1–1000. */
     failedConnectsBeforeBackoff: z.number().int().min(1).max(1000).default(D.failedConnectsBeforeBackoff),
     /** The first refusal period, ms (doubles with each further failure), 1–3,600,000. */

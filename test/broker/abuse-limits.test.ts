@@ -117,8 +117,30 @@ for (const engine of ['aedes', 'mosquitto'] as const) {
       }
     });
 
-    it(`over the message rate the connection is closed${engine === 'mosquitto' ? ' (MQTT 5: DISCONNECT 0x96 first)' : ''}; what came before is delivered, other clients are not affected`, async () => {
-      const b = await engines[engine]({ ...ROOMY, maxMessagesPerS: 0.001, messageBurst: 5 });
+    it('over the message rate a connection is throttled (the default): everything is delivered, in order, and it stays connected', async () => {
+      const b = await engines[engine]({ ...ROOMY, maxMessagesPerS: 100, messageBurst: 5 });
+      const clients: TestClient[] = [];
+      try {
+        const controller = await connectTestClient(b.controllerUrl, { protocolVersion: version, ...ctl });
+        clients.push(controller);
+        await controller.client.subscribeAsync(t.command, { qos: 1 });
+        const fast = await connectTestClient(b.url, { protocolVersion: version, ...int });
+        clients.push(fast);
+        const sent = Array.from({ length: 30 }, (_, i) => `fast ${i + 1}`);
+        await Promise.all(sent.map((m) => fast.client.publishAsync(t.command, m, { qos: 1 })));
+        await controller.waitFor((m) => m.payload.toString() === 'fast 30', 8000, 'the last one');
+        assert.deepEqual(controller.received.map((m) => m.payload.toString()), sent);
+        assert.equal(fast.client.connected, true);
+        assert.ok(b.guard.stats().throttled >= 1, JSON.stringify(b.guard.stats()));
+        assert.equal(b.guard.stats().overRate, 0);
+      } finally {
+        for (const c of clients) await c.end();
+        await b.close();
+      }
+    });
+
+    it(`with overRate 'disconnect' the connection is closed${engine === 'mosquitto' ? ' (MQTT 5: DISCONNECT 0x96 first)' : ''}; what came before is delivered, other clients are not affected`, async () => {
+      const b = await engines[engine]({ ...ROOMY, maxMessagesPerS: 0.001, messageBurst: 5, overRate: 'disconnect' });
       const clients: TestClient[] = [];
       try {
         const controller = await connectTestClient(b.controllerUrl, { protocolVersion: version, ...ctl });
