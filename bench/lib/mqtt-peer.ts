@@ -2,7 +2,7 @@
 // topic without keeping history (the test helper records everything, which a benchmark must not).
 import { connect, type MqttClient } from 'mqtt';
 import { keepSocketsUndelayed } from '../../src/protocol/transport.ts';
-import { mqttConnectOptions, type MqttProtocolVersion } from '../../src/remote/mqtt-options.ts';
+import { mqttConnectOptions, type MqttConnectionSettings, type MqttProtocolVersion } from '../../src/remote/mqtt-options.ts';
 
 /**
  * The peer's TCP socket: 'undelayed' = TCP_NODELAY after every (re)connect, as the gridpilot SDK
@@ -20,10 +20,13 @@ export interface BenchPeer {
   end(): Promise<void>;
 }
 
-export async function connectPeer(url: string, protocolVersion: MqttProtocolVersion, name = 'bench', sockets: PeerSockets = 'undelayed'): Promise<BenchPeer> {
+/** Extra connection settings: credentials, a CA for mqtts://. */
+export type PeerSettings = Pick<MqttConnectionSettings, 'username' | 'password' | 'caFile'>;
+
+export async function connectPeer(url: string, protocolVersion: MqttProtocolVersion, name = 'bench', sockets: PeerSockets = 'undelayed', settings: PeerSettings = {}): Promise<BenchPeer> {
   counter += 1;
   const client = connect(url, {
-    ...mqttConnectOptions({ url, protocolVersion, clientId: `${name}-${process.pid % 10_000}-${counter}` }),
+    ...mqttConnectOptions({ url, protocolVersion, clientId: `${name}-${process.pid % 10_000}-${counter}`, ...settings }),
     reconnectPeriod: 0,
     connectTimeout: 5000,
   });
