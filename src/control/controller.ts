@@ -77,7 +77,7 @@ export interface ControllerOptions {
  */
 export class Controller {
   private remote: RemoteCommandState;
-  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set(), deadbandHoldSinceMs: null };
+  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set(), writeFailed: new Set(), deadbandHoldSinceMs: null };
   private readonly counters: EnergyCounters;
   private chain: Promise<unknown> = Promise.resolve();
   private cancelTick: (() => void) | null = null;
@@ -168,6 +168,7 @@ export class Controller {
     this.syncGuards(previous);
     for (const id of [...this.memory.evPhases.keys()]) if (!devicesNow.has(id)) this.memory.evPhases.delete(id);
     for (const id of [...this.memory.undrivenStorage]) if (!devicesNow.has(id)) this.memory.undrivenStorage.delete(id);
+    for (const id of [...this.memory.writeFailed]) if (!devicesNow.has(id)) this.memory.writeFailed.delete(id);
     this.memory.deadbandHoldSinceMs = null;
   }
 
@@ -382,7 +383,7 @@ export class Controller {
         const group = this.site.devices.find((d) => d.nodeId === id)?.group ?? 'site';
         plan.constraints.push({ component: group, nodeId: id, message: `${id}: not read this cycle (${why}); not driven` });
       }
-      await writePlan(this.devices, plan, this.opts.logger);
+      this.memory.writeFailed = await writePlan(this.devices, plan, this.opts.logger);
       this.logConstraintChanges(plan);
       const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, cost, computeMs, durationMs: performance.now() - startedAt };
       this.last = record;
