@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
 import { GridpilotError } from '../../src/core/errors.ts';
 import { PlannerService } from '../../src/optimizer/planner-service.ts';
+import { PLANNER_NICE } from '../../src/optimizer/planner-priority.ts';
 import { battery, hourly, problem } from './planner-helpers.ts';
 
 const prices = hourly(Array.from({ length: 24 }, (_, h) => (h < 6 ? 0.05 : h >= 17 && h < 21 ? 0.35 : 0.25)));
@@ -23,6 +26,25 @@ void describe('PlannerService (worker thread)', () => {
       assert.notEqual(plan.status, 'fallback', plan.fallbackReason);
       assert.equal(plan.slots.length, 96);
       assert.ok(turns > 1, 'the event loop was not blocked by the solve');
+    } finally {
+      await service.close();
+    }
+  });
+
+  void it('runs the solver at a lower priority than the control loop (Linux: its own thread at nice PLANNER_NICE)', { skip: process.platform !== 'linux' && 'per-thread nice values are Linux' }, async () => {
+    const niceOfThreads = (): number[] =>
+      readdirSync('/proc/self/task').map((t) => {
+        const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const mainNice = getPriority();
+    assert.ok(!niceOfThreads().includes(PLANNER_NICE) || mainNice === PLANNER_NICE, 'no thread at the planner nice before the worker starts');
+    const service = new PlannerService();
+    try {
+      const plan = await service.plan(problem({ importPriceEurPerKwh: prices, storage: [battery()] }), { timeoutMs: 20_000 });
+      assert.notEqual(plan.status, 'fallback', plan.fallbackReason);
+      assert.ok(niceOfThreads().includes(PLANNER_NICE), `one thread at nice ${PLANNER_NICE}: ${niceOfThreads().join(' ')}`);
+      assert.equal(getPriority(), mainNice, 'the main thread keeps its priority');
     } finally {
       await service.close();
     }
