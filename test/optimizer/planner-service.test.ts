@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
 import { GridpilotError } from '../../src/core/errors.ts';
@@ -70,6 +71,28 @@ void describe('PlannerService (worker thread)', () => {
       await service.close();
     }
   });
+
+  for (const isolation of ['thread', 'process'] as const) {
+    void it(`a planner ${isolation} that crashes is contained: that call gets the fallback plan and the next call a fresh worker that plans`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gp-crash-'));
+      process.env['GP_TEST_CRASH_MARKER'] = join(dir, 'crashed');
+      const service = new PlannerService({ isolation, workerUrl: new URL('./fixtures/crash-once-worker.ts', import.meta.url) });
+      try {
+        const input = problem({ importPriceEurPerKwh: prices, storage: [battery()] });
+        const crashed = await service.plan(input, { timeoutMs: 20_000 });
+        assert.equal(crashed.status, 'fallback');
+        assert.match(crashed.fallbackReason ?? '', isolation === 'thread' ? /the planner worker failed: a bug in the planner/ : /the planner worker exited \(code 1\)/);
+        assert.equal(service.hasWorker, false, 'the dead worker is dropped');
+        const next = await service.plan(input, { timeoutMs: 20_000 });
+        assert.notEqual(next.status, 'fallback', next.fallbackReason);
+        assert.equal(next.slots.length, 96);
+      } finally {
+        await service.close();
+        delete process.env['GP_TEST_CRASH_MARKER'];
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   void it('rejects a malformed problem with a clear error and does no work', async () => {
     const service = new PlannerService();
