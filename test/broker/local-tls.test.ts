@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { hashPasswordMosquitto, hashPasswordScrypt } from '../../src/broker/password-hash.ts';
 import { formatStartBanner } from '../../src/cli/start-banner.ts';
+import { protocolView } from '../../src/web/protocol-view.ts';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
 import { BrokerAccountsDb, controllerAccountName } from '../../src/store/broker-accounts.ts';
 import { connectTestClient, type TestClient, type TestClientOptions } from '../helpers/mqtt-client.ts';
@@ -85,7 +86,7 @@ for (const engine of ['mosquitto', 'aedes'] as const) {
     });
     after(async () => app.stop());
 
-    void it('lists mqtts:// and wss:// in the start banner', () => {
+    void it('lists mqtts:// and wss:// in the start banner and the web UI', () => {
       const b = app.info.localBroker;
       assert.equal(b?.engine, engine);
       assert.match(b?.tlsUrl ?? '', /^mqtts:\/\/127\.0\.0\.1:\d+$/);
@@ -94,6 +95,7 @@ for (const engine of ['mosquitto', 'aedes'] as const) {
       assert.ok(banner.includes(`  TLS            ${b?.tlsUrl ?? ''}`), banner);
       assert.ok(banner.includes(`  secure WS      ${b?.wssUrl ?? ''}`), banner);
       assert.equal(b?.isCertLoginOn, engine === 'aedes');
+      assert.deepEqual([protocolView(app.info).tlsUrl, protocolView(app.info).wssUrl], [b?.tlsUrl, b?.wssUrl], 'the web UI shows them too');
     });
 
     void it('an MQTT.js integrator over mqtts:// with the CA and its password commands the site', async () => {
