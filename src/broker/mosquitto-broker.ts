@@ -177,7 +177,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   try {
     await launch();
     if (opts.wsPort !== undefined && opts.wsPort !== null) wsListener = await listenWebSocket(host, opts.wsPort, null, bridgeTo(bridgePort));
-    if (opts.wssPort !== undefined && opts.wssPort !== null && tlsFiles) wssListener = await listenWebSocket(host, opts.wssPort, tlsFiles, bridgeTo(bridgePort));
+    // Without the CA: mosquitto takes no certificate login, so browsers are not asked for one.
+    if (opts.wssPort !== undefined && opts.wssPort !== null && tlsFiles) wssListener = await listenWebSocket(host, opts.wssPort, { key: tlsFiles.key, cert: tlsFiles.cert }, bridgeTo(bridgePort));
   } catch (err) {
     await cleanup();
     throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${port}`);
