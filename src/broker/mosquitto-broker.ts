@@ -1,15 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { accountsFromAuth, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
-import { listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
+import { listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from './mosquitto-config.ts';
+import { loadBrokerTlsFiles } from './tls-files.ts';
 
 /** Options of {@link startMosquittoBroker}. */
 export interface MosquittoBrokerOptions {
@@ -21,6 +23,13 @@ export interface MosquittoBrokerOptions {
   port?: number | undefined;
   /** MQTT over WebSocket at /mqtt (served by gridpilot, bridged to mosquitto); 0 = a free port; null/absent = off. */
   wsPort?: number | null | undefined;
+  /**
+   * MQTT over TLS, served by mosquitto itself (passwords; no certificate login: mosquitto-config.ts);
+   * port 0 = a free one. Absent = off. Its files also serve `wssPort`.
+   */
+  tls?: { port: number; certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
+  /** MQTT over secure WebSocket at /mqtt (served by gridpilot, bridged like `wsPort`; needs `tls`); 0 = a free port; null/absent = off. */
+  wssPort?: number | null | undefined;
   /** Accounts and whether anonymous clients get in; `applyAccess` changes it live. Default: no accounts, anonymous allowed. */
   access?: AccessPolicy | undefined;
   /** Hand-written accounts with clear passwords (tests): anonymous access off. Ignored when `access` is given. */
@@ -59,6 +68,15 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const asked = opts.port ?? 1883;
   const port = asked === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : asked;
   const bridgePort = isLoopback(host) ? port : await freePort();
+  if (opts.wssPort !== undefined && opts.wssPort !== null && !opts.tls) throw new GridpilotError('wssPort needs tls (keyFile, certFile)', 'broker.wssPort');
+  const tlsFiles: TlsFiles | null = opts.tls ? loadBrokerTlsFiles(opts.tls, 'broker.tls') : null;
+  const tlsListener = opts.tls
+    ? {
+        port: opts.tls.port === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : opts.tls.port,
+        host,
+        ...confPaths({ certFile: opts.tls.certFile, keyFile: opts.tls.keyFile, ...(opts.tls.caFile !== undefined ? { caFile: opts.tls.caFile } : {}) }),
+      }
+    : null;
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
   let policy: AccessPolicy = opts.access ?? (opts.auth ? { accounts: accountsFromAuth(opts.auth), isAnonymousAllowed: false } : { accounts: [], isAnonymousAllowed: true });
   const auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
@@ -69,6 +87,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     writeFileSync(auth.aclFile, mosquittoAcl(p, opts.topicPrefixes), { mode: 0o600 });
     const conf = mosquittoConf({
       listeners: [{ port, host }, ...(bridgePort === port ? [] : [{ port: bridgePort, host: '127.0.0.1' }])],
+      tls: tlsListener ?? undefined,
       auth: { ...auth, isAnonymousAllowed: p.isAnonymousAllowed },
       // No takeover of a controller's client id [issue 13]: only possible with anonymous access off.
       isClientIdBoundToUsername: !p.isAnonymousAllowed,
@@ -138,6 +157,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     });
 
   let wsListener: Listener | null = null;
+  let wssListener: Listener | null = null;
   const stopChild = async (): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
@@ -150,28 +170,15 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const cleanup = async (): Promise<void> => {
     closing = true;
     if (restartTimer) clearTimeout(restartTimer);
-    await Promise.all([wsListener?.close(), stopChild()]);
+    await Promise.all([wsListener?.close(), wssListener?.close(), stopChild()]);
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
     await launch();
-    if (opts.wsPort !== undefined && opts.wsPort !== null) {
-      wsListener = await listenWebSocket(host, opts.wsPort, null, (stream) => {
-        // One TCP connection to mosquitto per WebSocket session, torn down together.
-        const upstream = net.connect({ port: bridgePort, host: '127.0.0.1' });
-        upstream.setNoDelay(true);
-        stream.pipe(upstream).pipe(stream);
-        const end = (): void => {
-          upstream.destroy();
-          stream.destroy();
-        };
-        upstream.on('error', end);
-        upstream.on('close', end);
-        stream.on('error', end);
-        stream.on('close', end);
-      });
-    }
+    if (opts.wsPort !== undefined && opts.wsPort !== null) wsListener = await listenWebSocket(host, opts.wsPort, null, bridgeTo(bridgePort));
+    // Without the CA: mosquitto takes no certificate login, so browsers are not asked for one.
+    if (opts.wssPort !== undefined && opts.wssPort !== null && tlsFiles) wssListener = await listenWebSocket(host, opts.wssPort, { key: tlsFiles.key, cert: tlsFiles.cert }, bridgeTo(bridgePort));
   } catch (err) {
     await cleanup();
     throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${port}`);
@@ -179,6 +186,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
 
   const h = urlHost(host);
   const wsPort = wsListener?.port ?? null;
+  const wssPort = (wssListener as Listener | null)?.port ?? null;
+  const tlsPort = tlsListener?.port ?? null;
   let closed: Promise<void> | null = null;
   const broker: MosquittoBroker = {
     engine: 'mosquitto',
@@ -188,6 +197,11 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     wsPort,
     url: `mqtt://${h}:${port}`,
     wsUrl: wsPort === null ? null : `ws://${h}:${wsPort}${WS_PATH}`,
+    tlsPort,
+    wssPort,
+    tlsUrl: tlsPort === null ? null : `mqtts://${h}:${tlsPort}`,
+    wssUrl: wssPort === null ? null : `wss://${h}:${wssPort}${WS_PATH}`,
+    isCertLoginOn: false,
     restarts: () => restarts,
     isAnonymousAllowed: () => policy.isAnonymousAllowed,
     applyAccess: async (next) => {
@@ -211,6 +225,33 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     pid: () => (ready as ChildProcess | null)?.pid ?? null,
     close: () => (closed ??= cleanup().then(() => log.info({ port }, 'broker: closed'))),
   };
-  log.info({ url: broker.url, wsUrl: broker.wsUrl, version: broker.version }, 'broker: listening');
+  log.info({ url: broker.url, wsUrl: broker.wsUrl, tlsUrl: broker.tlsUrl, wssUrl: broker.wssUrl, version: broker.version }, 'broker: listening');
   return broker;
+}
+
+/** One TCP connection to mosquitto's loopback listener per WebSocket session, torn down together. */
+function bridgeTo(bridgePort: number): (stream: Duplex) => void {
+  return (stream) => {
+    const upstream = net.connect({ port: bridgePort, host: '127.0.0.1' });
+    upstream.setNoDelay(true);
+    stream.pipe(upstream).pipe(stream);
+    const end = (): void => {
+      upstream.destroy();
+      stream.destroy();
+    };
+    upstream.on('error', end);
+    upstream.on('close', end);
+    stream.on('error', end);
+    stream.on('close', end);
+  };
+}
+
+/** Absolute paths for mosquitto.conf (one per line: a line break in a path would be a config line of its own). */
+function confPaths<T extends Record<string, string>>(paths: T): T {
+  const out: Record<string, string> = {};
+  for (const [key, path] of Object.entries(paths)) {
+    if (/[\r\n]/.test(path)) throw new GridpilotError(`a line break in the path ${JSON.stringify(path)}`, `broker.tls.${key}`);
+    out[key] = resolve(path);
+  }
+  return out as T;
 }

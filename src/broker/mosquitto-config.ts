@@ -58,6 +58,14 @@ export interface MosquittoConfOptions {
   listeners: ReadonlyArray<{ port: number; host: string }>;
   /** A WebSocket listener served by mosquitto itself (libwebsockets takes an interface name, e.g. `lo`), or none. */
   webSocket?: { port: number; iface: string } | undefined;
+  /**
+   * A TLS listener (mqtts://) served by mosquitto itself: PEM files, passwords as on every listener.
+   * `require_certificate false`: mosquitto then asks no client for a certificate, so there is no
+   * certificate login (plugin-free mosquitto 2 cannot mix it with passwords on one listener:
+   * `use_identity_as_username` refuses clients without a certificate, and would take the CN, not
+   * the account name, as the username). `caFile` is written as `cafile` all the same.
+   */
+  tls?: { port: number; host: string; certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
   /** Paths of the password and ACL files, or none (anonymous clients may do anything). */
   auth?: { passwordFile: string; aclFile: string; isAnonymousAllowed: boolean } | undefined;
   /**
@@ -88,9 +96,20 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     'set_tcp_nodelay true',
     ...o.listeners.map((l) => `listener ${l.port} ${l.host}`),
     ...(o.webSocket ? [`listener ${o.webSocket.port} ${o.webSocket.iface}`, 'protocol websockets'] : []),
+    ...(o.tls ? tlsListenerLines(o.tls) : []),
     ...(o.auth ? [`allow_anonymous ${o.auth.isAnonymousAllowed}`, `password_file ${o.auth.passwordFile}`, `acl_file ${o.auth.aclFile}`] : ['allow_anonymous true']),
     ...(o.isClientIdBoundToUsername ? ['use_username_as_clientid true'] : []),
     ...(o.extra ? [o.extra] : []),
   ];
   return conf.join('\n') + '\n';
+}
+
+function tlsListenerLines(t: NonNullable<MosquittoConfOptions['tls']>): string[] {
+  return [
+    `listener ${t.port} ${t.host}`,
+    `certfile ${t.certFile}`,
+    `keyfile ${t.keyFile}`,
+    ...(t.caFile !== undefined ? [`cafile ${t.caFile}`] : []),
+    'require_certificate false',
+  ];
 }

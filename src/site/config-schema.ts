@@ -259,6 +259,34 @@ export const SiteConfigSchema = z.strictObject({
           maxPacketBytes: z.number().int().min(1024).max(268_435_456).default(16_777_216),
           /** aedes only: a denied MQTT 3.1.1 publish closes the connection ('disconnect' [MQTT-3.3.5-2]) or is dropped ('drop'). 3.1: always dropped; mosquitto: always dropped. Default 'disconnect'. */
           deniedPublish311: z.enum(['disconnect', 'drop']).default('disconnect'),
+          /**
+           * MQTT over TLS (mqtts://) and, with wssPort, secure WebSocket at /mqtt; absent = off. The files
+           * are PEM, checked at start (an error names the key and the file). caFile: client certificates
+           * (optional for clients) verified against it log the account whose certCn is their CN in
+           * without a password — aedes engine only; mosquitto takes passwords only on TLS.
+           */
+          tls: z
+            .strictObject({
+              /** mqtts:// port; 0 = any free port. Default 8883. */
+              port: z.number().int().min(0).max(65_535).default(8883),
+              certFile: z.string().min(1),
+              keyFile: z.string().min(1),
+              caFile: z.string().min(1).optional(),
+              /** Secure WebSocket (path /mqtt); null = off. Default null. */
+              wssPort: z.number().int().min(0).max(65_535).nullable().default(null),
+            })
+            .optional(),
+        })
+        .superRefine((e, ctx) => {
+          // Two listeners on one port cannot both bind; 0 (a free port each) may repeat.
+          const ports: Array<[string, number | null | undefined]> = [['port', e.port], ['wsPort', e.wsPort], ['tls.port', e.tls?.port], ['tls.wssPort', e.tls?.wssPort]];
+          const seen = new Map<number, string>();
+          for (const [key, port] of ports) {
+            if (port === null || port === undefined || port === 0) continue;
+            const other = seen.get(port);
+            if (other !== undefined) ctx.addIssue({ code: 'custom', path: key.split('.'), message: `port ${port} is already ${other}'s` });
+            else seen.set(port, key);
+          }
         })
         .prefault({}),
     })
