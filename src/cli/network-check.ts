@@ -61,10 +61,19 @@ export function checkPathsFor(brokerUrl: string, ports: { tcp?: number | undefin
   return { host, paths };
 }
 
-/** `nc -zv host port`: opens a TCP connection and closes it at once. */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * Opens `socket`, waits for `readyEvent` (→ `onReady`'s result) or an error (→ `onError`) or the
+ * timeout (→ `timeoutReason`), then closes it: the skeleton of the TCP and TLS probes.
+ */
+function probeSocket<S extends net.Socket>(
+  socket: S,
+  readyEvent: 'connect' | 'secureConnect',
+  timeoutMs: number,
+  timeoutReason: string,
+  onReady: (socket: S) => ProbeResult,
+  onError: (err: Error) => string,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
     const done = (result: ProbeResult): void => {
       clearTimeout(timer);
       socket.removeAllListeners();
@@ -72,30 +81,31 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => done({ ok: false, reason: `timeout: no answer within ${timeoutMs} ms (a firewall dropping packets?)` }), timeoutMs);
-    socket.once('connect', () => done({ ok: true }));
-    socket.once('error', (err) => done({ ok: false, reason: socketReason(err) }));
+    const timer = setTimeout(() => done({ ok: false, reason: timeoutReason }), timeoutMs);
+    socket.once(readyEvent, () => done(onReady(socket)));
+    socket.once('error', (err) => done({ ok: false, reason: onError(err) }));
   });
+}
+
+/** `nc -zv host port`: opens a TCP connection and closes it at once. */
+export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return probeSocket(net.connect({ host, port }), 'connect', timeoutMs, `timeout: no answer within ${timeoutMs} ms (a firewall dropping packets?)`, () => ({ ok: true }), socketReason);
 }
 
 /** A TLS handshake that verifies the broker's certificate (against `ca`, else Node's CAs) and its name. */
 export function probeTls(host: string, port: number, files: { ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined }, timeoutMs: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(files.ca ? { ca: files.ca } : {}), ...(files.cert ? { cert: files.cert } : {}), ...(files.key ? { key: files.key } : {}) });
-    const done = (result: ProbeResult): void => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done({ ok: false, reason: `TLS: no handshake within ${timeoutMs} ms` }), timeoutMs);
-    socket.once('secureConnect', () => {
-      const peer = socket.getPeerCertificate();
-      done({ ok: true, detail: `certificate CN=${String(peer.subject?.CN ?? '?')} issued by CN=${String(peer.issuer?.CN ?? '?')}, trusted` });
-    });
-    socket.once('error', (err) => done({ ok: false, reason: tlsReason(err, files.ca !== undefined) }));
-  });
+  const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(files.ca ? { ca: files.ca } : {}), ...(files.cert ? { cert: files.cert } : {}), ...(files.key ? { key: files.key } : {}) });
+  return probeSocket(
+    socket,
+    'secureConnect',
+    timeoutMs,
+    `TLS: no handshake within ${timeoutMs} ms`,
+    (s) => {
+      const peer = s.getPeerCertificate();
+      return { ok: true, detail: `certificate CN=${String(peer.subject?.CN ?? '?')} issued by CN=${String(peer.issuer?.CN ?? '?')}, trusted` };
+    },
+    (err) => tlsReason(err, files.ca !== undefined),
+  );
 }
 
 /** The HTTP upgrade to a WebSocket with the `mqtt` subprotocol, at the URL's path (/mqtt). */

@@ -13,6 +13,27 @@ const batteryOf = (s: Scenario) => {
   return b;
 };
 
+const IMPORT_LIMIT_W = 12_000;
+
+/** A winter evening: a battery, two 2 kW relays on, 1.5 kW of household load, a 12 kW import limit. */
+function chargingSite(): Scenario {
+  const s = startScenario(
+    scenarioSite({
+      grid: { importLimitW: IMPORT_LIMIT_W, exportLimitW: 10_000, safetyMarginW: 100 },
+      devices: [
+        { group: 'storage', capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000, initialSocPct: 20 },
+        { group: 'switched_load', ratedPowerW: 2000 },
+        { group: 'switched_load', ratedPowerW: 2000 },
+      ],
+      defaults: { switched_load: 'power_on' },
+    }),
+    Date.UTC(2024, 0, 15, 20, 0, 0),
+  );
+  s.sim.world.setIrradianceOverride(0);
+  s.sim.world.setBaseLoadOverride(1500);
+  return s;
+}
+
 describe('a device whose writes fail', () => {
   it('export: a battery stuck discharging when the sun comes out — the inverter is curtailed from the next cycle on', async () => {
     const EXPORT_LIMIT_W = 3000;
@@ -54,21 +75,7 @@ describe('a device whose writes fail', () => {
   });
 
   it('import: a battery stuck charging under a load step — relays are shed instead of counting on less charge', async () => {
-    const IMPORT_LIMIT_W = 12_000;
-    const s = startScenario(
-      scenarioSite({
-        grid: { importLimitW: IMPORT_LIMIT_W, exportLimitW: 10_000, safetyMarginW: 100 },
-        devices: [
-          { group: 'storage', capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000, initialSocPct: 20 },
-          { group: 'switched_load', ratedPowerW: 2000 },
-          { group: 'switched_load', ratedPowerW: 2000 },
-        ],
-        defaults: { switched_load: 'power_on' },
-      }),
-      Date.UTC(2024, 0, 15, 20, 0, 0),
-    );
-    s.sim.world.setIrradianceOverride(0);
-    s.sim.world.setBaseLoadOverride(1500);
+    const s = chargingSite();
     const f = await s.send({ storage_policy: 'setpoint', storage_power_setpoint_w: 5000 });
     assert.equal(f.data.response_code, 0);
     await s.run(3000);
@@ -85,21 +92,7 @@ describe('a device whose writes fail', () => {
   });
 
   it('a fault that starts with the step costs at most the one cycle that learns of it', async () => {
-    const IMPORT_LIMIT_W = 12_000;
-    const s = startScenario(
-      scenarioSite({
-        grid: { importLimitW: IMPORT_LIMIT_W, exportLimitW: 10_000, safetyMarginW: 100 },
-        devices: [
-          { group: 'storage', capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000, initialSocPct: 20 },
-          { group: 'switched_load', ratedPowerW: 2000 },
-          { group: 'switched_load', ratedPowerW: 2000 },
-        ],
-        defaults: { switched_load: 'power_on' },
-      }),
-      Date.UTC(2024, 0, 15, 20, 0, 0),
-    );
-    s.sim.world.setIrradianceOverride(0);
-    s.sim.world.setBaseLoadOverride(1500);
+    const s = chargingSite();
     await s.send({ storage_policy: 'setpoint', storage_power_setpoint_w: 5000 });
     await s.run(3000);
     s.sim.world.setFault(batteryOf(s).nodeId, 'write');
