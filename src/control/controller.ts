@@ -129,10 +129,7 @@ export class Controller {
    * from the next command. `costPlan`: the new plan source (the cost wiring is rebuilt with the site).
    */
   reconfigure(site: SiteConfig, devices: SiteDevices, costPlan?: CostPlanSource | null): Promise<void> {
-    return this.enqueue(async () => {
-      this.switchTo(site, devices, costPlan);
-      await this.runCycle().catch((err: unknown) => this.opts.logger?.warn({ err: errorMessage(err) }, 'first cycle on the new configuration failed'));
-    });
+    return this.exclusive(async (switchTo) => switchTo(site, devices, costPlan));
   }
 
   /**
