@@ -163,5 +163,9 @@ export function registerBroker(program: Command, run: (action: () => Promise<num
     .addOption(dataDir())
     .option('--port <port>', 'MQTT TCP port', (v) => Number(v), 1883)
     .option('--host <address>', 'bind address', '0.0.0.0')
+    .option('--tls-port <port>', 'also a TLS listener (mqtts://) on this port (default 8883 with --cert)', (v) => Number(v))
+    .option('--cert <file>', 'PEM server certificate (chain) of the TLS listener')
+    .option('--key <file>', 'PEM private key of --cert')
+    .option('--ca <file>', "PEM CA written as mosquitto's cafile (mosquitto asks no client certificate: passwords on TLS too)")
     .action((flags: MosquittoConfigFlags) => run(() => runMosquittoConfig(flags, io)));
 }
