@@ -38,6 +38,7 @@ export async function runFleet(flags: FleetFlags, io: CliIo, signal: AbortSignal
   const brokerUrl = flags.brokerUrl ?? flags.broker;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
+  const rss0 = process.memoryUsage().rss;
   let fleet;
   try {
     fleet = await startFleet({
@@ -70,7 +71,7 @@ export async function runFleet(flags: FleetFlags, io: CliIo, signal: AbortSignal
   for (const f of fleet.failed.slice(0, 5)) io.err(`fleet: ${f.serial} did not start: ${f.error}`);
   if (fleet.failed.length > 5) io.err(`fleet: … and ${fleet.failed.length - 5} more did not start`);
   const m = process.memoryUsage();
-  io.out(`fleet: RSS ${(m.rss / 2 ** 20).toFixed(0)} MB (${(m.rss / 1024 / Math.max(1, fleet.sites.length)).toFixed(0)} KiB per site), Ctrl-C stops`);
+  io.out(`fleet: RSS ${(m.rss / 2 ** 20).toFixed(0)} MB (+${((m.rss - rss0) / 1024 / Math.max(1, fleet.sites.length)).toFixed(0)} KiB per site since the start), Ctrl-C stops`);
   const report = setInterval(() => {
     const c = process.cpuUsage(cpu0);
     const answered = fleet.sites.reduce((n, s) => n + s.answered(), 0);
