@@ -437,7 +437,9 @@ export class Controller {
   private lastPeriodicMs = -Infinity;
   private shouldPublishPeriodic(everyS: number): boolean {
     const now = this.clock.now();
-    if (now - this.lastPeriodicMs < everyS * 1000) return false;
+    // Half a cycle of slack: a tick that comes a millisecond early on the wall clock (timers run on
+    // the monotonic one) must not skip a whole interval (feedbackIntervalS 1 lost ~6 % that way).
+    if (now - this.lastPeriodicMs < everyS * 1000 - this.site.control.cycleMs / 2) return false;
     this.lastPeriodicMs = now;
     return true;
   }

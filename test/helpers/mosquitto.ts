@@ -37,6 +37,8 @@ export interface MosquittoBroker {
   readonly wsUrl: string | null;
   /** Everything mosquitto logged so far (for failure messages). */
   log(): string;
+  /** mosquitto's process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** SIGTERM (SIGKILL after 2 s), waits for the exit, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
   /** SIGKILL at once (a crash: no DISCONNECT to anyone, no last words), waits for the exit, removes the temp dir. Idempotent. */
@@ -134,6 +136,7 @@ async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     wsUrl: wsPort === null ? null : `ws://127.0.0.1:${wsPort}/mqtt`,
     log: () => output,
+    pid: child.pid,
     kill(): Promise<void> {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
