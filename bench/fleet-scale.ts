@@ -8,8 +8,10 @@
 // spread over one second); CPU (% of one core) of the fleet process, of mosquitto and of this
 // integrator; the fleet's RSS per site. Baseline: the smallest fleet (ratios of p50/p99 and of CPU
 // per 1,000 sites). Target: p99 < 1 s with every site publishing at 1 Hz, for N up to 10,000.
+// With BENCH_FLEET_PROCESSES=P the fleet is split over P child processes (`gridpilot fleet --first`
+// ranges, as one would spread a big fleet over the cores); CPU and RSS are their sums.
 // Run: npx tsx bench/fleet-scale.ts   Env: BENCH_FLEET_SITES (default "250,1000,2000"),
-// BENCH_FLEET_WINDOW_S (default 15), BENCH_FLEET_ROUNDS (default 3).
+// BENCH_FLEET_WINDOW_S (default 15), BENCH_FLEET_ROUNDS (default 3), BENCH_FLEET_PROCESSES (default 1).
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Feedback } from '../src/protocol/feedback.ts';
@@ -21,6 +23,7 @@ import { fmt, printHeader, printTable, ratio, summarize } from './lib/report.ts'
 const SIZES = (process.env['BENCH_FLEET_SITES'] ?? '250,1000,2000').split(',').map(Number);
 const WINDOW_S = Number(process.env['BENCH_FLEET_WINDOW_S'] ?? 15);
 const ROUNDS = Number(process.env['BENCH_FLEET_ROUNDS'] ?? 3);
+const PROCESSES = Number(process.env['BENCH_FLEET_PROCESSES'] ?? 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TICK_HZ = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
@@ -51,10 +54,21 @@ interface ChildSample { userUs: number; systemUs: number; rssBytes: number }
 
 async function measure(n: number): Promise<Row> {
   const broker = await startMosquitto({ wsPort: null, extraConfig: 'set_tcp_nodelay true\nmax_connections -1\nmax_queued_messages 100000' });
-  const child = fork(new URL('./lib/fleet-child.ts', import.meta.url), [broker.url, String(n), '1'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const next = <T>(): Promise<T> => new Promise((resolve) => child.once('message', (m) => resolve(m as T)));
+  const per = Math.ceil(n / PROCESSES);
+  const children = Array.from({ length: PROCESSES }, (_, k) => {
+    const first = k * per + 1;
+    const count = Math.min(per, n - k * per);
+    return fork(new URL('./lib/fleet-child.ts', import.meta.url), [broker.url, String(count), '1', String(first)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  });
+  const next = <T>(c: (typeof children)[number]): Promise<T> => new Promise((resolve) => c.once('message', (m) => resolve(m as T)));
   try {
-    const ready = await next<{ started: number; failed: number; connected: number; startS: number; rssBeforeBytes: number; serials: string[] }>();
+    const readies = await Promise.all(children.map((c) => next<{ started: number; failed: number; connected: number; startS: number; rssBeforeBytes: number; serials: string[] }>(c)));
+    const ready = {
+      connected: readies.reduce((a, r) => a + r.connected, 0),
+      startS: Math.max(...readies.map((r) => r.startS)),
+      rssBeforeBytes: readies.reduce((a, r) => a + r.rssBeforeBytes, 0),
+      serials: readies.flatMap((r) => r.serials),
+    };
     const peer = await connectPeer(broker.url, 4, 'fleet-integrator');
     let periodic = 0;
     const waiting = new Map<string, number>();
@@ -75,8 +89,15 @@ async function measure(n: number): Promise<Row> {
     await peer.client.subscribeAsync(topicsFor('+').feedback, { qos: 1 });
     await sleep(5000); // warm-up
     const sample = async (): Promise<{ fleet: ChildSample; brokerS: number; self: NodeJS.CpuUsage; at: number }> => {
-      child.send('sample');
-      return { fleet: await next<ChildSample>(), brokerS: procCpuS(broker.pid), self: process.cpuUsage(), at: performance.now() };
+      const samples = await Promise.all(
+        children.map((c) => {
+          const answer = next<ChildSample>(c);
+          c.send('sample');
+          return answer;
+        }),
+      );
+      const fleet = samples.reduce((a, x) => ({ userUs: a.userUs + x.userUs, systemUs: a.systemUs + x.systemUs, rssBytes: a.rssBytes + x.rssBytes }), { userUs: 0, systemUs: 0, rssBytes: 0 });
+      return { fleet, brokerS: procCpuS(broker.pid), self: process.cpuUsage(), at: performance.now() };
     };
     const s0 = await sample();
     const p0 = periodic;
@@ -124,8 +145,13 @@ async function measure(n: number): Promise<Row> {
       rssPerSiteKiB: (s2.fleet.rssBytes - ready.rssBeforeBytes) / 1024 / n,
     };
   } finally {
-    child.send('stop');
-    await new Promise((r) => child.once('exit', r));
+    await Promise.all(
+      children.map((c) => {
+        const exited = new Promise((r) => c.once('exit', r));
+        c.send('stop');
+        return exited;
+      }),
+    );
     await broker.stop();
   }
 }
@@ -133,7 +159,7 @@ async function measure(n: number): Promise<Row> {
 assertMosquittoInstalled();
 printHeader(
   'Fleet scale',
-  `N simulated controllers (startFleet, one process, one MQTT session each, feedback every 1 s) on mosquitto; one integrator, one connection; ${WINDOW_S} s steady window, then ${ROUNDS} rounds of a command to every site spread over 1 s.`,
+  `N simulated controllers (startFleet in ${PROCESSES} process${PROCESSES > 1 ? 'es' : ''}, one MQTT session each, feedback every 1 s) on mosquitto; one integrator, one connection; ${WINDOW_S} s steady window, then ${ROUNDS} rounds of a command to every site spread over 1 s.`,
 );
 const rows: Row[] = [];
 for (const n of SIZES) {
