@@ -14,6 +14,9 @@ import { SunSpecRegisterMap } from './sunspec-register-map.ts';
 
 export type { BatteryRatings, InverterRatings } from './sunspec-personalities.ts';
 
+/** Longest wait for the device behind the server on a read, ms. */
+const REFRESH_TIMEOUT_MS = 5000;
+
 /** Which simulated device the server fronts, with the capability object that does the physics. */
 export type SunSpecSimDevice =
   | { model: 'inverter'; device: SolarInverter; ratings: InverterRatings }
@@ -77,11 +80,19 @@ export async function startSunSpecServer(opts: SunSpecServerOptions): Promise<Ru
     queue = run.catch(() => undefined);
     return run;
   };
+  // A refresh is bounded by 4–5 s: one AbortSignal.timeout(5 s) serves the refreshes of a second
+  // (a signal per request costs ~5 µs; requests run one at a time, so listeners do not pile up).
+  let bound: { signal: AbortSignal; reuseUntilMs: number } | null = null;
+  const refreshSignal = (): AbortSignal => {
+    const nowMs = performance.now();
+    if (!bound || nowMs > bound.reuseUntilMs) bound = { signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS), reuseUntilMs: nowMs + 1000 };
+    return bound.signal;
+  };
   const handler: ModbusRegisterHandler = {
     readHoldingRegisters: (address, length) =>
       serial(async () => {
         map.read(address, length); // address check first: no refresh for a bad request
-        await personality.refresh(AbortSignal.timeout(5000));
+        await personality.refresh(refreshSignal());
         return map.read(address, length);
       }),
     writeRegisters: (address, words) =>

@@ -1,6 +1,6 @@
 import { GridpilotError } from '../../core/errors.ts';
 import { pointAt, type ModelLayout, type PointLayout } from './model-layout.ts';
-import { decodeWords, encodeWords, type RawValue } from './point-codec.ts';
+import { decodeRegisters, encodeWords, type RawValue } from './point-codec.ts';
 
 /**
  * One model's registers, decoded through its layout: raw values, and values with their scale factor
@@ -39,7 +39,7 @@ export class ModelBlock {
   raw(path: string): RawValue {
     const p = this.layout.points.get(path);
     if (!p) return null;
-    return decodeWords(p.type, this.words.slice(p.offset, p.offset + p.size));
+    return decodeRegisters(p.type, this.words, p.offset, p.size);
   }
 
   /** The scale-factor exponent in force for `path`: 0 unscaled, null when its sf point is not implemented. */

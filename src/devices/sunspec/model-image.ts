@@ -34,14 +34,15 @@ export class ModelImage {
       if (sf === null) throw new GridpilotError(`set ${String(p.sf)} before ${path}`, `SunSpec model ${this.id}`);
       raw = unscale(value, sf);
     }
-    this.words.splice(p.offset, p.size, ...encodeWords(p.type, p.size, raw, path));
+    const words = encodeWords(p.type, p.size, raw, path);
+    for (let i = 0; i < p.size; i++) this.words[p.offset + i] = words[i] ?? 0;
     return this;
   }
 
   /** Replaces registers (e.g. a client's write) from `offset` (relative to the ID register). */
   writeWords(offset: number, words: readonly number[]): void {
     if (offset < 2 || offset + words.length > this.words.length) throw new RangeError(`write outside model ${this.id} (offset ${offset}, ${words.length} registers)`);
-    this.words.splice(offset, words.length, ...words.map((w) => w & 0xffff));
+    for (let i = 0; i < words.length; i++) this.words[offset + i] = (words[i] ?? 0) & 0xffff;
   }
 
   /** A decoded view of the image as if it sat at Modbus address `address`. */
