@@ -172,14 +172,17 @@ function answerFrame(frame: Buffer, handler: ModbusRegisterHandler, serverUnit: 
   const unit = frame[6] ?? 0;
   if (serverUnit !== 255 && unit !== serverUnit) return null;
   const fc = frame[7] ?? 0;
-  const pdu = frame.subarray(7);
-  const fail = (err: unknown): Buffer => exceptionResponse(frame, fc, codeOf(err, fc, unit, logger));
   try {
-    const answer = dispatch(pdu, fc, unit, handler);
-    if (answer instanceof Promise) return answer.then((body) => response(frame, body), fail);
+    const answer = dispatch(frame.subarray(7), fc, unit, handler);
+    if (answer instanceof Promise) {
+      return answer.then(
+        (body) => response(frame, body),
+        (err: unknown) => exceptionResponse(frame, fc, codeOf(err, fc, unit, logger)),
+      );
+    }
     return response(frame, answer);
   } catch (err) {
-    return fail(err);
+    return exceptionResponse(frame, fc, codeOf(err, fc, unit, logger));
   }
 }
 
@@ -188,19 +191,17 @@ function dispatch(pdu: Buffer, fc: number, unit: number, handler: ModbusRegister
   switch (fc) {
     case 3:
     case 4: {
-      const read = fc === 3 ? handler.readHoldingRegisters.bind(handler) : handler.readInputRegisters?.bind(handler);
-      if (!read) throw new ModbusExceptionError(ILLEGAL_FUNCTION, `function ${fc} is not served`);
+      if (fc === 4 && !handler.readInputRegisters) throw new ModbusExceptionError(ILLEGAL_FUNCTION, 'function 4 is not served');
       if (pdu.length !== 5) throw new ModbusExceptionError(ILLEGAL_DATA_VALUE, `FC ${fc} request of ${pdu.length} bytes (5 expected)`);
       const address = pdu.readUInt16BE(1);
       const length = pdu.readUInt16BE(3);
       checkRange(address, length, MAX_READ_REGS);
-      const words = read(address, length, unit);
+      const words = fc === 3 ? handler.readHoldingRegisters(address, length, unit) : (handler.readInputRegisters?.(address, length, unit) ?? []);
       return words instanceof Promise ? words.then((w) => registersBody(w, length)) : registersBody(words, length);
     }
     case 6:
     case 16: {
-      const write = handler.writeRegisters?.bind(handler);
-      if (!write) throw new ModbusExceptionError(ILLEGAL_FUNCTION, `function ${fc} is not served`);
+      if (!handler.writeRegisters) throw new ModbusExceptionError(ILLEGAL_FUNCTION, `function ${fc} is not served`);
       const address = pdu.readUInt16BE(1);
       let words: number[];
       if (fc === 6) {
@@ -215,11 +216,11 @@ function dispatch(pdu: Buffer, fc: number, unit: number, handler: ModbusRegister
         }
         checkRange(address, length, MAX_WRITE_REGS);
         words = new Array<number>(length);
-        for (let i = 0; i < length; i++) words[i] = pdu.readUInt16BE(6 + 2 * i);
+        for (let i = 0; i < length; i++) words[i] = ((pdu[6 + 2 * i] ?? 0) << 8) | (pdu[7 + 2 * i] ?? 0);
       }
-      // FC 6 echoes the request; FC 16 answers address and quantity.
-      const body = Buffer.from(pdu.subarray(1, 5));
-      const done = write(address, words, unit);
+      // FC 6 echoes the request; FC 16 answers address and quantity: both the 4 bytes after the code.
+      const body = pdu.subarray(1, 5);
+      const done = handler.writeRegisters(address, words, unit);
       return done instanceof Promise ? done.then(() => body) : body;
     }
     default:
@@ -237,15 +238,21 @@ function registersBody(words: Words, length: number): Buffer {
   if (words.length !== length) throw new Error(`the handler answered ${words.length} registers for ${length}`);
   const body = Buffer.allocUnsafe(1 + 2 * length);
   body[0] = 2 * length;
-  for (let i = 0; i < length; i++) body.writeUInt16BE((words[i] ?? 0) & 0xffff, 1 + 2 * i);
+  for (let i = 0; i < length; i++) {
+    const w = words[i] ?? 0;
+    body[1 + 2 * i] = (w >> 8) & 0xff;
+    body[2 + 2 * i] = w & 0xff;
+  }
   return body;
 }
 
 /** MBAP (transaction id and unit id of the request) + function code + body. */
 function response(request: Buffer, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(8 + body.length);
-  out.writeUInt16BE(request.readUInt16BE(0), 0);
-  out.writeUInt16BE(0, 2);
+  out[0] = request[0] ?? 0;
+  out[1] = request[1] ?? 0;
+  out[2] = 0;
+  out[3] = 0;
   out.writeUInt16BE(2 + body.length, 4);
   out[6] = request[6] ?? 0;
   out[7] = request[7] ?? 0;

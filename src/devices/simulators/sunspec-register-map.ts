@@ -40,6 +40,14 @@ export class SunSpecRegisterMap {
     return p.image;
   }
 
+  /** Throws ILLEGAL_DATA_ADDRESS unless every register `address`…`address+length−1` is in the map. */
+  check(address: number, length: number): void {
+    if (address < this.base || address + length > this.endAddress + 2) {
+      const a = address < this.base ? address : Math.max(address, this.endAddress + 2);
+      throw new ModbusExceptionError(ILLEGAL_DATA_ADDRESS, `register ${a} is not mapped`);
+    }
+  }
+
   /** Registers `address`…`address+length−1`; throws ILLEGAL_DATA_ADDRESS outside the map. */
   read(address: number, length: number): number[] {
     const out = new Array<number>(length);

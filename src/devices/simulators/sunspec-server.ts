@@ -75,9 +75,14 @@ export async function startSunSpecServer(opts: SunSpecServerOptions): Promise<Ru
   // Requests (of every connection) are handled one at a time, so that a refresh and a write never
   // interleave. Promise chaining only: a device that answers at once answers in the same tick.
   let queue: Promise<unknown> = Promise.resolve();
+  let unsettled = 0;
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work);
-    queue = run.catch(() => undefined);
+    const run = unsettled === 0 ? work() : queue.then(work);
+    unsettled++;
+    queue = run.then(
+      () => void unsettled--,
+      () => void unsettled--,
+    );
     return run;
   };
   // A refresh is bounded by 4–5 s: one AbortSignal.timeout(5 s) serves the refreshes of a second
@@ -91,7 +96,7 @@ export async function startSunSpecServer(opts: SunSpecServerOptions): Promise<Ru
   const handler: ModbusRegisterHandler = {
     readHoldingRegisters: (address, length) =>
       serial(async () => {
-        map.read(address, length); // address check first: no refresh for a bad request
+        map.check(address, length); // no refresh for a bad request
         await personality.refresh(refreshSignal());
         return map.read(address, length);
       }),

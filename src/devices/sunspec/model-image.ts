@@ -1,6 +1,6 @@
 import { GridpilotError } from '../../core/errors.ts';
 import { loadModelDefinition } from './model-definition.ts';
-import { ModelBlock, unscale } from './model-block.ts';
+import { ModelBlock, scaleIn, unscale } from './model-block.ts';
 import { layoutModel, pointAt, type ModelLayout } from './model-layout.ts';
 import { encodeWords, notImplementedWords } from './point-codec.ts';
 
@@ -30,7 +30,7 @@ export class ModelImage {
     const p = pointAt(this.layout, path);
     let raw: number | string | null = value;
     if (typeof value === 'number' && p.type !== 'sunssf') {
-      const sf = this.view(0).scaleOf(path);
+      const sf = scaleIn(this.layout, this.words, p);
       if (sf === null) throw new GridpilotError(`set ${String(p.sf)} before ${path}`, `SunSpec model ${this.id}`);
       raw = unscale(value, sf);
     }
