@@ -44,7 +44,7 @@ export interface ModbusTcpServerOptions {
   /** Unit id answered; requests for another get no answer, as on a real bus. 0–255, 255 = any. Default 255. */
   unitId?: number;
   handler: ModbusRegisterHandler;
-  /** Most client connections at once; more are refused. Default 64. */
+  /** Most client connections at once; a connection beyond them is closed at once. Default 64. */
   maxConnections?: number;
   logger?: Logger;
 }

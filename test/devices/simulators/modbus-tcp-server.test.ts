@@ -220,6 +220,17 @@ test('behind a slow (asynchronous) answer, 200 pipelined requests are all answer
   for (let i = 0; i < 200; i++) assert.deepEqual(parts(await peer.next()), { tid: i, unit: 1, fc: 3, body: [2, ...u16(1000 + (i % 100))] });
 });
 
+test('a connection beyond maxConnections is closed at once; the ones before keep being answered', async () => {
+  const server = await startModbusTcpServer({ port: 0, unitId: 1, handler: memoryHandler(), maxConnections: 1, logger: silentLogger });
+  servers.push(server);
+  const first = await rawPeer(server.port);
+  await until(() => server.connections === 1, 'the first connection to be counted');
+  const second = await rawPeer(server.port);
+  await second.closed;
+  first.socket.write(read(1, 1, 3, 0, 1));
+  assert.equal(parts(await first.next()).tid, 1);
+});
+
 test('close() drops connected clients and stops listening, even with an answer pending', async () => {
   const handler = memoryHandler();
   handler.readHoldingRegisters = () => new Promise(() => undefined); // never answers
