@@ -1,7 +1,11 @@
 import type { Battery, BatteryReading } from '../../capabilities.ts';
 import type { ModelBlock } from '../../sunspec/model-block.ts';
 import { KeptControlDevice, type KeptControlOptions } from './kept-control-device.ts';
+import { ReadDeadline, type SignalSource } from './read-deadline.ts';
 import type { DiscoveredModel } from './sunspec-session.ts';
+
+/** Longest wait for the reads a write may need (discovery, the control image), ms. */
+const WRITE_READS_TIMEOUT_MS = 10_000;
 
 /** [SunSpec 124 StorCtl_Mod] bit 0: the charge limit InWRte applies; bit 1: the discharge limit OutWRte applies. */
 export const STORCTL_CHARGE = 1;
@@ -59,7 +63,7 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
   async setPowerW(powerW: number | null): Promise<void> {
     if (powerW !== null && !Number.isFinite(powerW)) throw new RangeError(`battery setpoint must be a finite number of W or null, got ${powerW}`);
     const { session } = this.opts;
-    const signal = AbortSignal.timeout(10_000);
+    const signal = new ReadDeadline(WRITE_READS_TIMEOUT_MS);
     const storage = await this.storageModel(signal);
     const generation = session.link.generation;
     if (powerW === null) {
@@ -75,7 +79,7 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
     const step = 10 ** (block.scaleOf('InWRte') ?? 0);
     const revertS = this.opts.revertTimeoutS;
     await this.keeper.keep(`${generation}:${Math.round(pct / step)}`, async (isRefresh) => {
-      const fresh = await this.controlBlock(storage, AbortSignal.timeout(10_000));
+      const fresh = await this.controlBlock(storage, new ReadDeadline(WRITE_READS_TIMEOUT_MS));
       // [SunSpec 124] rates and their timer first (one request where the points between are
       // implemented read-write points: InOutWRte_WinTms, rewritten as read), then the mode that
       // makes them apply. A change leaves the mode out when it is already in force; a refresh
@@ -86,7 +90,7 @@ export class SunSpecBattery extends KeptControlDevice<SunSpecBatteryOptions> imp
     });
   }
 
-  private async storageModel(signal: AbortSignal): Promise<DiscoveredModel> {
+  private async storageModel(signal: SignalSource): Promise<DiscoveredModel> {
     const m = await this.opts.session.find([124], signal);
     if (!m) throw new Error(`${this.opts.session.where}: no storage control (SunSpec model 124)`);
     return m;
