@@ -196,7 +196,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let link: RemoteLink;
   try {
     linkPromise = connectRemoteLink({
-      url: brokerUrl,
+      // The local broker's own loopback listener for its controller: outside the abuse limits, so nobody's floods or failed logins lock it out.
+      url: broker?.controllerUrl ?? brokerUrl,
       // The controller's clock: a message's arrival time in the command log is the same clock as a web command's (and --speed's).
       clock,
       serial: site.serial,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definedPrefixes, topicsFor, type TopicPrefixesInput } from '../protocol/topics.ts';
+import { DEFAULT_TOPIC_PREFIXES, definedPrefixes, topicsFor, type TopicPrefixesInput } from '../protocol/topics.ts';
 import { hashPasswordMosquitto, hashPasswordScrypt, verifyPasswordScrypt } from './password-hash.ts';
 
 /**
@@ -120,6 +120,22 @@ export function topicRightsOf(account: Pick<BrokerAccount, 'role' | 'serials'>, 
     }
   }
   return { publish, read };
+}
+
+/**
+ * The retained-message rule [issue 13]: a retained publish on any site's command, schedule, prices
+ * or feedback topic is delivered live but never stored by the broker (its retain flag is cleared),
+ * so no command is replayed later to a controller that subscribes. Only status topics keep their
+ * retained message (the ACL lets only a site's controller publish there once anonymous access is
+ * off). Topics outside gridpilot's are not affected.
+ */
+export function mayRetainOn(topic: string, prefixesInput?: TopicPrefixesInput): boolean {
+  const p = { ...DEFAULT_TOPIC_PREFIXES, ...definedPrefixes(prefixesInput) };
+  for (const prefix of [p.command, p.schedule, p.prices, p.feedback]) {
+    const base = `${prefix.replace(/\/+$/, '')}/`;
+    if (topic.startsWith(base) && topic.length > base.length && !topic.slice(base.length).includes('/')) return false;
+  }
+  return true;
 }
 
 interface Compiled {

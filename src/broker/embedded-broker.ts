@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
-import { accountsFromAuth, BrokerAccessControl, type AccessPolicy, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
+import { accountsFromAuth, BrokerAccessControl, mayRetainOn, type AccessPolicy, type BrokerAuth, type Principal, type TopicPrefixesInput } from './auth.ts';
+import { ConnectionGuard, GuardedStream, type BrokerLimits } from './connection-guard.ts';
 import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
@@ -53,6 +54,15 @@ export interface EmbeddedBrokerOptions {
    * up. MQTT 3.1 publishes are always dropped silently (what 3.1 clients expect [live §1]).
    */
   deniedPublish?: 'drop' | 'disconnect' | undefined;
+  /**
+   * Abuse limits of the public listeners (connection-guard.ts; absent keys = DEFAULT_BROKER_LIMITS);
+   * null = none. The controller's listener (`controllerUrl`) is outside them.
+   */
+  limits?: Partial<BrokerLimits> | null | undefined;
+  /** Largest MQTT packet a public listener accepts, bytes (a larger one closes the connection). Default 16 MiB. */
+  maxPacketBytes?: number | undefined;
+  /** Origins whose web pages may use the WebSocket listeners (listeners.ts WebSocketOptions); default none. */
+  wsAllowedOrigins?: readonly string[] | undefined;
   logger?: Logger | undefined;
 }
 
@@ -72,6 +82,8 @@ export interface EmbeddedBroker extends LocalBroker {
   readonly wssUrl: string | null;
   /** The aedes instance, for diagnostics (connected clients, events). */
   readonly aedes: Aedes;
+  /** The abuse limits' guard of the public listeners (its stats), or null with `limits: null`. */
+  readonly guard: ConnectionGuard | null;
   /** Closes every client connection and listener; ports are free when it resolves. Idempotent. */
   close(): Promise<void>;
 }
@@ -92,7 +104,8 @@ function readPem(path: string, what: string): Buffer {
 }
 
 /** CN of a client certificate the TLS layer verified against our CA, if any. */
-function verifiedCertCommonName(conn: unknown, req: http.IncomingMessage | undefined): string | undefined {
+function verifiedCertCommonName(stream: unknown, req: http.IncomingMessage | undefined): string | undefined {
+  const conn = stream instanceof GuardedStream ? stream.socket : stream;
   const socket = conn instanceof tls.TLSSocket ? conn : req?.socket instanceof tls.TLSSocket ? req.socket : undefined;
   if (!socket?.authorized) return undefined;
   const cn = socket.getPeerCertificate().subject?.CN;
@@ -145,6 +158,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     authorizePublish(client, packet, done) {
       const principal = principalOf(client) ?? { kind: 'anonymous' };
       if (access.canPublish(principal, packet.topic)) {
+        // Retained-message rule [issue 13]: commands, schedules, prices and feedback are delivered, never stored.
+        if (packet.retain && !mayRetainOn(packet.topic, opts.topicPrefixes)) packet.retain = false;
         done(null);
         return;
       }
@@ -213,17 +228,21 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     }
   };
 
-  const port = await start('tcp', opts.port ?? 1883, () => listenTcp(host, opts.port ?? 1883, handle));
+  const guard = opts.limits === null ? undefined : new ConnectionGuard({ limits: opts.limits, maxPacketBytes: opts.maxPacketBytes ?? 16 * 1024 * 1024, logger: log });
+  const ws = { guard, allowedOrigins: opts.wsAllowedOrigins };
+  const port = await start('tcp', opts.port ?? 1883, () => listenTcp(host, opts.port ?? 1883, handle, guard));
   const wsPort =
     opts.wsPort === undefined || opts.wsPort === null
       ? null
-      : await start('ws', opts.wsPort, () => listenWebSocket(host, opts.wsPort ?? 0, null, handle));
+      : await start('ws', opts.wsPort, () => listenWebSocket(host, opts.wsPort ?? 0, null, handle, ws));
   const tlsPort =
-    opts.tls && tlsFiles ? await start('tls', opts.tls.port, () => listenTls(host, opts.tls?.port ?? 0, tlsFiles, handle)) : null;
+    opts.tls && tlsFiles ? await start('tls', opts.tls.port, () => listenTls(host, opts.tls?.port ?? 0, tlsFiles, handle, guard)) : null;
   const wssPort =
     opts.wssPort === undefined || opts.wssPort === null || !tlsFiles
       ? null
-      : await start('wss', opts.wssPort, () => listenWebSocket(host, opts.wssPort ?? 0, tlsFiles, handle));
+      : await start('wss', opts.wssPort, () => listenWebSocket(host, opts.wssPort ?? 0, tlsFiles, handle, ws));
+  // The site's own controller link: loopback, outside the abuse limits.
+  const controllerPort = await start('controller', 0, () => listenTcp('127.0.0.1', 0, handle));
 
   const h = urlHost(host);
   const broker: EmbeddedBroker = {
@@ -239,7 +258,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     tlsUrl: tlsPort === null ? null : `mqtts://${h}:${tlsPort}`,
     wssUrl: wssPort === null ? null : `wss://${h}:${wssPort}${WS_PATH}`,
     isCertLoginOn: tlsPort !== null && tlsFiles?.ca !== undefined,
+    controllerUrl: `mqtt://127.0.0.1:${controllerPort}`,
     aedes,
+    guard: guard ?? null,
     applyAccess: (policy) => {
       access.update(policy);
       log.info({ accounts: policy.accounts.length, isAnonymousAllowed: policy.isAnonymousAllowed }, 'broker: accounts reloaded');

@@ -29,6 +29,12 @@ export interface LocalBroker {
   readonly wssUrl: string | null;
   /** Whether a client certificate (CA `tls.caFile`, CN = an account's certCn) logs in without a password: aedes with a caFile only. */
   readonly isCertLoginOn: boolean;
+  /**
+   * `mqtt://127.0.0.1:PORT` of a loopback listener outside the abuse limits (connection-guard.ts),
+   * for the site's own controller link: others' failed logins, floods or a full broker never lock
+   * it out. Same accounts and ACL as every listener.
+   */
+  readonly controllerUrl: string;
   /** Applies changed accounts to the running broker (aedes: in place; mosquitto: files rewritten + SIGHUP). */
   applyAccess(policy: AccessPolicy): Promise<void>;
   /** Whether clients without credentials are let in now. */

@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import { accountsFromAuth, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
-import { listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
+import { accountsFromAuth, mayRetainOn, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
+import { ConnectionGuard, type BrokerLimits } from './connection-guard.ts';
+import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from './mosquitto-config.ts';
 import { loadBrokerTlsFiles } from './tls-files.ts';
@@ -37,6 +38,10 @@ export interface MosquittoBrokerOptions {
   topicPrefixes?: TopicPrefixesInput | undefined;
   /** Largest MQTT packet, bytes. Default 16 MiB (bounded memory; the controller answers oversized commands itself). */
   maxPacketBytes?: number | undefined;
+  /** Abuse limits of the public listeners (connection-guard.ts; absent keys = DEFAULT_BROKER_LIMITS). */
+  limits?: Partial<BrokerLimits> | undefined;
+  /** Origins whose web pages may use the WebSocket listener (listeners.ts WebSocketOptions); default none. */
+  wsAllowedOrigins?: readonly string[] | undefined;
   /** Wait before restarting a mosquitto that exited on its own, ms. Default 1000. */
   restartDelayMs?: number | undefined;
   logger?: Logger | undefined;
@@ -49,34 +54,51 @@ export interface MosquittoBroker extends LocalBroker {
   restarts(): number;
   /** The process id of the running mosquitto (tests kill it), or null from a crash until its restart is listening. */
   pid(): number | null;
+  /** The abuse limits' guard in front of mosquitto (its stats). */
+  readonly guard: ConnectionGuard;
 }
 
-const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === 'localhost';
+/** Bridges one (guarded) client connection to mosquitto's loopback listener; both torn down together. */
+function bridgeTo(port: number): (stream: Duplex) => void {
+  return (stream) => {
+    const upstream = net.connect({ port, host: '127.0.0.1' });
+    upstream.setNoDelay(true);
+    stream.pipe(upstream).pipe(stream);
+    const end = (): void => {
+      upstream.destroy();
+      stream.destroy();
+    };
+    upstream.on('error', end);
+    upstream.on('close', end);
+    stream.on('error', end);
+    stream.on('close', end);
+  };
+}
 
 /**
  * Debian's mosquitto 2 as the local broker (MQTT 3.1, 3.1.1 and 5), run and supervised by
  * gridpilot: its configuration, password file and ACL are generated in a private temporary
- * directory from the options; it listens on `host:port` itself; MQTT over WebSocket at /mqtt is
- * served by gridpilot's own listener (the same path rules as the embedded broker) and bridged to a
- * loopback listener of mosquitto. A mosquitto that exits on its own is logged and restarted after
- * `restartDelayMs` on the same ports (clients reconnect); `close()` stops it and removes its files.
+ * directory from the options. Clients reach it through gridpilot's own listeners on `host:port`
+ * (TCP) and `wsPort` (WebSocket at /mqtt, the same path and Origin rules as the embedded broker),
+ * where the abuse limits apply (connection-guard.ts: what mosquitto 2.0.11 cannot do itself —
+ * message rate, failed-CONNECT back-off per address, retained commands), bridged to a loopback
+ * listener of mosquitto (`max_connections`, `max_packet_size` too). The controller's link has a
+ * second loopback listener of its own (`controllerUrl`). A mosquitto that exits on its own is
+ * logged and restarted after `restartDelayMs` on the same ports (clients reconnect); `close()`
+ * stops it and removes its files.
  */
 export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promise<MosquittoBroker> {
   const log = opts.logger ?? silentLogger;
   const host = opts.host ?? '127.0.0.1';
-  // mosquitto cannot bind port 0 and report it: pick a free one.
-  const asked = opts.port ?? 1883;
-  const port = asked === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : asked;
-  const bridgePort = isLoopback(host) ? port : await freePort();
   if (opts.wssPort !== undefined && opts.wssPort !== null && !opts.tls) throw new GridpilotError('wssPort needs tls (keyFile, certFile)', 'broker.wssPort');
-  const tlsFiles: TlsFiles | null = opts.tls ? loadBrokerTlsFiles(opts.tls, 'broker.tls') : null;
-  const tlsListener = opts.tls
-    ? {
-        port: opts.tls.port === 0 ? await freePort(isLoopback(host) ? '127.0.0.1' : host) : opts.tls.port,
-        host,
-        ...confPaths({ certFile: opts.tls.certFile, keyFile: opts.tls.keyFile, ...(opts.tls.caFile !== undefined ? { caFile: opts.tls.caFile } : {}) }),
-      }
-    : null;
+  // TLS ends at gridpilot's guarded listeners, like every public listener; without the CA, so that
+  // no client (nor a browser) is asked for a certificate: mosquitto has no certificate login.
+  const tlsFiles: TlsFiles | null = opts.tls ? (({ key, cert }) => ({ key, cert }))(loadBrokerTlsFiles(opts.tls, 'broker.tls')) : null;
+  const maxPacketBytes = opts.maxPacketBytes ?? 16 * 1024 * 1024;
+  const guard = new ConnectionGuard({ limits: opts.limits, maxPacketBytes, mayRetain: (topic) => mayRetainOn(topic, opts.topicPrefixes), logger: log });
+  // mosquitto cannot bind port 0 and report it: its two loopback listeners get free ports.
+  const bridgePort = await freePort('127.0.0.1');
+  const controllerPort = await freePort('127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-mosquitto-'));
   let policy: AccessPolicy = opts.access ?? (opts.auth ? { accounts: accountsFromAuth(opts.auth), isAnonymousAllowed: false } : { accounts: [], isAnonymousAllowed: true });
   const auth = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
@@ -86,12 +108,16 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     writeFileSync(auth.passwordFile, mosquittoPasswordFile(p.accounts), { mode: 0o600 });
     writeFileSync(auth.aclFile, mosquittoAcl(p, opts.topicPrefixes), { mode: 0o600 });
     const conf = mosquittoConf({
-      listeners: [{ port, host }, ...(bridgePort === port ? [] : [{ port: bridgePort, host: '127.0.0.1' }])],
-      tls: tlsListener ?? undefined,
+      // The guarded public listeners' sessions (TCP and WebSocket alike) all arrive on the bridge listener.
+      listeners: [
+        { port: bridgePort, host: '127.0.0.1', maxConnections: guard.limits.maxConnections },
+        { port: controllerPort, host: '127.0.0.1' },
+      ],
       auth: { ...auth, isAnonymousAllowed: p.isAnonymousAllowed },
       // No takeover of a controller's client id [issue 13]: only possible with anonymous access off.
       isClientIdBoundToUsername: !p.isAnonymousAllowed,
-      maxPacketBytes: opts.maxPacketBytes ?? 16 * 1024 * 1024,
+      maxPacketBytes,
+      queues: { maxInflightMessages: 20, maxQueuedMessages: 1000 },
       // Started as root it would drop to the `mosquitto` user, who cannot read this private directory.
       extra: `user ${userInfo().username}`,
     });
@@ -142,7 +168,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
         if (child === c) child = null;
         if (ready === c) ready = null;
         if (!running) {
-          reject(new GridpilotError(`mosquitto exited (${code ?? signal}) at start: ${output.trim().split('\n').slice(-3).join(' | ')}`, `broker ${host}:${port}`));
+          reject(new GridpilotError(`mosquitto exited (${code ?? signal}) at start: ${output.trim().split('\n').slice(-3).join(' | ')}`, `broker 127.0.0.1:${bridgePort}`));
           return;
         }
         if (closing || c === replacing) return;
@@ -156,7 +182,9 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
       });
     });
 
+  let tcpListener: Listener | null = null;
   let wsListener: Listener | null = null;
+  let tlsListener: Listener | null = null;
   let wssListener: Listener | null = null;
   const stopChild = async (): Promise<void> => {
     const c = child;
@@ -170,24 +198,44 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const cleanup = async (): Promise<void> => {
     closing = true;
     if (restartTimer) clearTimeout(restartTimer);
-    await Promise.all([wsListener?.close(), wssListener?.close(), stopChild()]);
+    await Promise.all([tcpListener?.close(), wsListener?.close(), tlsListener?.close(), wssListener?.close(), stopChild()]);
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const listen = async (what: string, port: number, open: () => Promise<Listener>): Promise<Listener> => {
+    try {
+      return await open();
+    } catch (err) {
+      throw new GridpilotError(`cannot listen on ${host}:${port}: ${errorMessage(err)}`, `broker ${what}`);
+    }
+  };
   try {
     await launch();
-    if (opts.wsPort !== undefined && opts.wsPort !== null) wsListener = await listenWebSocket(host, opts.wsPort, null, bridgeTo(bridgePort));
-    // Without the CA: mosquitto takes no certificate login, so browsers are not asked for one.
-    if (opts.wssPort !== undefined && opts.wssPort !== null && tlsFiles) wssListener = await listenWebSocket(host, opts.wssPort, { key: tlsFiles.key, cert: tlsFiles.cert }, bridgeTo(bridgePort));
+    const bridge = bridgeTo(bridgePort);
+    tcpListener = await listen('tcp', opts.port ?? 1883, () => listenTcp(host, opts.port ?? 1883, bridge, guard));
+    if (opts.wsPort !== undefined && opts.wsPort !== null) {
+      const wsAsked = opts.wsPort;
+      wsListener = await listen('ws', wsAsked, () => listenWebSocket(host, wsAsked, null, bridge, { guard, allowedOrigins: opts.wsAllowedOrigins }));
+    }
+    if (opts.tls && tlsFiles) {
+      const tlsAsked = opts.tls.port;
+      const files = tlsFiles;
+      tlsListener = await listen('tls', tlsAsked, () => listenTls(host, tlsAsked, files, bridge, guard));
+      if (opts.wssPort !== undefined && opts.wssPort !== null) {
+        const wssAsked = opts.wssPort;
+        wssListener = await listen('wss', wssAsked, () => listenWebSocket(host, wssAsked, files, bridge, { guard, allowedOrigins: opts.wsAllowedOrigins }));
+      }
+    }
   } catch (err) {
     await cleanup();
-    throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${port}`);
+    throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${opts.port ?? 1883}`);
   }
 
+  const port = tcpListener.port;
   const h = urlHost(host);
   const wsPort = wsListener?.port ?? null;
   const wssPort = (wssListener as Listener | null)?.port ?? null;
-  const tlsPort = tlsListener?.port ?? null;
+  const tlsPort = (tlsListener as Listener | null)?.port ?? null;
   let closed: Promise<void> | null = null;
   const broker: MosquittoBroker = {
     engine: 'mosquitto',
@@ -202,6 +250,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     tlsUrl: tlsPort === null ? null : `mqtts://${h}:${tlsPort}`,
     wssUrl: wssPort === null ? null : `wss://${h}:${wssPort}${WS_PATH}`,
     isCertLoginOn: false,
+    controllerUrl: `mqtt://127.0.0.1:${controllerPort}`,
+    guard,
     restarts: () => restarts,
     isAnonymousAllowed: () => policy.isAnonymousAllowed,
     applyAccess: async (next) => {
@@ -227,31 +277,4 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   };
   log.info({ url: broker.url, wsUrl: broker.wsUrl, tlsUrl: broker.tlsUrl, wssUrl: broker.wssUrl, version: broker.version }, 'broker: listening');
   return broker;
-}
-
-/** One TCP connection to mosquitto's loopback listener per WebSocket session, torn down together. */
-function bridgeTo(bridgePort: number): (stream: Duplex) => void {
-  return (stream) => {
-    const upstream = net.connect({ port: bridgePort, host: '127.0.0.1' });
-    upstream.setNoDelay(true);
-    stream.pipe(upstream).pipe(stream);
-    const end = (): void => {
-      upstream.destroy();
-      stream.destroy();
-    };
-    upstream.on('error', end);
-    upstream.on('close', end);
-    stream.on('error', end);
-    stream.on('close', end);
-  };
-}
-
-/** Absolute paths for mosquitto.conf (one per line: a line break in a path would be a config line of its own). */
-function confPaths<T extends Record<string, string>>(paths: T): T {
-  const out: Record<string, string> = {};
-  for (const [key, path] of Object.entries(paths)) {
-    if (/[\r\n]/.test(path)) throw new GridpilotError(`a line break in the path ${JSON.stringify(path)}`, `broker.tls.${key}`);
-    out[key] = resolve(path);
-  }
-  return out as T;
 }

@@ -54,8 +54,8 @@ export function mosquittoAcl(policy: AccessPolicy, prefixes?: TopicPrefixesInput
 
 /** What {@link mosquittoConf} writes. */
 export interface MosquittoConfOptions {
-  /** TCP listeners: port and bind address. */
-  listeners: ReadonlyArray<{ port: number; host: string }>;
+  /** TCP listeners: port, bind address, and at most how many clients it takes (`max_connections`; absent = no cap). */
+  listeners: ReadonlyArray<{ port: number; host: string; maxConnections?: number | undefined }>;
   /** A WebSocket listener served by mosquitto itself (libwebsockets takes an interface name, e.g. `lo`), or none. */
   webSocket?: { port: number; iface: string } | undefined;
   /**
@@ -76,12 +76,15 @@ export interface MosquittoConfOptions {
   isClientIdBoundToUsername?: boolean | undefined;
   /** Largest packet accepted, bytes (mosquitto closes the connection of a client that sends a larger one). */
   maxPacketBytes: number;
+  /** Per client: QoS 1/2 messages in flight (`max_inflight_messages`) and queued (`max_queued_messages`); absent = mosquitto's defaults (20, 1000). */
+  queues?: { maxInflightMessages: number; maxQueuedMessages: number } | undefined;
   /** Appended as is. */
   extra?: string | undefined;
 }
 
 /** The mosquitto.conf text: no persistence, logs on stderr, the listeners, accounts or anonymous. */
 export function mosquittoConf(o: MosquittoConfOptions): string {
+  const perListener = o.isClientIdBoundToUsername ? ['use_username_as_clientid true'] : [];
   const conf = [
     'per_listener_settings false',
     'persistence false',
@@ -94,11 +97,12 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     `max_packet_size ${o.maxPacketBytes}`,
     // A feedback is one small packet: without it, Nagle's algorithm holds it ~40 ms on an idle link.
     'set_tcp_nodelay true',
-    ...o.listeners.map((l) => `listener ${l.port} ${l.host}`),
-    ...(o.webSocket ? [`listener ${o.webSocket.port} ${o.webSocket.iface}`, 'protocol websockets'] : []),
-    ...(o.tls ? tlsListenerLines(o.tls) : []),
+    ...(o.queues ? [`max_inflight_messages ${o.queues.maxInflightMessages}`, `max_queued_messages ${o.queues.maxQueuedMessages}`] : []),
     ...(o.auth ? [`allow_anonymous ${o.auth.isAnonymousAllowed}`, `password_file ${o.auth.passwordFile}`, `acl_file ${o.auth.aclFile}`] : ['allow_anonymous true']),
-    ...(o.isClientIdBoundToUsername ? ['use_username_as_clientid true'] : []),
+    // Listener settings (max_connections, use_username_as_clientid, protocol) belong to the `listener` line above them.
+    ...o.listeners.flatMap((l) => [`listener ${l.port} ${l.host}`, ...(l.maxConnections !== undefined ? [`max_connections ${l.maxConnections}`] : []), ...perListener]),
+    ...(o.webSocket ? [`listener ${o.webSocket.port} ${o.webSocket.iface}`, 'protocol websockets', ...perListener] : []),
+    ...(o.tls ? [...tlsListenerLines(o.tls), ...perListener] : []),
     ...(o.extra ? [o.extra] : []),
   ];
   return conf.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import { GridpilotError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TopicPrefixesInput } from './auth.ts';
+import type { BrokerLimits } from './connection-guard.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import type { LocalBroker } from './local-broker.ts';
 import { startMosquittoBroker } from './mosquitto-broker.ts';
@@ -20,6 +21,10 @@ export interface LocalBrokerConfig {
   deniedPublish311?: 'disconnect' | 'drop' | undefined;
   /** mqtts:// (and wss://) listeners; absent = off. Files checked before anything starts. */
   tls?: LocalBrokerTlsConfig | undefined;
+  /** Abuse limits of the public listeners (absent keys: DEFAULT_BROKER_LIMITS). */
+  limits?: Partial<BrokerLimits> | undefined;
+  /** Origins whose web pages may use MQTT over WebSocket; absent/empty = none. */
+  wsAllowedOrigins?: readonly string[] | undefined;
 }
 
 /**
@@ -45,8 +50,8 @@ export async function startLocalBroker(
   const access = openLocalAccess({ serial: site.serial, bindHost: e.host, dataDir: site.dataDir, logger });
   const broker =
     mosquitto !== null
-      ? await startMosquittoBroker({ mosquittoPath: mosquitto, host: e.host, port: e.port, wsPort: e.wsPort, tls, wssPort, topicPrefixes, access: access.policy, maxPacketBytes: e.maxPacketBytes, logger })
-      : await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, tls, wssPort, topicPrefixes, access: access.policy, deniedPublish: e.deniedPublish311 ?? 'disconnect', logger });
+      ? await startMosquittoBroker({ mosquittoPath: mosquitto, host: e.host, port: e.port, wsPort: e.wsPort, tls, wssPort, topicPrefixes, access: access.policy, maxPacketBytes: e.maxPacketBytes, limits: e.limits, wsAllowedOrigins: e.wsAllowedOrigins, logger })
+      : await startEmbeddedBroker({ host: e.host, port: e.port, wsPort: e.wsPort, tls, wssPort, topicPrefixes, access: access.policy, deniedPublish: e.deniedPublish311 ?? 'disconnect', maxPacketBytes: e.maxPacketBytes, limits: e.limits, wsAllowedOrigins: e.wsAllowedOrigins, logger });
   if (e.tls?.caFile !== undefined && !broker.isCertLoginOn) {
     logger.warn({ caFile: e.tls.caFile }, 'broker: mosquitto takes no client-certificate login (passwords only on TLS); mqtt.embedded.engine: aedes has it');
   }

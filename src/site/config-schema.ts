@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '../core/cidr.ts';
+import { BrokerLimitsSchema, WsAllowedOriginsSchema } from './broker-limits-schema.ts';
 import { POLICIES_BY_COMPONENT } from '../protocol/policies.ts';
 import { ModbusDriverSchema } from '../devices/drivers/modbus/config.ts';
 import { OcppDriverSchema, OcppServerSchema } from '../devices/drivers/ocpp/config.ts';
@@ -276,6 +277,14 @@ export const SiteConfigSchema = z.strictObject({
               wssPort: z.number().int().min(0).max(65_535).nullable().default(null),
             })
             .optional(),
+          /**
+           * Web pages (origins, `https://host[:port]`) allowed to use MQTT over WebSocket. A WebSocket handshake that carries an
+           * `Origin` header not listed gets HTTP 403 — so by default no web page can reach the broker through its visitor's browser;
+           * clients that send no Origin (MQTT libraries, mosquitto_pub, paho) are not affected. Default none.
+           */
+          wsAllowedOrigins: WsAllowedOriginsSchema,
+          /** Abuse limits of the broker's listeners (not the controller's own link); docs/operations.md "Abuse limits". */
+          limits: BrokerLimitsSchema.prefault({}),
         })
         .superRefine((e, ctx) => {
           // Two listeners on one port cannot both bind; 0 (a free port each) may repeat.

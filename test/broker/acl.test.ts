@@ -5,6 +5,7 @@ import { startEmbeddedBroker } from '../../src/broker/embedded-broker.ts';
 import { topicsFor } from '../../src/protocol/topics.ts';
 import { BROKERS, type RunningBroker } from '../helpers/brokers.ts';
 import { connectTestClient } from '../helpers/mqtt-client.ts';
+import { storedRetainedTopics } from '../helpers/retained.ts';
 import { createTestPki, type TestPki } from '../helpers/tls-certs.ts';
 
 const A = 'OM12404080000000001';
@@ -135,16 +136,18 @@ describe('embedded broker ACL specifics', () => {
     }
   });
 
-  test('a denied publish never becomes a retained message', async () => {
+  test('a denied publish never becomes a retained message; an allowed retained command is delivered live, not stored', async () => {
     const broker = await startEmbeddedBroker({ port: 0, auth, deniedPublish: 'drop' });
     const integrator = await connectTestClient(broker.url, intA);
     const controller = await connectTestClient(broker.url, ctl);
     try {
+      await controller.client.subscribeAsync([tA.command, tB.command], { qos: 1 });
       await integrator.client.publishAsync(tB.command, 'sticky', { qos: 1, retain: true });
       await integrator.client.publishAsync(tA.command, 'marker', { qos: 1, retain: true });
-      await controller.client.subscribeAsync([tA.command, tB.command], { qos: 1 });
       await controller.waitFor((r) => r.topic === tA.command);
       assert.deepEqual(controller.received.map((r) => r.payload.toString()), ['marker']);
+      // What the broker holds: nothing (the retained-message rule, issue 13).
+      assert.deepEqual(await storedRetainedTopics(broker.aedes), []);
     } finally {
       await Promise.all([controller.end(), integrator.end()]);
       await broker.close();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { startMosquittoBroker } from '../../src/broker/mosquitto-broker.ts';
 import { findMosquitto } from '../../src/broker/mosquitto-config.ts';
@@ -10,6 +11,8 @@ import { connectTestClient } from '../helpers/mqtt-client.ts';
 import { until } from '../helpers/until.ts';
 
 const MOSQUITTO = findMosquitto();
+// Async: the broker's listeners run in this process (a synchronous child would block them).
+const run = promisify(execFile);
 
 void describe('the local broker: mosquitto run and supervised by gridpilot', () => {
   void it('is found where Debian installs it (the test machine has it)', () => {
@@ -37,8 +40,7 @@ void describe('the local broker: mosquitto run and supervised by gridpilot', () 
       // Debian's own client, MQTT 5.
       const sub = await connectTestClient(broker.url, { protocolVersion: 5 });
       await sub.client.subscribeAsync('t/cli', { qos: 1 });
-      const r = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-V', 'mqttv5', '-q', '1', '-t', 't/cli', '-m', 'from mosquitto_pub']);
-      assert.equal(r.status, 0, r.stderr.toString());
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-V', 'mqttv5', '-q', '1', '-t', 't/cli', '-m', 'from mosquitto_pub'], { timeout: 10_000 });
       await sub.waitFor((m) => m.payload.toString() === 'from mosquitto_pub');
       await sub.end();
     } finally {

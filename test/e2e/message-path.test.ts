@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/embedded-broker.ts';
 import type { Feedback } from '../../src/protocol/feedback.ts';
 import type { CommandLogRow } from '../../src/store/command-log.ts';
 import { HistoryReader } from '../../src/store/queries.ts';
 import { startAppUnderTest, publishForFeedback } from '../helpers/app-harness.ts';
+import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.ts';
 import { tempDir } from '../helpers/schedule-peer.ts';
 import { adminCookie } from '../helpers/web-login.ts';
 
@@ -78,14 +78,15 @@ async function waitForRow(dataDir: string, match: (r: CommandLogRow) => boolean,
 }
 
 describe('the ordering rule across a restart', () => {
-  let broker: EmbeddedBroker;
+  let broker: MosquittoBroker;
   const dir = tempDir('gp-order-restart-');
   before(async () => {
-    // The broker outlives the controller, so a retained command is replayed to the restarted one.
-    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: null });
+    // The broker outlives the controller, so a retained command is replayed to the restarted one: a
+    // plain external mosquitto (gridpilot's own broker does not store retained commands, issue 13).
+    broker = await startMosquitto({ wsPort: null });
   });
   after(async () => {
-    await broker.close();
+    await broker.stop();
     dir.remove();
   });
 

@@ -1,4 +1,5 @@
-import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import net from 'node:net';
+import { connect, MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt';
 import { mqttConnectOptions } from '../../src/remote/mqtt-options.ts';
 import type { ProtocolVersion } from './brokers.ts';
 
@@ -37,6 +38,8 @@ export interface TestClientOptions {
   keyFile?: string;
   /** Extra MQTT.js options (will, keepalive …). */
   mqtt?: IClientOptions;
+  /** mqtt:// only: the local address to connect from (any 127.x.y.z on Linux), to test per-address rules. */
+  localAddress?: string;
 }
 
 function parseJson(payload: Buffer): unknown {
@@ -45,6 +48,12 @@ function parseJson(payload: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+function connectFrom(url: string, localAddress: string, options: IClientOptions): MqttClient {
+  const { hostname, port, protocol } = new URL(url);
+  if (protocol !== 'mqtt:') throw new Error(`localAddress needs an mqtt:// url, not ${url}`);
+  return new MqttClient(() => net.connect({ host: hostname, port: Number(port), localAddress }), { ...options, protocol: 'mqtt', hostname, port: Number(port) });
 }
 
 /** Connects; resolves on CONNACK 0, rejects with the broker's refusal (err.code = return code). */
@@ -65,7 +74,7 @@ export async function connectTestClient(url: string, opts: TestClientOptions = {
     connectTimeout: 5000,
     ...opts.mqtt,
   };
-  const client = connect(url, options);
+  const client = opts.localAddress === undefined ? connect(url, options) : connectFrom(url, opts.localAddress, options);
   const received: Received[] = [];
   const waiters = new Set<(m: Received) => void>();
   client.on('message', (topic, payload, packet) => {
