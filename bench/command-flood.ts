@@ -11,17 +11,21 @@
 // commands; target ≤ 1.1 s), RSS over time (this process: app and the lean client), the intake per
 // second from the first second (commands the controller answered, and feedbacks the integrator
 // got), and command → feedback latency under flood against the idle baseline: the same app, the
-// same kind of command sent one at a time (each waits for its feedback) before the flood.
+// same kind of command sent one at a time (each waits for its feedback) after the flood (drained,
+// then 5 s calm). The flood starts as soon as startApp resolves, while the `cost` planner makes its
+// first plan (BENCH_FLOOD_WAIT_PLAN=1 waits for it). Memory: RSS every 5 s, and RSS and heap after
+// two forced GCs before and after the flood.
 //
 // Run: npx tsx bench/command-flood.ts
 // Env: BENCH_FLOOD_RATE (default 1000 /s), BENCH_FLOOD_S (default 60), BENCH_FLOOD_IDLE (default
-// 300 idle commands), BENCH_FLOOD_STORE (default 1; 0 = no data directory).
+// 300 idle commands), BENCH_FLOOD_STORE (default 1; 0 = no data directory), BENCH_FLOOD_WAIT_PLAN (default 0).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../src/app.ts';
 import { ScaledClock } from '../src/core/clock.ts';
 import type { Feedback } from '../src/protocol/feedback.ts';
+import { collector, memoryAfterGc } from '../test/helpers/gc.ts';
 import { assertMosquittoInstalled, startMosquitto } from '../test/helpers/mosquitto.ts';
 import { connectPeer } from './lib/mqtt-peer.ts';
 import { fmt, printHeader, printTable, ratio, summarize } from './lib/report.ts';
@@ -47,7 +51,7 @@ class TickWatchingClock extends ScaledClock {
 assertMosquittoInstalled();
 printHeader(
   'Command flood',
-  `${RATE} commands/s for ${SECONDS} s, one integrator → one controller over mosquitto (TCP_NODELAY), QoS 1; store ${HAS_STORE ? 'on (every command journaled before its feedback)' : 'off'}. Baseline: ${IDLE} commands one at a time on the same app before the flood.`,
+  `${RATE} commands/s for ${SECONDS} s, one integrator → one controller over mosquitto (TCP_NODELAY), QoS 1; store ${HAS_STORE ? 'on (every command journaled before its feedback)' : 'off'}. Baseline: ${IDLE} commands one at a time on the same app after the flood. The flood starts with the app (the planner's first plan meanwhile).`,
 );
 const broker = await startMosquitto({ wsPort: null, extraConfig: ['set_tcp_nodelay true', ...(process.env['BENCH_FLOOD_MOSQUITTO'] ? [process.env['BENCH_FLOOD_MOSQUITTO']] : [])].join('\n') });
 const dir = mkdtempSync(join(tmpdir(), 'gp-bench-flood-'));
@@ -79,25 +83,18 @@ const command = (i: number): { timeMs: number; payload: string } => {
 };
 const answered = (): number => [...app.controller.stats().commandsByCode.values()].reduce((a, b) => a + b, 0);
 
-// The cost planner's first plan (bundled prices, forecasts, the HiGHS worker) loads on start; by
-// default the flood waits for it (BENCH_FLOOD_WAIT_PLAN=0: flood at once, and see its cost).
-if ((process.env['BENCH_FLOOD_WAIT_PLAN'] ?? '1') !== '0') {
+// The flood starts as soon as the app is up, while the `cost` planner makes its first plan (bundled
+// prices, forecasts, the HiGHS worker): the worst first seconds there are. BENCH_FLOOD_WAIT_PLAN=1
+// waits for that plan first.
+if ((process.env['BENCH_FLOOD_WAIT_PLAN'] ?? '0') !== '0') {
   const t0 = performance.now();
   while (app.cost.service.currentPlan() === null && performance.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
   console.log(`First plan after ${fmt((performance.now() - t0) / 1000, 1)} s of waiting (${app.cost.service.currentPlan() ? 'planned' : 'none yet'}).\n`);
 }
 
-// Idle baseline: one at a time.
-const idleMs: number[] = [];
-for (let i = 0; i < IDLE; i++) {
-  const c = command(i);
-  const t0 = performance.now();
-  await peer.client.publishAsync(topics.command, c.payload, { qos: 1 });
-  while (!arrivals.has(c.timeMs)) await new Promise((r) => setImmediate(r));
-  idleMs.push((arrivals.get(c.timeMs) ?? 0) - t0);
-}
-
 // The flood.
+const gc = collector();
+const memBefore = memoryAfterGc(gc);
 const periodic: number[] = [];
 clock.onTick = () => {
   // Queued right behind the tick's own cycle: resolves when that cycle is done.
@@ -141,11 +138,24 @@ while (sent < total || performance.now() - start < SECONDS * 1000 + 5000) {
 }
 await Promise.allSettled(publishes);
 clock.onTick = null;
+publishes.length = 0;
+const memAfter = memoryAfterGc(gc);
 const floodMs = [...sentAt].map(([t, at]) => (arrivals.get(t) ?? Number.NaN) - at).filter(Number.isFinite);
 const lost = [...sentAt.keys()].filter((t) => !arrivals.has(t)).length;
 const gaps = periodic.slice(1).map((t, i) => t - (periodic[i] ?? t));
 const lastSetpoint = (((total - 1) % 41) * 100 - 2000);
 const executed = (lastFeedback as Feedback | null)?.data.state.storage.executed_power_W;
+
+// Idle baseline: one at a time, after the flood has drained and the app has been calm for 5 s.
+await new Promise((r) => setTimeout(r, 5000));
+const idleMs: number[] = [];
+for (let i = 0; i < IDLE; i++) {
+  const c = command(i);
+  const t0 = performance.now();
+  await peer.client.publishAsync(topics.command, c.payload, { qos: 1 });
+  while (!arrivals.has(c.timeMs)) await new Promise((r) => setImmediate(r));
+  idleMs.push((arrivals.get(c.timeMs) ?? 0) - t0);
+}
 
 console.log('### Command → feedback, ms\n');
 const idle = summarize(idleMs);
@@ -169,6 +179,14 @@ const g = summarize(gaps.map((x) => x / 1000));
 printTable(['periodic cycles', 'p50', 'p99', 'max', 'target'], [[String(periodic.length), fmt(g.p50, 3), fmt(g.p99, 3), fmt(g.max, 3), '≤ 1.1']]);
 console.log('\n### RSS of this process (app + lean client), MB\n');
 printTable(['second', 'RSS MB'], rss.map((r) => [String(r.s), fmt(r.mb, 0)]));
+console.log(`\nAfter two forced GCs, before the flood → after it (the bench's own maps of ${total} send and arrival times included):\n`);
+printTable(
+  ['measure', 'before', 'after', 'after vs before'],
+  [
+    ['RSS MB', fmt(memBefore.rssMB, 0), fmt(memAfter.rssMB, 0), ratio(memAfter.rssMB / memBefore.rssMB)],
+    ['heap used MB', fmt(memBefore.heapUsedMB, 1), fmt(memAfter.heapUsedMB, 1), ratio(memAfter.heapUsedMB / memBefore.heapUsedMB)],
+  ],
+);
 console.log(`\nSent ${sent}, answered ${answered() - answeredBefore}, feedbacks lost ${lost}; the last command's setpoint ${lastSetpoint} W, executed ${String(executed)} W (last one wins: ${executed === lastSetpoint ? 'yes' : 'no'}).`);
 
 const brokerNotes = broker.log().split('\n').filter((l) => /drop|disconnect|timeout|exceed/i.test(l));

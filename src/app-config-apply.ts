@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import { buildSiteParts, seedCostFromStore, type SiteParts } from './app-site.ts';
 import type { Clock } from './core/clock.ts';
-import { errorMessage } from './core/errors.ts';
+import { GridpilotError, errorMessage } from './core/errors.ts';
+import { loadBrokerTlsFiles } from './broker/tls-files.ts';
 import type { Controller } from './control/controller.ts';
 import { rowOf, type ScheduleStore } from './schedule/schedule-store.ts';
 import { resolveSiteConfig, type SiteConfig } from './site/site-config.ts';
@@ -83,6 +84,20 @@ export function restoreRedacted(raw: Record<string, unknown>, running: SiteConfi
 
 const usesOcpp = (runtime: SiteParts['runtime']): boolean => [...runtime.driverTypes.values()].includes('ocpp');
 
+/** The local broker's TLS files must be readable PEM before a config naming them is saved (they are used at the next start). */
+function brokerTlsProblem(site: SiteConfig): { path: string; message: string } | null {
+  const tls = site.mqtt.brokerUrl === undefined ? site.mqtt.embedded.tls : undefined;
+  if (!tls) return null;
+  try {
+    loadBrokerTlsFiles(tls);
+    return null;
+  } catch (err) {
+    const where = err instanceof GridpilotError && err.where ? err.where : 'mqtt.embedded.tls';
+    const text = errorMessage(err);
+    return { path: where, message: text.startsWith(`${where}: `) ? text.slice(where.length + 2) : text };
+  }
+}
+
 function cannotStart(err: unknown): ApplyOutcome {
   return { ok: false, status: 422, error: `the devices of this configuration could not start: ${errorMessage(err)}; nothing changed`, errors: [{ path: 'devices', message: errorMessage(err) }] };
 }
@@ -108,6 +123,8 @@ export function createConfigApplier(deps: ConfigApplierDeps): ConfigApplier {
     if (next.serial !== old.site.serial) {
       return { ok: false, status: 409, error: `the serial (${old.site.serial} → ${next.serial}) changes every topic and nodeId: change it with a restart (edit the config and start again)`, errors: [{ path: 'serial', message: 'changes only with a restart' }] };
     }
+    const tlsProblem = brokerTlsProblem(next);
+    if (tlsProblem) return { ok: false, status: 422, error: `${tlsProblem.path}: ${tlsProblem.message}; nothing changed`, errors: [tlsProblem] };
     const restartNeeded = RESTART_SECTIONS.filter((k) => JSON.stringify(next[k]) !== JSON.stringify(old.site[k]));
     // The running link and web server keep their sections until the next start.
     const live: SiteConfig = { ...next, mqtt: old.site.mqtt, web: old.site.web };

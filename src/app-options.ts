@@ -51,7 +51,9 @@ export interface RunningAppInfo {
   /** Whether the controller started its own broker; false = an external one. */
   isEmbeddedBroker: boolean;
   /** The controller's own broker: which one and the MQTT levels it speaks (3 = 3.1, 4 = 3.1.1, 5); null with an external one. */
-  localBroker?: { engine: 'mosquitto' | 'aedes'; version: string; protocolVersions: readonly (3 | 4 | 5)[]; /** Whether clients without credentials got in at start (the first integrator account closes it). */ isAnonymousAllowed?: boolean } | null;
+  localBroker?: { engine: 'mosquitto' | 'aedes'; version: string; protocolVersions: readonly (3 | 4 | 5)[]; /** Whether clients without credentials got in at start (the first integrator account closes it). */ isAnonymousAllowed?: boolean;
+    /** mqtts://host:port and wss://host:port/mqtt of `mqtt.embedded.tls`, null when off; isCertLoginOn: a client certificate logs in (aedes with tls.caFile). */
+    tlsUrl?: string | null; wssUrl?: string | null; isCertLoginOn?: boolean } | null;
   /** ws://host:port/mqtt of the embedded broker, when on. */
   wsUrl: string | null;
   /** http://host:port of the web UI / API, when on. */

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { deviceInfosOf, type AppOptions, type RunningAppInfo } from './app-options.ts';
 import type { LocalBroker } from './broker/local-broker.ts';
 import { startLocalBroker } from './broker/start-local-broker.ts';
+import { loadBrokerTlsFiles } from './broker/tls-files.ts';
 import { ScaledClock, type Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
 import { Controller } from './control/controller.ts';
@@ -138,6 +139,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       protocolSite = await startProtocolSimulatedSite(structuredClone(loaded.resolvedInput), { clock, ocppVersion: opts.protocolSim.ocppVersion, logger: logger.child({ part: 'protocol-sim' }) });
       site = resolveSiteConfig(protocolSite.config, 'protocol-simulated site');
     }
+    // Bad TLS files of the local broker stop the start here, before the config is recorded (nothing changed).
+    if (site.mqtt.brokerUrl === undefined && site.mqtt.embedded.tls) loadBrokerTlsFiles(site.mqtt.embedded.tls);
     await store?.saveConfig({ source: loaded.source, sourceDetail: opts.configPath ?? null, config: loaded.raw });
     // Pruning waited for the site's retention (`history`), which may come from the store itself.
     store?.setRetention(site.history);
@@ -247,7 +250,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     siteNodeId: site.siteNodeId,
     brokerUrl,
     isEmbeddedBroker: broker !== null,
-    localBroker: broker ? { engine: broker.engine, version: broker.version, protocolVersions: broker.protocolVersions, isAnonymousAllowed: broker.isAnonymousAllowed() } : null,
+    localBroker: broker ? { engine: broker.engine, version: broker.version, protocolVersions: broker.protocolVersions, isAnonymousAllowed: broker.isAnonymousAllowed(), tlsUrl: broker.tlsUrl, wssUrl: broker.wssUrl, isCertLoginOn: broker.isCertLoginOn } : null,
     wsUrl: broker?.wsUrl ?? null,
     httpUrl: null,
     topics,

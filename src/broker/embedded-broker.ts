@@ -257,6 +257,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     wsUrl: wsPort === null ? null : `ws://${h}:${wsPort}${WS_PATH}`,
     tlsUrl: tlsPort === null ? null : `mqtts://${h}:${tlsPort}`,
     wssUrl: wssPort === null ? null : `wss://${h}:${wssPort}${WS_PATH}`,
+    isCertLoginOn: tlsPort !== null && tlsFiles?.ca !== undefined,
     controllerUrl: `mqtt://127.0.0.1:${controllerPort}`,
     aedes,
     guard: guard ?? null,

@@ -19,6 +19,16 @@ export interface LocalBroker {
   readonly url: string;
   /** `ws://HOST:PORT/mqtt`, or null when off. */
   readonly wsUrl: string | null;
+  /** Bound mqtts:// port, or null without TLS. */
+  readonly tlsPort: number | null;
+  /** Bound secure WebSocket port (path /mqtt), or null when off. */
+  readonly wssPort: number | null;
+  /** `mqtts://HOST:PORT`, or null without TLS. */
+  readonly tlsUrl: string | null;
+  /** `wss://HOST:PORT/mqtt`, or null when off. */
+  readonly wssUrl: string | null;
+  /** Whether a client certificate (CA `tls.caFile`, CN = an account's certCn) logs in without a password: aedes with a caFile only. */
+  readonly isCertLoginOn: boolean;
   /**
    * `mqtt://127.0.0.1:PORT` of a loopback listener outside the abuse limits (connection-guard.ts),
    * for the site's own controller link: others' failed logins, floods or a full broker never lock

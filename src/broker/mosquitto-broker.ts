@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -6,12 +7,12 @@ import { join } from 'node:path';
 import { GridpilotError, errorMessage } from '../core/errors.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import type { Duplex } from 'node:stream';
 import { accountsFromAuth, mayRetainOn, type AccessPolicy, type BrokerAuth, type TopicPrefixesInput } from './auth.ts';
 import { ConnectionGuard, type BrokerLimits } from './connection-guard.ts';
-import { listenTcp, listenWebSocket, WS_PATH, type Listener } from './listeners.ts';
+import { listenTcp, listenTls, listenWebSocket, WS_PATH, type Listener, type TlsFiles } from './listeners.ts';
 import { urlHost, type LocalBroker } from './local-broker.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from './mosquitto-config.ts';
+import { loadBrokerTlsFiles } from './tls-files.ts';
 
 /** Options of {@link startMosquittoBroker}. */
 export interface MosquittoBrokerOptions {
@@ -23,6 +24,13 @@ export interface MosquittoBrokerOptions {
   port?: number | undefined;
   /** MQTT over WebSocket at /mqtt (served by gridpilot, bridged to mosquitto); 0 = a free port; null/absent = off. */
   wsPort?: number | null | undefined;
+  /**
+   * MQTT over TLS, served by mosquitto itself (passwords; no certificate login: mosquitto-config.ts);
+   * port 0 = a free one. Absent = off. Its files also serve `wssPort`.
+   */
+  tls?: { port: number; certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
+  /** MQTT over secure WebSocket at /mqtt (served by gridpilot, bridged like `wsPort`; needs `tls`); 0 = a free port; null/absent = off. */
+  wssPort?: number | null | undefined;
   /** Accounts and whether anonymous clients get in; `applyAccess` changes it live. Default: no accounts, anonymous allowed. */
   access?: AccessPolicy | undefined;
   /** Hand-written accounts with clear passwords (tests): anonymous access off. Ignored when `access` is given. */
@@ -82,6 +90,10 @@ function bridgeTo(port: number): (stream: Duplex) => void {
 export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promise<MosquittoBroker> {
   const log = opts.logger ?? silentLogger;
   const host = opts.host ?? '127.0.0.1';
+  if (opts.wssPort !== undefined && opts.wssPort !== null && !opts.tls) throw new GridpilotError('wssPort needs tls (keyFile, certFile)', 'broker.wssPort');
+  // TLS ends at gridpilot's guarded listeners, like every public listener; without the CA, so that
+  // no client (nor a browser) is asked for a certificate: mosquitto has no certificate login.
+  const tlsFiles: TlsFiles | null = opts.tls ? (({ key, cert }) => ({ key, cert }))(loadBrokerTlsFiles(opts.tls, 'broker.tls')) : null;
   const maxPacketBytes = opts.maxPacketBytes ?? 16 * 1024 * 1024;
   const guard = new ConnectionGuard({ limits: opts.limits, maxPacketBytes, mayRetain: (topic) => mayRetainOn(topic, opts.topicPrefixes), logger: log });
   // mosquitto cannot bind port 0 and report it: its two loopback listeners get free ports.
@@ -172,6 +184,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
 
   let tcpListener: Listener | null = null;
   let wsListener: Listener | null = null;
+  let tlsListener: Listener | null = null;
+  let wssListener: Listener | null = null;
   const stopChild = async (): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
@@ -184,7 +198,7 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const cleanup = async (): Promise<void> => {
     closing = true;
     if (restartTimer) clearTimeout(restartTimer);
-    await Promise.all([tcpListener?.close(), wsListener?.close(), stopChild()]);
+    await Promise.all([tcpListener?.close(), wsListener?.close(), tlsListener?.close(), wssListener?.close(), stopChild()]);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -203,6 +217,15 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
       const wsAsked = opts.wsPort;
       wsListener = await listen('ws', wsAsked, () => listenWebSocket(host, wsAsked, null, bridge, { guard, allowedOrigins: opts.wsAllowedOrigins }));
     }
+    if (opts.tls && tlsFiles) {
+      const tlsAsked = opts.tls.port;
+      const files = tlsFiles;
+      tlsListener = await listen('tls', tlsAsked, () => listenTls(host, tlsAsked, files, bridge, guard));
+      if (opts.wssPort !== undefined && opts.wssPort !== null) {
+        const wssAsked = opts.wssPort;
+        wssListener = await listen('wss', wssAsked, () => listenWebSocket(host, wssAsked, files, bridge, { guard, allowedOrigins: opts.wsAllowedOrigins }));
+      }
+    }
   } catch (err) {
     await cleanup();
     throw err instanceof GridpilotError ? err : new GridpilotError(`cannot start mosquitto: ${errorMessage(err)}`, `broker ${host}:${opts.port ?? 1883}`);
@@ -211,6 +234,8 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
   const port = tcpListener.port;
   const h = urlHost(host);
   const wsPort = wsListener?.port ?? null;
+  const wssPort = (wssListener as Listener | null)?.port ?? null;
+  const tlsPort = (tlsListener as Listener | null)?.port ?? null;
   let closed: Promise<void> | null = null;
   const broker: MosquittoBroker = {
     engine: 'mosquitto',
@@ -220,6 +245,11 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     wsPort,
     url: `mqtt://${h}:${port}`,
     wsUrl: wsPort === null ? null : `ws://${h}:${wsPort}${WS_PATH}`,
+    tlsPort,
+    wssPort,
+    tlsUrl: tlsPort === null ? null : `mqtts://${h}:${tlsPort}`,
+    wssUrl: wssPort === null ? null : `wss://${h}:${wssPort}${WS_PATH}`,
+    isCertLoginOn: false,
     controllerUrl: `mqtt://127.0.0.1:${controllerPort}`,
     guard,
     restarts: () => restarts,
@@ -245,6 +275,6 @@ export async function startMosquittoBroker(opts: MosquittoBrokerOptions): Promis
     pid: () => (ready as ChildProcess | null)?.pid ?? null,
     close: () => (closed ??= cleanup().then(() => log.info({ port }, 'broker: closed'))),
   };
-  log.info({ url: broker.url, wsUrl: broker.wsUrl, version: broker.version }, 'broker: listening');
+  log.info({ url: broker.url, wsUrl: broker.wsUrl, tlsUrl: broker.tlsUrl, wssUrl: broker.wssUrl, version: broker.version }, 'broker: listening');
   return broker;
 }

@@ -58,6 +58,14 @@ export interface MosquittoConfOptions {
   listeners: ReadonlyArray<{ port: number; host: string; maxConnections?: number | undefined }>;
   /** A WebSocket listener served by mosquitto itself (libwebsockets takes an interface name, e.g. `lo`), or none. */
   webSocket?: { port: number; iface: string } | undefined;
+  /**
+   * A TLS listener (mqtts://) served by mosquitto itself: PEM files, passwords as on every listener.
+   * `require_certificate false`: mosquitto then asks no client for a certificate, so there is no
+   * certificate login (plugin-free mosquitto 2 cannot mix it with passwords on one listener:
+   * `use_identity_as_username` refuses clients without a certificate, and would take the CN, not
+   * the account name, as the username). `caFile` is written as `cafile` all the same.
+   */
+  tls?: { port: number; host: string; certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
   /** Paths of the password and ACL files, or none (anonymous clients may do anything). */
   auth?: { passwordFile: string; aclFile: string; isAnonymousAllowed: boolean } | undefined;
   /**
@@ -94,7 +102,18 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     // Listener settings (max_connections, use_username_as_clientid, protocol) belong to the `listener` line above them.
     ...o.listeners.flatMap((l) => [`listener ${l.port} ${l.host}`, ...(l.maxConnections !== undefined ? [`max_connections ${l.maxConnections}`] : []), ...perListener]),
     ...(o.webSocket ? [`listener ${o.webSocket.port} ${o.webSocket.iface}`, 'protocol websockets', ...perListener] : []),
+    ...(o.tls ? [...tlsListenerLines(o.tls), ...perListener] : []),
     ...(o.extra ? [o.extra] : []),
   ];
   return conf.join('\n') + '\n';
+}
+
+function tlsListenerLines(t: NonNullable<MosquittoConfOptions['tls']>): string[] {
+  return [
+    `listener ${t.port} ${t.host}`,
+    `certfile ${t.certFile}`,
+    `keyfile ${t.keyFile}`,
+    ...(t.caFile !== undefined ? [`cafile ${t.caFile}`] : []),
+    'require_certificate false',
+  ];
 }

@@ -27,6 +27,12 @@ export function parsePositiveInt(text: string): number {
   return n;
 }
 
+export function parseNonNegativeInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0.');
+  return n;
+}
+
 export function parseMqttVersion(text: string): MqttProtocolVersion {
   const aliases: Record<string, number> = { '3': 3, '3.1': 3, mqttv31: 3, '4': 4, '3.1.1': 4, mqttv311: 4, '5': 5, '5.0': 5, mqttv5: 5 };
   const n = aliases[text.toLowerCase()];

@@ -27,9 +27,14 @@ export interface ConnectionFlags {
   topicPrefix?: string[];
 }
 
+/** `--broker <url>` (env GRIDPILOT_BROKER), the same for every command that reaches a broker. */
+export function brokerOption(): Option {
+  return new Option('--broker <url>', 'broker URL: mqtt://, mqtts://, ws://host/mqtt, wss://').default(DEFAULT_BROKER_URL).env('GRIDPILOT_BROKER');
+}
+
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--broker <url>', 'broker URL: mqtt://, mqtts://, ws://host/mqtt, wss://').default(DEFAULT_BROKER_URL).env('GRIDPILOT_BROKER'))
+    .addOption(brokerOption())
     .addOption(new Option('--serial <sn>', "the controller's serial number (part of every topic)").default(DEFAULT_SERIAL).env('GRIDPILOT_SERIAL'))
     .addOption(new Option('--site-node-id <id>', 'site nodeId the commands address (default: <serial>_site_0)'))
     .addOption(new Option('--mqtt-version <v>', 'MQTT protocol: 3 (3.1, as the original recommends), 4 (3.1.1) or 5').default(3).argParser(parseMqttVersion))

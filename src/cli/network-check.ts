@@ -1,27 +1,79 @@
 import net from 'node:net';
-import { connectMqtt, type MqttProtocolVersion } from '../client/index.ts';
+import tls from 'node:tls';
+import WebSocket from 'ws';
+import { connectMqtt, type MqttProtocolVersion, type TlsFiles } from '../client/index.ts';
+import { mqttReason, socketReason, tlsReason } from './probe-reasons.ts';
 
 /*
- * The getting-started network check [live §5 step 1]: can the broker be reached on TCP 1883, or
- * else on 80 (`nc -zv host 1883`)? Then an MQTT CONNECT on the port that answered, because an open
- * port is not yet a broker that accepts us. Port 80 is MQTT over WebSocket at /mqtt [live §1 decided].
+ * The getting-started network check [live §5 step 1], extended [issue 13]: can the broker be
+ * reached over MQTT on TCP 1883, else over MQTT over WebSocket at /mqtt on 80 [live §1 decided],
+ * else over MQTT over TLS on 8883? Every path is tried in that order, step by step (TCP, the TLS
+ * handshake, an MQTT CONNECT up to its CONNACK); the verdict names the path that works and, for
+ * each other one, why it failed.
  */
 
-export type ProbeResult = { ok: true } | { ok: false; reason: string };
+export type ProbeResult = { ok: true; detail?: string } | { ok: false; reason: string };
 
-const SOCKET_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused (nothing listens there)',
-  ENOTFOUND: 'host name not found (DNS)',
-  EAI_AGAIN: 'host name lookup failed (DNS)',
-  EHOSTUNREACH: 'host unreachable (routing)',
-  ENETUNREACH: 'network unreachable',
-  ECONNRESET: 'connection reset',
+/** One way to the broker. */
+export interface CheckPath {
+  kind: 'tcp' | 'ws' | 'tls' | 'wss';
+  port: number;
+  /** The broker URL this path stands for (what `--broker` takes). */
+  url: string;
+}
+
+const PATH_WORDS: Record<CheckPath['kind'], string> = {
+  tcp: 'MQTT over TCP',
+  ws: 'MQTT over WebSocket',
+  tls: 'MQTT over TLS',
+  wss: 'MQTT over secure WebSocket',
 };
 
-/** `nc -zv host port`: opens a TCP connection and closes it at once. */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+const isTls = (p: CheckPath): boolean => p.kind === 'tls' || p.kind === 'wss';
+
+function hostInUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The paths of a check, in order: TCP (default 1883), WebSocket at /mqtt (80), TLS (8883). The
+ * broker URL gives the host and the port of the path its scheme names (a `wss://` URL adds a
+ * fourth path); explicit ports win over both.
+ */
+export function checkPathsFor(brokerUrl: string, ports: { tcp?: number | undefined; ws?: number | undefined; tls?: number | undefined } = {}, hostOverride?: string): { host: string; paths: CheckPath[] } {
+  const url = new URL(brokerUrl);
+  const host = hostOverride ?? url.hostname.replace(/^\[|\]$/g, '');
+  const own = url.port === '' ? null : Number(url.port);
+  const h = hostInUrl(host);
+  const wsPath = url.protocol === 'ws:' && url.pathname !== '/' ? url.pathname : '/mqtt';
+  const tcp = ports.tcp ?? (url.protocol === 'mqtt:' ? (own ?? 1883) : 1883);
+  const ws = ports.ws ?? (url.protocol === 'ws:' ? (own ?? 80) : 80);
+  const tlsPort = ports.tls ?? (url.protocol === 'mqtts:' ? (own ?? 8883) : 8883);
+  const paths: CheckPath[] = [
+    { kind: 'tcp', port: tcp, url: `mqtt://${h}:${tcp}` },
+    { kind: 'ws', port: ws, url: `ws://${h}:${ws}${wsPath}` },
+    { kind: 'tls', port: tlsPort, url: `mqtts://${h}:${tlsPort}` },
+  ];
+  if (url.protocol === 'wss:') {
+    const wss = own ?? 443;
+    paths.push({ kind: 'wss', port: wss, url: `wss://${h}:${wss}${url.pathname === '/' ? '/mqtt' : url.pathname}` });
+  }
+  return { host, paths };
+}
+
+/**
+ * Opens `socket`, waits for `readyEvent` (→ `onReady`'s result) or an error (→ `onError`) or the
+ * timeout (→ `timeoutReason`), then closes it: the skeleton of the TCP and TLS probes.
+ */
+function probeSocket<S extends net.Socket>(
+  socket: S,
+  readyEvent: 'connect' | 'secureConnect',
+  timeoutMs: number,
+  timeoutReason: string,
+  onReady: (socket: S) => ProbeResult,
+  onError: (err: Error) => string,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
     const done = (result: ProbeResult): void => {
       clearTimeout(timer);
       socket.removeAllListeners();
@@ -29,17 +81,61 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => done({ ok: false, reason: `no answer within ${timeoutMs} ms (a firewall dropping packets?)` }), timeoutMs);
-    socket.once('connect', () => done({ ok: true }));
-    socket.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, reason: (err.code && SOCKET_REASONS[err.code]) ?? err.message }));
+    const timer = setTimeout(() => done({ ok: false, reason: timeoutReason }), timeoutMs);
+    socket.once(readyEvent, () => done(onReady(socket)));
+    socket.once('error', (err) => done({ ok: false, reason: onError(err) }));
+  });
+}
+
+/** `nc -zv host port`: opens a TCP connection and closes it at once. */
+export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return probeSocket(net.connect({ host, port }), 'connect', timeoutMs, `timeout: no answer within ${timeoutMs} ms (a firewall dropping packets?)`, () => ({ ok: true }), socketReason);
+}
+
+/** A TLS handshake that verifies the broker's certificate (against `ca`, else Node's CAs) and its name. */
+export function probeTls(host: string, port: number, files: { ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined }, timeoutMs: number): Promise<ProbeResult> {
+  const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(files.ca ? { ca: files.ca } : {}), ...(files.cert ? { cert: files.cert } : {}), ...(files.key ? { key: files.key } : {}) });
+  return probeSocket(
+    socket,
+    'secureConnect',
+    timeoutMs,
+    `TLS: no handshake within ${timeoutMs} ms`,
+    (s) => {
+      const peer = s.getPeerCertificate();
+      return { ok: true, detail: `certificate CN=${String(peer.subject?.CN ?? '?')} issued by CN=${String(peer.issuer?.CN ?? '?')}, trusted` };
+    },
+    (err) => tlsReason(err, files.ca !== undefined),
+  );
+}
+
+/** The HTTP upgrade to a WebSocket with the `mqtt` subprotocol, at the URL's path (/mqtt). */
+export function probeWebSocket(url: string, files: { ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined }, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, ['mqtt'], { handshakeTimeout: timeoutMs, ...(files.ca ? { ca: files.ca } : {}), ...(files.cert ? { cert: files.cert } : {}), ...(files.key ? { key: files.key } : {}) });
+    let isDone = false;
+    const done = (result: ProbeResult): void => {
+      if (isDone) return;
+      isDone = true;
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      resolve(result);
+    };
+    ws.once('open', () => done({ ok: true, detail: `subprotocol ${ws.protocol || 'none'}` }));
+    ws.once('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      done({ ok: false, reason: `not an MQTT broker: HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} where MQTT over WebSocket was asked for` });
+    });
+    ws.once('error', (err) => done({ ok: false, reason: /handshake has timed out/i.test(err.message) ? `not an MQTT broker: no answer to the WebSocket upgrade within ${timeoutMs} ms` : `not an MQTT broker: ${socketReason(err)}` }));
   });
 }
 
 export interface MqttProbeOptions {
   protocolVersion: MqttProtocolVersion;
   timeoutMs: number;
-  username?: string;
-  password?: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: TlsFiles | undefined;
 }
 
 /** An MQTT CONNECT that waits for the CONNACK, then disconnects. */
@@ -52,74 +148,79 @@ export async function probeMqtt(url: string, opts: MqttProbeOptions): Promise<Pr
       reconnectPeriodMs: 0,
       ...(opts.username !== undefined ? { username: opts.username } : {}),
       ...(opts.password !== undefined ? { password: opts.password } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     });
     await client.endAsync(true);
     return { ok: true };
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: mqttReason(err, url.startsWith('ws') ? 'ws' : 'tcp') };
   }
 }
 
 export interface NetworkCheckOptions {
   /** Broker host name or address. */
   host: string;
-  /** Main port: MQTT over TCP. Default 1883 (8883 = MQTT over TLS). */
-  port: number;
-  /** Backup port: MQTT over WebSocket at /mqtt. Default 80 (443 = over TLS). */
-  backupPort: number;
+  /** Tried in this order (checkPathsFor). */
+  paths: readonly CheckPath[];
   /** Per step, ms. */
   timeoutMs: number;
   protocolVersion: MqttProtocolVersion;
-  /** Only test TCP, as `nc -zv` does. */
+  /** No MQTT CONNECT: TCP (as `nc -zv`), and the TLS handshake and WebSocket upgrade where the path has them. */
   isTcpOnly?: boolean;
-  username?: string;
-  password?: string;
-}
-
-function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-/** The broker URL a port stands for: the main port speaks MQTT over TCP, the backup port MQTT over WebSocket. */
-export function brokerUrlFor(host: string, port: number, role: 'main' | 'backup'): string {
-  if (role === 'main') return `${port === 8883 ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${port}`;
-  return `${port === 443 ? 'wss' : 'ws'}://${urlHost(host)}:${port}/mqtt`;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** --ca / --cert / --key, already read (the TLS probe) and their paths (the MQTT probe). */
+  tls?: { files: TlsFiles; ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined } | undefined;
 }
 
 const VERSION_NAMES: Record<MqttProtocolVersion, string> = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 
-/**
- * Runs the check, printing each step and a verdict. True when an MQTT connection (or, with
- * `isTcpOnly`, a TCP connection) succeeded on the main or the backup port.
- */
-export async function runNetworkCheck(opts: NetworkCheckOptions, log: (line: string) => void): Promise<boolean> {
-  log(`Checking whether the MQTT broker at ${opts.host} can be reached on port ${opts.port}, or else on ${opts.backupPort} [live §5 step 1]`);
-  const failures: string[] = [];
-  for (const role of ['main', 'backup'] as const) {
-    const port = role === 'main' ? opts.port : opts.backupPort;
-    const tcp = await probeTcp(opts.host, port, opts.timeoutMs);
-    if (!tcp.ok) {
-      log(`  tcp  ${opts.host} port ${port}: FAILED, ${tcp.reason}`);
-      failures.push(`port ${port}: ${tcp.reason}`);
-      continue;
-    }
-    log(`  tcp  ${opts.host} port ${port}: open`);
-    const url = brokerUrlFor(opts.host, port, role);
-    if (opts.isTcpOnly) {
-      log(`verdict: OK, port ${port} of ${opts.host} accepts TCP connections (use --broker ${url}; MQTT not tested)`);
-      return true;
-    }
-    const mqtt = await probeMqtt(url, opts);
-    if (mqtt.ok) {
-      log(`  mqtt ${url} (${VERSION_NAMES[opts.protocolVersion]}): CONNECT accepted`);
-      log(`verdict: OK, the broker is reachable at ${url}${role === 'backup' ? ` (port ${opts.port} is blocked; use the backup)` : ''}. Use --broker ${url}`);
-      return true;
-    }
-    log(`  mqtt ${url} (${VERSION_NAMES[opts.protocolVersion]}): FAILED, ${mqtt.reason}`);
-    failures.push(`${url}: ${mqtt.reason}`);
+/** Runs one path step by step, printing each step; the reason of the first failed one. */
+async function checkPath(p: CheckPath, o: NetworkCheckOptions, log: (line: string) => void): Promise<ProbeResult> {
+  const step = (name: string, r: ProbeResult, okWords: string): ProbeResult => {
+    log(`       ${name.padEnd(5)} ${r.ok ? okWords + (r.detail ? ` (${r.detail})` : '') : `FAILED, ${r.reason}`}`);
+    return r;
+  };
+  const tcp = step('tcp', await probeTcp(o.host, p.port, o.timeoutMs), 'open');
+  if (!tcp.ok) return tcp;
+  if (isTls(p)) {
+    const handshake = step('tls', await probeTls(o.host, p.port, o.tls ?? {}, o.timeoutMs), 'handshake done');
+    if (!handshake.ok) return handshake;
   }
-  log(`verdict: FAILED, no MQTT broker could be reached at ${opts.host}:`);
-  for (const f of failures) log(`  - ${f}`);
-  log('  Check the host name, the ports, a firewall on this network, the credentials (--username/--password), or that the broker runs (gridpilot start).');
-  return false;
+  if (p.kind === 'ws' || p.kind === 'wss') {
+    const upgrade = step('ws', await probeWebSocket(p.url, o.tls ?? {}, o.timeoutMs), 'upgrade accepted');
+    if (!upgrade.ok) return upgrade;
+  }
+  if (o.isTcpOnly) return { ok: true };
+  return step('mqtt', await probeMqtt(p.url, { ...o, tls: o.tls?.files }), `CONNECT accepted (${VERSION_NAMES[o.protocolVersion]})`);
+}
+
+/**
+ * Runs the check, printing each path's steps and a verdict. True when an MQTT connection (or,
+ * with `isTcpOnly`, the steps before the CONNECT) succeeded on at least one path.
+ */
+export async function runNetworkCheck(o: NetworkCheckOptions, log: (line: string) => void): Promise<boolean> {
+  log(`Checking the MQTT broker at ${o.host}: ${o.paths.map((p) => `${p.port} (${PATH_WORDS[p.kind]})`).join(', then ')} [live §5 step 1]`);
+  const results: Array<{ path: CheckPath; result: ProbeResult }> = [];
+  for (const [i, path] of o.paths.entries()) {
+    log(`  ${i + 1}. ${PATH_WORDS[path.kind].padEnd(27)}${path.url}`);
+    results.push({ path, result: await checkPath(path, o, log) });
+  }
+  const working = results.filter((r) => r.result.ok);
+  const failed = results.filter((r) => !r.result.ok);
+  const reasons = failed.map((r) => `  - ${r.path.url}: ${r.result.ok ? '' : r.result.reason}`);
+  const best = working[0];
+  if (!best) {
+    log(`verdict: FAILED, no MQTT broker could be reached at ${o.host}:`);
+    for (const line of reasons) log(line);
+    log('  Check the host name, the ports, a firewall on this network, the credentials (--username/--password), the CA (--ca), or that the broker runs (gridpilot start).');
+    return false;
+  }
+  const untested = o.isTcpOnly ? ' (up to the MQTT CONNECT, not tested)' : '';
+  log(`verdict: OK, ${working.map((r) => `${r.path.url} (${PATH_WORDS[r.path.kind]})`).join(' and ')} ${working.length > 1 ? 'work' : 'works'}${untested}. Use --broker ${best.path.url}`);
+  if (failed.length) {
+    log('  the other paths failed:');
+    for (const line of reasons) log(line);
+  }
+  return true;
 }

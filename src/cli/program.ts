@@ -4,6 +4,7 @@ import { registerBacktest } from './commands/backtest.ts';
 import { registerBroker } from './commands/broker.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerFleet } from './commands/fleet.ts';
 import { registerLog } from './commands/log.ts';
 import { registerPrices } from './commands/prices.ts';
 import { registerSchedule } from './commands/schedule.ts';
@@ -78,6 +79,7 @@ export function buildProgram(io: CliIo = consoleIo): Command {
   registerBacktest(program, run, io);
   registerBroker(program, run, io);
   registerSimulate(program, runUntilSignal, io);
+  registerFleet(program, runUntilSignal, io);
   registerWeb(program, run, io);
   return program;
 }

@@ -111,6 +111,7 @@ export function formatStartBanner(info: RunningAppInfo): string {
       ? `  MQTT broker    ${localUrl}   (${brokerWords(info.localBroker)})`
       : `  MQTT broker    ${localUrl}   (external)`,
     ...(info.wsUrl ? [`  WebSocket      ${info.wsUrl}`] : []),
+    ...tlsLines(info.localBroker),
     ...(info.localBroker ? [`  access         ${accessWords(info.localBroker.isAnonymousAllowed ?? true)}`] : []),
     ...(info.httpUrl ? [`  web UI / API   ${info.httpUrl}   (${loginWords(info.webLogin ?? null)})`] : []),
     `  fallback       ${info.fallbackTimeoutS} s: re-send a command within this, or the controller returns to its defaults`,
@@ -142,6 +143,13 @@ export function formatStartBanner(info: RunningAppInfo): string {
     'Ctrl-C stops.',
   ];
   return lines.join('\n');
+}
+
+/** The local broker's TLS listeners (mqtt.embedded.tls) and how clients log in on them. */
+function tlsLines(b: RunningAppInfo['localBroker']): string[] {
+  if (!b?.tlsUrl) return [];
+  const login = b.isCertLoginOn ? 'password, or a client certificate whose CN is an account\'s --cert-cn' : 'password';
+  return [`  TLS            ${b.tlsUrl}   (${login})`, ...(b.wssUrl ? [`  secure WS      ${b.wssUrl}`] : [])];
 }
 
 /** What the web UI's login asks for now. */

@@ -77,7 +77,7 @@ export interface ControllerOptions {
  */
 export class Controller {
   private remote: RemoteCommandState;
-  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set(), deadbandHoldSinceMs: null };
+  private readonly memory: CycleMemory = { guards: new Map(), evPhases: new Map(), undrivenStorage: new Set(), writeFailed: new Set(), deadbandHoldSinceMs: null };
   private readonly counters: EnergyCounters;
   private chain: Promise<unknown> = Promise.resolve();
   private cancelTick: (() => void) | null = null;
@@ -129,10 +129,7 @@ export class Controller {
    * from the next command. `costPlan`: the new plan source (the cost wiring is rebuilt with the site).
    */
   reconfigure(site: SiteConfig, devices: SiteDevices, costPlan?: CostPlanSource | null): Promise<void> {
-    return this.enqueue(async () => {
-      this.switchTo(site, devices, costPlan);
-      await this.runCycle().catch((err: unknown) => this.opts.logger?.warn({ err: errorMessage(err) }, 'first cycle on the new configuration failed'));
-    });
+    return this.exclusive(async (switchTo) => switchTo(site, devices, costPlan));
   }
 
   /**
@@ -168,6 +165,7 @@ export class Controller {
     this.syncGuards(previous);
     for (const id of [...this.memory.evPhases.keys()]) if (!devicesNow.has(id)) this.memory.evPhases.delete(id);
     for (const id of [...this.memory.undrivenStorage]) if (!devicesNow.has(id)) this.memory.undrivenStorage.delete(id);
+    for (const id of [...this.memory.writeFailed]) if (!devicesNow.has(id)) this.memory.writeFailed.delete(id);
     this.memory.deadbandHoldSinceMs = null;
   }
 
@@ -382,7 +380,7 @@ export class Controller {
         const group = this.site.devices.find((d) => d.nodeId === id)?.group ?? 'site';
         plan.constraints.push({ component: group, nodeId: id, message: `${id}: not read this cycle (${why}); not driven` });
       }
-      await writePlan(this.devices, plan, this.opts.logger);
+      this.memory.writeFailed = await writePlan(this.devices, plan, this.opts.logger);
       this.logConstraintChanges(plan);
       const record: CycleRecord = { atMs: nowMs, snapshot, plan, resolution, cost, computeMs, durationMs: performance.now() - startedAt };
       this.last = record;
@@ -439,7 +437,9 @@ export class Controller {
   private lastPeriodicMs = -Infinity;
   private shouldPublishPeriodic(everyS: number): boolean {
     const now = this.clock.now();
-    if (now - this.lastPeriodicMs < everyS * 1000) return false;
+    // Half a cycle of slack: a tick that comes a millisecond early on the wall clock (timers run on
+    // the monotonic one) must not skip a whole interval (feedbackIntervalS 1 lost ~6 % that way).
+    if (now - this.lastPeriodicMs < everyS * 1000 - this.site.control.cycleMs / 2) return false;
     this.lastPeriodicMs = now;
     return true;
   }

@@ -10,6 +10,7 @@ import { sumPredicted, type CyclePlan, type EvOutput, type SwitchOutput } from '
 import type { RunTimeGuard } from './run-time-guard.ts';
 import type { Resolution, ResolvedSignal } from './signals.ts';
 import type { SiteSnapshot } from './snapshot.ts';
+import { holdUnwritable } from './write-hold.ts';
 
 /** Memory the cycle keeps between runs (run-time guards, EV phases). */
 export interface CycleMemory {
@@ -17,6 +18,8 @@ export interface CycleMemory {
   evPhases: Map<string, EvPhaseState>;
   /** Batteries left undriven (`off`) by the previous cycle. */
   undrivenStorage: Set<string>;
+  /** Devices whose write failed in the previous cycle: held this cycle (write-hold.ts). */
+  writeFailed: Set<string>;
   /** Since when self_consumption has held a small (in-deadband) grid error, Unix ms; null when none. */
   deadbandHoldSinceMs: number | null;
 }
@@ -150,6 +153,7 @@ export function computeCycle(input: CycleInput): CyclePlan {
     constraints: [...cost.noPlanNotes],
     costNotes: cost.notes,
   };
+  holdUnwritable(plan, snap, memory.writeFailed);
   plan.predictedGridW = predictedGridW(plan);
   const ratedW = new Map(inverters.map((i) => [i.cfg.nodeId, i.cfg.ratedPowerW]));
   if (cost.curtailForNegativeExport(plan.solar, plan.predictedGridW, (id) => ratedW.get(id) ?? 0)) plan.predictedGridW = predictedGridW(plan);

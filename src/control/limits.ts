@@ -2,7 +2,7 @@ import { evOffer, evPowerW, type EvInput } from './policies/ev.ts';
 import { curtailSolar } from './policies/solar.ts';
 import { chargeRoomW, dischargeRoomW, type BatteryInput } from './policies/storage.ts';
 import type { SwitchInput } from './policies/switched.ts';
-import { isDriven, sumPredicted, type Constraint, type CyclePlan, type StorageOutput, type SwitchOutput } from './plan.ts';
+import { isAdjustable, sumPredicted, type Constraint, type CyclePlan, type StorageOutput, type SwitchOutput } from './plan.ts';
 
 export interface LimitInputs {
   batteries: ReadonlyMap<string, BatteryInput>;
@@ -46,7 +46,7 @@ function shedSwitches(outputs: SwitchOutput[], excessW: number, inputs: LimitInp
   let shed = 0;
   for (const o of outputs) {
     if (shed >= excessW) break;
-    if (!o.isOn || !isDriven(o)) continue;
+    if (!o.isOn || !isAdjustable(o)) continue;
     const guard = inputs.switches.get(o.nodeId)?.guard;
     // Turning it on was only a wish this cycle: dropping it breaks no run-time rule.
     if (o.wasOn && guard && !guard.canTurnOff(inputs.nowMs)) continue;
@@ -71,7 +71,7 @@ export function enforceGridLimits(plan: CyclePlan, inputs: LimitInputs): void {
   const maxExportW = Math.max(0, plan.exportLimitW - inputs.safetyMarginW);
   const notes = plan.constraints;
   let gridW = predictedGridW(plan);
-  const driven = plan.storage.filter(isDriven);
+  const driven = plan.storage.filter(isAdjustable);
 
   if (gridW < -maxExportW) {
     let excess = -maxExportW - gridW;
@@ -113,7 +113,7 @@ export function enforceGridLimits(plan: CyclePlan, inputs: LimitInputs): void {
 function reduceEvs(plan: CyclePlan, excessW: number, inputs: LimitInputs, notes: Constraint[]): number {
   let shed = 0;
   for (const o of plan.evChargers) {
-    if (shed >= excessW || !isDriven(o) || o.predictedW <= 0) continue;
+    if (shed >= excessW || !isAdjustable(o) || o.predictedW <= 0) continue;
     const e = inputs.evs.get(o.nodeId);
     if (!e) continue;
     const targetW = Math.max(0, o.predictedW - (excessW - shed));

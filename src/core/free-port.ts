@@ -2,7 +2,7 @@ import net from 'node:net';
 
 /**
  * A TCP port free on `host` right now, for servers that cannot bind port 0 and report it
- * (modbus-serial's ServerTCP takes 0 as 502) or whose port must be known before they start.
+ * (e.g. a child process such as mosquitto) or whose port must be known before they start.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const server = net.createServer();

@@ -1,8 +1,10 @@
 // The planner's worker (a thread, or a child process): HiGHS solves block, so they run here, never on
 // the controller's event loop. Messages: { id, problem, options } in → { id, ok: true, plan } | { id, ok: false, error } out.
 // Requests are solved one at a time in arrival order.
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { loadSolver } from './planner/highs-runner.ts';
+import { PLANNER_NICE } from './planner-priority.ts';
 import type { PlanProblem } from './planner/plan-problem.ts';
 import { solvePlan, type SolveOptions } from './planner/solve-plan.ts';
 import type { SitePlan } from './planner/site-plan.ts';
@@ -23,6 +25,14 @@ const port: { on(event: 'message', fn: (r: PlannerRequest) => void): void; post(
     : null;
 // A child process ends with its parent (the IPC channel closes).
 if (!parentPort && process.send) process.on('disconnect', () => process.exit(0));
+// A plan can wait, the control cycle and the commands cannot: on a small box (2 cores) the solver
+// yields the CPU to them. On Linux this lowers this thread alone (threads have their own nice value;
+// a child process lowers itself); where the platform refuses, it runs at normal priority.
+try {
+  setPriority(PLANNER_NICE);
+} catch {
+  // not permitted here: normal priority
+}
 // Load the solver at once, so the first plan does not pay for it.
 void loadSolver().catch(() => undefined);
 if (port) {

@@ -261,6 +261,23 @@ export const SiteConfigSchema = z.strictObject({
           /** aedes only: a denied MQTT 3.1.1 publish closes the connection ('disconnect' [MQTT-3.3.5-2]) or is dropped ('drop'). 3.1: always dropped; mosquitto: always dropped. Default 'disconnect'. */
           deniedPublish311: z.enum(['disconnect', 'drop']).default('disconnect'),
           /**
+           * MQTT over TLS (mqtts://) and, with wssPort, secure WebSocket at /mqtt; absent = off. The files
+           * are PEM, checked at start (an error names the key and the file). caFile: client certificates
+           * (optional for clients) verified against it log the account whose certCn is their CN in
+           * without a password — aedes engine only; mosquitto takes passwords only on TLS.
+           */
+          tls: z
+            .strictObject({
+              /** mqtts:// port; 0 = any free port. Default 8883. */
+              port: z.number().int().min(0).max(65_535).default(8883),
+              certFile: z.string().min(1),
+              keyFile: z.string().min(1),
+              caFile: z.string().min(1).optional(),
+              /** Secure WebSocket (path /mqtt); null = off. Default null. */
+              wssPort: z.number().int().min(0).max(65_535).nullable().default(null),
+            })
+            .optional(),
+          /**
            * Web pages (origins, `https://host[:port]`) allowed to use MQTT over WebSocket. A WebSocket handshake that carries an
            * `Origin` header not listed gets HTTP 403 — so by default no web page can reach the broker through its visitor's browser;
            * clients that send no Origin (MQTT libraries, mosquitto_pub, paho) are not affected. Default none.
@@ -268,6 +285,17 @@ export const SiteConfigSchema = z.strictObject({
           wsAllowedOrigins: WsAllowedOriginsSchema,
           /** Abuse limits of the broker's listeners (not the controller's own link); docs/operations.md "Abuse limits". */
           limits: BrokerLimitsSchema.prefault({}),
+        })
+        .superRefine((e, ctx) => {
+          // Two listeners on one port cannot both bind; 0 (a free port each) may repeat.
+          const ports: Array<[string, number | null | undefined]> = [['port', e.port], ['wsPort', e.wsPort], ['tls.port', e.tls?.port], ['tls.wssPort', e.tls?.wssPort]];
+          const seen = new Map<number, string>();
+          for (const [key, port] of ports) {
+            if (port === null || port === undefined || port === 0) continue;
+            const other = seen.get(port);
+            if (other !== undefined) ctx.addIssue({ code: 'custom', path: key.split('.'), message: `port ${port} is already ${other}'s` });
+            else seen.set(port, key);
+          }
         })
         .prefault({}),
     })

@@ -67,6 +67,15 @@ interface AccountRow {
   updated_at_ms: number;
 }
 
+/** An account to add: a password (hashes), a certificate CN, or both. */
+export interface NewAccount {
+  name: string;
+  role: AccountRole;
+  password: PasswordHashes | null;
+  certCn?: string | null;
+  serials?: readonly string[];
+}
+
 export class BrokerAccountsDb {
   private constructor(
     private readonly db: Database,
@@ -119,24 +128,33 @@ export class BrokerAccountsDb {
   }
 
   /** Adds an account. Throws (nothing changed) when the name or the certificate CN is taken or input is malformed. */
-  add(account: { name: string; role: AccountRole; password: PasswordHashes | null; certCn?: string | null; serials?: readonly string[] }, nowMs = Date.now()): void {
+  add(account: NewAccount, nowMs = Date.now()): void {
+    this.write(() => this.insert(account, nowMs));
+  }
+
+  /** Adds every account in one transaction (a fleet of thousands in one commit); the first problem throws and nothing is added. */
+  addAll(accounts: readonly NewAccount[], nowMs = Date.now()): void {
+    this.write(() => {
+      for (const a of accounts) this.insert(a, nowMs);
+    });
+  }
+
+  private insert(account: NewAccount, nowMs: number): void {
     checkName(account.name);
     for (const s of account.serials ?? []) checkSerial(s);
     const certCn = account.certCn ?? null;
     if (certCn !== null && !CERT_CN_RE.test(certCn)) throw new GridpilotError(`certificate CN ${JSON.stringify(certCn)} must be 1–128 characters without control characters or ':'`, '--cert-cn');
     if (account.password === null && certCn === null) throw new GridpilotError(`account ${account.name} needs a password or a certificate CN`, account.name);
-    this.write(() => {
-      if (this.get(account.name)) throw new GridpilotError(`account ${account.name} exists already (change its password with: gridpilot broker passwd ${account.name})`, account.name);
-      if (certCn !== null) {
-        const holder = this.db.prepare('SELECT name FROM broker_accounts WHERE cert_cn = ?').get(certCn) as { name: string } | undefined;
-        if (holder) throw new GridpilotError(`certificate CN ${certCn} already identifies account ${holder.name}`, '--cert-cn');
-      }
-      this.db
-        .prepare('INSERT INTO broker_accounts (name, role, password_scrypt, password_mosquitto, cert_cn, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(account.name, account.role, account.password?.scrypt ?? null, account.password?.mosquitto ?? null, certCn, nowMs, nowMs);
-      const grant = this.db.prepare('INSERT OR IGNORE INTO broker_account_sites (name, serial) VALUES (?, ?)');
-      for (const s of account.serials ?? []) grant.run(account.name, s);
-    });
+    if (this.db.prepare('SELECT 1 FROM broker_accounts WHERE name = ?').get(account.name)) throw new GridpilotError(`account ${account.name} exists already (change its password with: gridpilot broker passwd ${account.name})`, account.name);
+    if (certCn !== null) {
+      const holder = this.db.prepare('SELECT name FROM broker_accounts WHERE cert_cn = ?').get(certCn) as { name: string } | undefined;
+      if (holder) throw new GridpilotError(`certificate CN ${certCn} already identifies account ${holder.name}`, '--cert-cn');
+    }
+    this.db
+      .prepare('INSERT INTO broker_accounts (name, role, password_scrypt, password_mosquitto, cert_cn, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(account.name, account.role, account.password?.scrypt ?? null, account.password?.mosquitto ?? null, certCn, nowMs, nowMs);
+    const grant = this.db.prepare('INSERT OR IGNORE INTO broker_account_sites (name, serial) VALUES (?, ?)');
+    for (const s of account.serials ?? []) grant.run(account.name, s);
   }
 
   setPassword(name: string, password: PasswordHashes, nowMs = Date.now()): void {
@@ -158,6 +176,22 @@ export class BrokerAccountsDb {
       this.db.prepare('INSERT INTO broker_account_sites (name, serial) VALUES (?, ?)').run(name, serial);
       this.db.prepare('UPDATE broker_accounts SET updated_at_ms = ? WHERE name = ?').run(nowMs, name);
       return true;
+    });
+  }
+
+  /** Gives an integrator many sites in one transaction (a fleet); sites it has already are skipped. */
+  grantAll(name: string, serials: readonly string[], nowMs = Date.now()): void {
+    for (const s of serials) checkSerial(s);
+    this.write(() => {
+      const account = this.require(name);
+      if (account.role !== 'integrator') throw new GridpilotError(`${name} is a ${account.role} account: only integrators are granted sites`, name);
+      const site = this.db.prepare(`SELECT 1 FROM broker_accounts a JOIN broker_account_sites s ON s.name = a.name WHERE a.role = 'controller' AND s.serial = ?`);
+      const insert = this.db.prepare('INSERT OR IGNORE INTO broker_account_sites (name, serial) VALUES (?, ?)');
+      for (const serial of serials) {
+        if (!site.get(serial)) throw new GridpilotError(`no site ${serial} on this broker (add it first: gridpilot broker add-site ${serial})`, serial);
+        insert.run(name, serial);
+      }
+      this.db.prepare('UPDATE broker_accounts SET updated_at_ms = ? WHERE name = ?').run(nowMs, name);
     });
   }
 

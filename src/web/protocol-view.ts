@@ -16,6 +16,9 @@ export interface ProtocolView {
   brokerDescription: string | null;
   /** ws://host:port/mqtt of the embedded broker, when on. */
   wsUrl: string | null;
+  /** mqtts://host:port and wss://host:port/mqtt of the embedded broker (`mqtt.embedded.tls`), null when off. */
+  tlsUrl: string | null;
+  wssUrl: string | null;
   topics: RunningAppInfo['topics'];
   /** Seconds without a command before remote control falls back [live §3.3 rule 2]. */
   fallbackTimeoutS: number;
@@ -44,6 +47,8 @@ export function protocolView(info: RunningAppInfo): ProtocolView {
     isEmbeddedBroker: info.isEmbeddedBroker,
     brokerDescription: info.isEmbeddedBroker ? brokerWords(info.localBroker) : null,
     wsUrl: info.wsUrl,
+    tlsUrl: info.localBroker?.tlsUrl ?? null,
+    wssUrl: info.localBroker?.wssUrl ?? null,
     topics: { ...info.topics },
     fallbackTimeoutS: info.fallbackTimeoutS,
     exampleCommand,

@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, appendFileSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { accountsFromAuth, type BrokerAuth } from '../../src/broker/auth.ts';
 import type { TopicPrefixesInput } from '../../src/protocol/topics.ts';
@@ -36,6 +37,8 @@ export interface MosquittoBroker {
   readonly wsUrl: string | null;
   /** Everything mosquitto logged so far (for failure messages). */
   log(): string;
+  /** mosquitto's process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** SIGTERM (SIGKILL after 2 s), waits for the exit, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
   /** SIGKILL at once (a crash: no DISCONNECT to anyone, no last words), waits for the exit, removes the temp dir. Idempotent. */
@@ -133,6 +136,7 @@ async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     wsUrl: wsPort === null ? null : `ws://127.0.0.1:${wsPort}/mqtt`,
     log: () => output,
+    pid: child.pid,
     kill(): Promise<void> {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -155,5 +159,34 @@ async function startOnce(opts: MosquittoOptions): Promise<MosquittoBroker> {
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * Runs Debian mosquitto on what `gridpilot broker mosquitto-config --out DIR` wrote, as the current
+ * user (started as root, mosquitto would drop to the `mosquitto` user, who cannot read the 0600
+ * files; a production install chowns them instead). Resolves once it runs, asserting that it logged
+ * no error or warning about the files; returns its stop.
+ */
+export async function runGeneratedMosquitto(outDir: string): Promise<() => Promise<void>> {
+  assertMosquittoInstalled();
+  appendFileSync(join(outDir, 'mosquitto.conf'), `user ${userInfo().username}\n`);
+  const child = spawn(MOSQUITTO_PATH, ['-c', join(outDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString();
+      if (/mosquitto version \S+ running/.test(log)) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`mosquitto exited (${String(code)}):\n${log}`)));
+  });
+  // Nothing to complain about in the generated files (the root warning is this test machine's).
+  assert.doesNotMatch(log.replace(/^.*should not be run as root.*$/m, ''), /error|warning/i, log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return async () => {
+    child.kill('SIGTERM');
+    await exited;
   };
 }

@@ -1,7 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { connect, type MqttClient } from 'mqtt';
 import { startApp } from '../../src/app.ts';
 import { FakeClock } from '../../src/core/clock.ts';
@@ -12,6 +10,7 @@ import { keepSocketsUndelayed } from '../../src/protocol/transport.ts';
 import { mqttConnectOptions } from '../../src/remote/mqtt-options.ts';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
 import { hardExportLimitW, hardImportLimitW } from '../../src/site/site-config.ts';
+import { collector, memoryAfterGc } from './gc.ts';
 import { startMosquitto } from './mosquitto.ts';
 
 /**
@@ -74,17 +73,8 @@ export interface SoakResult {
   commandWallMs: number;
 }
 
-/** `gc()` without `--expose-gc` on the command line (the test runner starts the process). */
-function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
 function memory(simulatedH: number, gc: () => void): MemorySample {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return { simulatedH, rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20 };
+  return { simulatedH, ...memoryAfterGc(gc) };
 }
 
 /** An integrator that keeps nothing: resolves the waiter for a `requestTime`, drops every other message. */

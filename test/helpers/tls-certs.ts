@@ -36,10 +36,11 @@ function issue(dir: string, name: string, cn: string, extFile: string | null): {
   return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
 }
 
-export function createTestPki(clientCommonNames: readonly string[] = []): TestPki {
+/** `serverAltNames`: the server certificate's subjectAltName entries, default `IP:127.0.0.1, DNS:localhost`. */
+export function createTestPki(clientCommonNames: readonly string[] = [], opts: { serverAltNames?: readonly string[] } = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'gridpilot-pki-'));
   openssl(['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=gridpilot test CA'], dir);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=${(opts.serverAltNames ?? ['IP:127.0.0.1', 'DNS:localhost']).join(',')}\n`);
   const server = issue(dir, 'server', 'localhost', 'server.ext');
   const clients: TestPki['clients'] = {};
   clientCommonNames.forEach((cn, i) => {

@@ -103,6 +103,7 @@ describe('web API against the real controller on the simulated demo site', () =>
     assert.equal(p.siteNodeId, SITE);
     assert.equal(p.brokerUrl, w.t.app.info.brokerUrl);
     assert.equal(p.fallbackTimeoutS, 60);
+    assert.deepEqual([p.tlsUrl, p.wssUrl], [null, null], 'no TLS unless mqtt.embedded.tls');
     assert.match(p.exampleCommand, /"time": \$\(date \+%s\)/);
     assert.match(p.mosquittoPub, /^mosquitto_pub -h 127\.0\.0\.1 -p \d+ -V mqttv31 -q 1 -t 'standard1\/rp_one_s\/remoteControlMetrics\/OM12404080000000000' -m ".*\$\(date \+%s\).*"$/);
     assert.match(p.mosquittoSub, /^mosquitto_sub .*'standard1\/outbound\/remoteControlMetrics\/feedback\/OM12404080000000000'/);

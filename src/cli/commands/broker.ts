@@ -4,6 +4,7 @@ import { BrokerAccountsDb, checkSerial, controllerAccountName, writeControllerPa
 import { DEFAULT_DATA_DIR } from '../../store/paths.ts';
 import { consoleIo, EXIT_OK, UsageError, type CliIo } from '../io.ts';
 import { readPassword } from '../read-password.ts';
+import { fleetSerial } from '../../fleet/fleet-site-config.ts';
 import { runMosquittoConfig, type MosquittoConfigFlags } from './broker-mosquitto-config.ts';
 
 /*
@@ -58,6 +59,35 @@ export async function runAddSite(serial: string, flags: BrokerFlags, io: CliIo, 
     writeControllerPassword(flags.dataDir, name, pw.clear);
   });
   io.out(`site ${serial} added: its controller logs in as ${name} (client id ${name})`);
+  return EXIT_OK;
+}
+
+export interface AddFleetFlags extends BrokerFlags {
+  sites: number;
+  serialPrefix: string;
+  firstIndex: number;
+  /** Integrators given every site of the fleet. */
+  grant: readonly string[];
+}
+
+/**
+ * `gridpilot broker add-fleet`: the controller accounts of a simulated fleet (`gridpilot fleet`),
+ * `gp-<prefix><000001>` …, all with the one password given, in one transaction (the password is
+ * hashed once: the accounts of a simulated fleet share it), and each integrator of `--grant` given
+ * every site. Nothing is added when any account exists already.
+ */
+export async function runAddFleet(flags: AddFleetFlags, io: CliIo, ask: PasswordSource = readPassword): Promise<number> {
+  if (!Number.isInteger(flags.sites) || flags.sites < 1) throw new UsageError(`--sites ${String(flags.sites)}: give a whole number ≥ 1 (nothing changed)`);
+  if (!Number.isInteger(flags.firstIndex) || flags.firstIndex < 1 || flags.firstIndex + flags.sites - 1 > 999_999) throw new UsageError(`--first ${String(flags.firstIndex)} with --sites ${flags.sites}: indexes must stay within 1–999999 (nothing changed)`);
+  const serials = Array.from({ length: flags.sites }, (_, i) => fleetSerial(flags.serialPrefix, flags.firstIndex + i));
+  for (const s of [serials[0], serials[serials.length - 1]]) checkSerial(s ?? '');
+  const pw = await passwordOf(flags, `the ${flags.sites} controllers of the fleet`, ask);
+  const hashes: PasswordHashes = { scrypt: pw.scrypt, mosquitto: pw.mosquitto };
+  withAccounts(flags.dataDir, (db) => {
+    db.addAll(serials.map((serial) => ({ name: controllerAccountName(serial), role: 'controller' as const, password: hashes, serials: [serial] })));
+    for (const name of flags.grant) db.grantAll(name, serials);
+  });
+  io.out(`fleet of ${flags.sites} sites added: ${serials[0]} … ${serials[serials.length - 1]}, controllers log in as gp-<serial>${flags.grant.length ? `; granted to ${flags.grant.join(', ')}` : ''}`);
   return EXIT_OK;
 }
 
@@ -157,11 +187,26 @@ export function registerBroker(program: Command, run: (action: () => Promise<num
     .addOption(password())
     .action((name: string, flags: BrokerFlags) => run(() => runPasswd(name, flags, io)));
   broker
+    .command('add-fleet')
+    .summary('add the controller accounts of a simulated fleet (gridpilot fleet)')
+    .requiredOption('--sites <n>', 'how many sites', (v) => Number(v))
+    .option('--serial-prefix <prefix>', 'serials are <prefix><6-digit index>', 'SIM')
+    .option('--first <index>', 'index of the first site', (v) => Number(v), 1)
+    .option('--grant <integrator>', 'give this integrator every site of the fleet (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .addOption(dataDir())
+    .addOption(password())
+    .action((flags: BrokerFlags & { sites: number; serialPrefix: string; first: number; grant: string[] }) => run(() => runAddFleet({ ...flags, firstIndex: flags.first }, io)));
+
+  broker
     .command('mosquitto-config')
     .summary('write mosquitto.conf, password file and ACL for a production mosquitto')
     .requiredOption('--out <dir>', 'directory to write into (created 0700)')
     .addOption(dataDir())
     .option('--port <port>', 'MQTT TCP port', (v) => Number(v), 1883)
     .option('--host <address>', 'bind address', '0.0.0.0')
+    .option('--tls-port <port>', 'also a TLS listener (mqtts://) on this port (default 8883 with --cert)', (v) => Number(v))
+    .option('--cert <file>', 'PEM server certificate (chain) of the TLS listener')
+    .option('--key <file>', 'PEM private key of --cert')
+    .option('--ca <file>', "PEM CA written as mosquitto's cafile (mosquitto asks no client certificate: passwords on TLS too)")
     .action((flags: MosquittoConfigFlags) => run(() => runMosquittoConfig(flags, io)));
 }

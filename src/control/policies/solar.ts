@@ -43,7 +43,7 @@ export function planSolar(inverters: readonly InverterInput[]): SolarOutput[] {
 
 /** Lowers the production of driven inverters by `reduceW` in total (by capacity); returns what it achieved, W. */
 export function curtailSolar(outputs: SolarOutput[], reduceW: number, ratedW: (nodeId: string) => number): number {
-  const driven = outputs.filter((o) => o.signal.policy !== 'off');
+  const driven = outputs.filter((o) => o.signal.policy !== 'off' && o.held !== true);
   const producing = driven.reduce((s, o) => s + o.predictedW, 0);
   const targetW = Math.max(0, producing - reduceW);
   const shares = splitProportional(targetW, driven.map((o) => ({ weight: ratedW(o.nodeId), cap: o.predictedW })));

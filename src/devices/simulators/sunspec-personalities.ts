@@ -2,7 +2,8 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Battery, GridMeter, SolarInverter } from '../capabilities.ts';
 import { ModelImage } from '../sunspec/model-image.ts';
-import { ILLEGAL_DATA_VALUE, ModbusExceptionError, scaleFactorFor } from './sunspec-register-map.ts';
+import { ILLEGAL_DATA_VALUE, ModbusExceptionError } from './modbus-tcp-server.ts';
+import { scaleFactorFor } from './sunspec-register-map.ts';
 
 /**
  * What a simulated SunSpec device does behind its register map: which models it serves, how a

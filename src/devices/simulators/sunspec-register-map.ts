@@ -1,19 +1,7 @@
 import { ModelImage } from '../sunspec/model-image.ts';
 import { layoutModel } from '../sunspec/model-layout.ts';
 import { loadModelDefinition } from '../sunspec/model-definition.ts';
-
-/** Raised by a handler to answer with a Modbus exception [Modbus Application Protocol §7]. */
-export class ModbusExceptionError extends Error {
-  constructor(
-    readonly modbusErrorCode: 1 | 2 | 3 | 4,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ModbusExceptionError';
-  }
-}
-export const ILLEGAL_DATA_ADDRESS = 2;
-export const ILLEGAL_DATA_VALUE = 3;
+import { ILLEGAL_DATA_ADDRESS, ModbusExceptionError } from './modbus-tcp-server.ts';
 
 interface Placed {
   image: ModelImage;
@@ -52,10 +40,28 @@ export class SunSpecRegisterMap {
     return p.image;
   }
 
+  /** Throws ILLEGAL_DATA_ADDRESS unless every register `address`…`address+length−1` is in the map. */
+  check(address: number, length: number): void {
+    if (address < this.base || address + length > this.endAddress + 2) {
+      const a = address < this.base ? address : Math.max(address, this.endAddress + 2);
+      throw new ModbusExceptionError(ILLEGAL_DATA_ADDRESS, `register ${a} is not mapped`);
+    }
+  }
+
   /** Registers `address`…`address+length−1`; throws ILLEGAL_DATA_ADDRESS outside the map. */
   read(address: number, length: number): number[] {
-    const out: number[] = [];
-    for (let a = address; a < address + length; a++) out.push(this.word(a));
+    const out = new Array<number>(length);
+    for (let i = 0; i < length; ) {
+      const a = address + i;
+      const p = this.placed.find((x) => a >= x.address && a < x.address + x.image.words.length);
+      if (p) {
+        // A run of registers within one model: copied at once.
+        const from = a - p.address;
+        const n = Math.min(length - i, p.image.words.length - from);
+        for (let k = 0; k < n; k++) out[i + k] = p.image.words[from + k] ?? 0;
+        i += n;
+      } else out[i++] = this.word(a);
+    }
     return out;
   }
 
@@ -74,15 +80,12 @@ export class SunSpecRegisterMap {
     return p.image;
   }
 
+  /** A register outside the models: the marker, the end model, or an illegal address. */
   private word(a: number): number {
     if (a === this.base) return 0x5375;
     if (a === this.base + 1) return 0x6e53;
     if (a === this.endAddress) return 0xffff;
     if (a === this.endAddress + 1) return 0;
-    for (const p of this.placed) {
-      const off = a - p.address;
-      if (off >= 0 && off < p.image.words.length) return p.image.words[off] ?? 0;
-    }
     throw new ModbusExceptionError(ILLEGAL_DATA_ADDRESS, `register ${a} is not mapped`);
   }
 }

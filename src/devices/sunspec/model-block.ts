@@ -1,6 +1,6 @@
 import { GridpilotError } from '../../core/errors.ts';
 import { pointAt, type ModelLayout, type PointLayout } from './model-layout.ts';
-import { decodeWords, encodeWords, type RawValue } from './point-codec.ts';
+import { decodeRegisters, encodeWords, type RawValue } from './point-codec.ts';
 
 /**
  * One model's registers, decoded through its layout: raw values, and values with their scale factor
@@ -17,6 +17,16 @@ export function applyScale(raw: number, sf: number): number {
 export function unscale(value: number, sf: number): number {
   const raw = sf >= 0 ? value / 10 ** sf : value * 10 ** -sf;
   return Math.round(raw);
+}
+
+/** The scale-factor exponent in force for point `p` of `layout` over `words`: 0 unscaled, null when its sf point is not implemented or out of −10…10. */
+export function scaleIn(layout: ModelLayout, words: readonly number[], p: PointLayout): number | null {
+  if (p.sf === undefined) return 0;
+  if (typeof p.sf === 'number') return p.sf;
+  const sfPoint = layout.points.get(p.sf);
+  const sf = sfPoint ? decodeRegisters(sfPoint.type, words, sfPoint.offset, sfPoint.size) : null;
+  if (typeof sf !== 'number' || sf < -10 || sf > 10) return null;
+  return sf;
 }
 
 export class ModelBlock {
@@ -39,25 +49,21 @@ export class ModelBlock {
   raw(path: string): RawValue {
     const p = this.layout.points.get(path);
     if (!p) return null;
-    return decodeWords(p.type, this.words.slice(p.offset, p.offset + p.size));
+    return decodeRegisters(p.type, this.words, p.offset, p.size);
   }
 
   /** The scale-factor exponent in force for `path`: 0 unscaled, null when its sf point is not implemented. */
   scaleOf(path: string): number | null {
-    const p = pointAt(this.layout, path);
-    if (p.sf === undefined) return 0;
-    if (typeof p.sf === 'number') return p.sf;
-    const sf = this.raw(p.sf);
-    if (typeof sf !== 'number' || sf < -10 || sf > 10) return null;
-    return sf;
+    return scaleIn(this.layout, this.words, pointAt(this.layout, path));
   }
 
   /** The value in the point's units (scale factor applied); null = not implemented or absent. */
   value(path: string): number | null {
-    if (!this.has(path)) return null;
-    const raw = this.raw(path);
+    const p = this.layout.points.get(path);
+    if (!p) return null;
+    const raw = decodeRegisters(p.type, this.words, p.offset, p.size);
     if (typeof raw !== 'number') return null;
-    const sf = this.scaleOf(path);
+    const sf = scaleIn(this.layout, this.words, p);
     return sf === null ? null : applyScale(raw, sf);
   }
 
@@ -124,11 +130,25 @@ function rewritableGap(block: ModelBlock, from: number, to: number): number[] | 
   const start = from - block.address;
   const end = to - block.address;
   let covered = start;
-  const points = [...block.layout.points].filter(([, p]) => p.offset < end && p.offset + p.size > start).sort(([, a], [, b]) => a.offset - b.offset);
-  for (const [path, p] of points) {
+  for (const [path, p] of pointsByOffset(block.layout)) {
+    if (p.offset >= end) break;
+    if (p.offset + p.size <= start) continue;
+    // A point reaching outside the gap (or starting before it) cannot be rewritten as part of it.
+    if (p.offset < start || p.offset + p.size > end) return null;
     if (p.def.access !== 'RW' || p.offset > covered || block.raw(path) === null) return null;
     covered = Math.max(covered, p.offset + p.size);
   }
-  if (covered < end || points.some(([, p]) => p.offset < start || p.offset + p.size > end)) return null;
+  if (covered < end) return null;
   return block.words.slice(start, end);
+}
+
+/** A layout's points in offset order (stable: definition order among equal offsets), computed once per layout. */
+const sortedPoints = new WeakMap<ModelLayout, ReadonlyArray<[string, PointLayout]>>();
+function pointsByOffset(layout: ModelLayout): ReadonlyArray<[string, PointLayout]> {
+  let sorted = sortedPoints.get(layout);
+  if (!sorted) {
+    sorted = [...layout.points].sort(([, a], [, b]) => a.offset - b.offset);
+    sortedPoints.set(layout, sorted);
+  }
+  return sorted;
 }

@@ -1,6 +1,6 @@
 import { GridpilotError } from '../../core/errors.ts';
 import { loadModelDefinition } from './model-definition.ts';
-import { ModelBlock, unscale } from './model-block.ts';
+import { ModelBlock, scaleIn, unscale } from './model-block.ts';
 import { layoutModel, pointAt, type ModelLayout } from './model-layout.ts';
 import { encodeWords, notImplementedWords } from './point-codec.ts';
 
@@ -30,18 +30,19 @@ export class ModelImage {
     const p = pointAt(this.layout, path);
     let raw: number | string | null = value;
     if (typeof value === 'number' && p.type !== 'sunssf') {
-      const sf = this.view(0).scaleOf(path);
+      const sf = scaleIn(this.layout, this.words, p);
       if (sf === null) throw new GridpilotError(`set ${String(p.sf)} before ${path}`, `SunSpec model ${this.id}`);
       raw = unscale(value, sf);
     }
-    this.words.splice(p.offset, p.size, ...encodeWords(p.type, p.size, raw, path));
+    const words = encodeWords(p.type, p.size, raw, path);
+    for (let i = 0; i < p.size; i++) this.words[p.offset + i] = words[i] ?? 0;
     return this;
   }
 
   /** Replaces registers (e.g. a client's write) from `offset` (relative to the ID register). */
   writeWords(offset: number, words: readonly number[]): void {
     if (offset < 2 || offset + words.length > this.words.length) throw new RangeError(`write outside model ${this.id} (offset ${offset}, ${words.length} registers)`);
-    this.words.splice(offset, words.length, ...words.map((w) => w & 0xffff));
+    for (let i = 0; i < words.length; i++) this.words[offset + i] = (words[i] ?? 0) & 0xffff;
   }
 
   /** A decoded view of the image as if it sat at Modbus address `address`. */

@@ -135,6 +135,36 @@ export function layoutModel(def: ModelDefinition, options: LayoutOptions = {}): 
   return { id: def.id, lengthRegs, points, repeats };
 }
 
+/** Layouts of models as read from devices, per definition and L (see {@link layoutForRead}). */
+const readLayouts = new WeakMap<ModelDefinition, { isCacheable: boolean; byLength: Map<number, ModelLayout> }>();
+
+function isCountedByPoint(group: GroupDefinition): boolean {
+  return (group.groups ?? []).some((g) => typeof g.count === 'string' || isCountedByPoint(g));
+}
+
+/**
+ * The layout of a model read from a device (its L and its registers from ID on): `layoutModel`,
+ * computed once per definition and L and then shared, unless a group of the definition is counted
+ * by a point (e.g. 803), whose layout depends on the registers and is computed every time. Layouts
+ * are never modified after they are built, so sharing one is safe.
+ */
+export function layoutForRead(def: ModelDefinition, lengthRegs: number, words: readonly number[]): ModelLayout {
+  let entry = readLayouts.get(def);
+  if (!entry) {
+    entry = { isCacheable: !isCountedByPoint(def.group), byLength: new Map() };
+    readLayouts.set(def, entry);
+  }
+  if (!entry.isCacheable) return layoutModel(def, { lengthRegs, words });
+  let layout = entry.byLength.get(lengthRegs);
+  if (!layout) {
+    layout = layoutModel(def, { lengthRegs });
+    // A device can report any L: bound the cache (a few per model in practice).
+    if (entry.byLength.size >= 16) entry.byLength.clear();
+    entry.byLength.set(lengthRegs, layout);
+  }
+  return layout;
+}
+
 /** The point at `path`, or a GridpilotError naming the model. */
 export function pointAt(layout: ModelLayout, path: string): PointLayout {
   const p = layout.points.get(path);

@@ -65,11 +65,40 @@ function bigintToWords(v: bigint, size: number): number[] {
 
 const SIGNED_BITS: Partial<Record<PointType, number>> = { int16: 16, sunssf: 16, int32: 32, int64: 64 };
 
+/** The 16- and 32-bit integer types (nearly every point), decoded in plain numbers: exact, no BigInt. */
+const SMALL_INTEGER = new Set<PointType>(
+  POINT_TYPES.filter((t) => (FIXED_SIZE[t] ?? 3) <= 2 && t !== 'float32'),
+);
+/** Their not-implemented markers, as numbers. */
+const NOT_IMPLEMENTED_NUM: Partial<Record<PointType, number>> = Object.fromEntries(
+  [...SMALL_INTEGER].flatMap((t) => (NOT_IMPLEMENTED[t] === undefined ? [] : [[t, Number(NOT_IMPLEMENTED[t])]])),
+);
+
 /**
  * Decodes one point's registers: integers as numbers (64-bit beyond 2^53 lose precision), strings
  * with trailing NULs removed, null for the type's not-implemented value.
  */
 export function decodeWords(type: PointType, words: readonly number[]): RawValue {
+  return decodeRegisters(type, words, 0, words.length);
+}
+
+/** {@link decodeWords} of `words[offset … offset+size−1]`, without copying them. */
+export function decodeRegisters(type: PointType, words: readonly number[], offset: number, size: number): RawValue {
+  if ((size === 1 || size === 2) && offset + size <= words.length && SMALL_INTEGER.has(type)) {
+    const hi = (words[offset] ?? 0) & 0xffff;
+    const unsigned = size === 1 ? hi : hi * 0x10000 + ((words[offset + 1] ?? 0) & 0xffff);
+    if (unsigned === NOT_IMPLEMENTED_NUM[type]) return null;
+    const bits = SIGNED_BITS[type];
+    if (bits === undefined) return unsigned;
+    // As BigInt.asIntN(bits, unsigned).
+    const low = bits < 16 * size ? unsigned % 2 ** bits : unsigned;
+    return low >= 2 ** (bits - 1) ? low - 2 ** bits : low;
+  }
+  const w = offset === 0 && size === words.length ? words : words.slice(offset, offset + size);
+  return decodeOther(type, w);
+}
+
+function decodeOther(type: PointType, words: readonly number[]): RawValue {
   if (type === 'string') {
     const bytes = Buffer.alloc(words.length * 2);
     words.forEach((w, i) => bytes.writeUInt16BE(w & 0xffff, i * 2));
@@ -114,6 +143,7 @@ export function encodeWords(type: PointType, size: number, value: RawValue, poin
     return Array.from({ length: size }, (_, i) => bytes.readUInt16BE(i * 2));
   }
   if (!Number.isInteger(value)) throw new RangeError(`${pointName}: ${type} needs an integer, got ${value}`);
+  if ((size === 1 || size === 2) && SMALL_INTEGER.has(type)) return encodeSmallInteger(type, size, value, pointName);
   const bits = 16 * size;
   const signedBits = SIGNED_BITS[type];
   const v = BigInt(value);
@@ -125,4 +155,18 @@ export function encodeWords(type: PointType, size: number, value: RawValue, poin
     throw new RangeError(`${pointName}: ${value} is the ${type} "not implemented" value and cannot be written`);
   }
   return words;
+}
+
+/** {@link encodeWords} of a 16- or 32-bit integer type, in plain numbers (exact: |value| < 2^32). */
+function encodeSmallInteger(type: PointType, size: 1 | 2, value: number, pointName: string): number[] {
+  const bits = 16 * size;
+  const isSigned = SIGNED_BITS[type] !== undefined;
+  const [min, max] = isSigned ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  if (value < min || value > max) throw new RangeError(`${pointName}: ${value} does not fit in ${type}`);
+  const unsigned = value < 0 ? value + 2 ** bits : value + 0; // + 0: no −0 in the registers
+  const marker = NOT_IMPLEMENTED_NUM[type];
+  if (marker !== undefined && marker !== 0 && unsigned === marker) {
+    throw new RangeError(`${pointName}: ${value} is the ${type} "not implemented" value and cannot be written`);
+  }
+  return size === 1 ? [unsigned] : [Math.floor(unsigned / 0x10000), unsigned % 0x10000];
 }

@@ -177,3 +177,28 @@ test('re-discovers the map after a reconnect (the device came back with another 
     await ctx.closeShared();
   }
 });
+
+test('battery: 802 (SoC, ratings) is read at most every 0.9 s, the power every time', async () => {
+  const clock = new FakeClock();
+  const sim = new SimBattery(world(clock), { nodeId: 'b', capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 4000, minSocPct: 5, maxSocPct: 95, efficiency: 0.95, initialSocPct: 50 });
+  const server = await startSunSpecServer({ port: 0, model: 'battery', device: sim, ratings: { capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 4000, minSocPct: 5, maxSocPct: 95 }, clock });
+  const ctx = driverContext(clock);
+  const bat = sunspecDriver.createDevice(storageConfig({ port: server.port, revertTimeoutS: 30 }), ctx) as Battery & DeviceLifecycle;
+  try {
+    await ctx.startShared();
+    assert.equal((await bat.readState(signal())).socPct, 50);
+    // Behind the driver's back: the SoC jumps and the battery charges.
+    sim.setSocPct(60);
+    await sim.setPowerW(2000);
+    clock.advance(899);
+    const soon = await bat.readState(signal());
+    assert.equal(soon.socPct, 50, 'within 0.9 s: the 802 block just read is reused');
+    assert.equal(soon.powerW, 2000, 'the power is read fresh (model 103)');
+    clock.advance(1);
+    assert.ok(Math.abs((await bat.readState(signal())).socPct - 60) < 0.1, 'at 0.9 s: 802 read again');
+  } finally {
+    await bat.close();
+    await ctx.closeShared();
+    await server.close();
+  }
+});

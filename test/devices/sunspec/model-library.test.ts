@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { loadModelDefinition, MODELS_DIR } from '../../../src/devices/sunspec/model-definition.ts';
 import { ModelBlock, applyScale, encodeWrites } from '../../../src/devices/sunspec/model-block.ts';
 import { ModelImage } from '../../../src/devices/sunspec/model-image.ts';
-import { layoutModel, pointAt } from '../../../src/devices/sunspec/model-layout.ts';
-import { decodeWords, encodeWords, notImplementedWords } from '../../../src/devices/sunspec/point-codec.ts';
+import { layoutForRead, layoutModel, pointAt } from '../../../src/devices/sunspec/model-layout.ts';
+import { decodeRegisters, decodeWords, encodeWords, notImplementedWords, type PointType } from '../../../src/devices/sunspec/point-codec.ts';
 
 const offsetOf = (id: number, path: string, opts = {}) => pointAt(layoutModel(loadModelDefinition(id), opts), path).offset;
 
@@ -88,6 +89,41 @@ test('point types decode negative values and their not-implemented markers', () 
   assert.throws(() => encodeWords('int16', 1, -32768, 'W'), /not implemented/);
   assert.throws(() => encodeWords('uint16', 1, 70000, 'WMaxLimPct'), /does not fit/);
   assert.deepEqual(notImplementedWords('uint32', 2), [0xffff, 0xffff]);
+});
+
+test('16- and 32-bit integer points (decoded without BigInt) agree with two\'s complement and the markers, for any registers, at any offset', () => {
+  // Reference: the registers as one unsigned integer, signed types two's complement [SunSpec §6].
+  const markers: Partial<Record<PointType, number>> = { int16: 0x8000, sunssf: 0x8000, pad: 0x8000, uint16: 0xffff, enum16: 0xffff, bitfield16: 0xffff, raw16: 0xffff, acc16: 0, acc32: 0, int32: 0x8000_0000, uint32: 0xffff_ffff, enum32: 0xffff_ffff, bitfield32: 0xffff_ffff, ipaddr: 0 };
+  const signed = new Set<PointType>(['int16', 'sunssf', 'int32']);
+  const types: Array<[PointType, 1 | 2]> = [['int16', 1], ['sunssf', 1], ['pad', 1], ['uint16', 1], ['enum16', 1], ['bitfield16', 1], ['raw16', 1], ['acc16', 1], ['count', 1], ['int32', 2], ['uint32', 2], ['acc32', 2], ['enum32', 2], ['bitfield32', 2], ['ipaddr', 2]];
+  fc.assert(
+    fc.property(fc.constantFrom(...types), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 2, maxLength: 2 }), fc.nat(3), ([type, size], regs, at) => {
+      const words = regs.slice(0, size);
+      const u = size === 1 ? (words[0] ?? 0) : (words[0] ?? 0) * 65536 + (words[1] ?? 0);
+      const expected = u === markers[type] ? null : signed.has(type) && u >= 2 ** (16 * size - 1) ? u - 2 ** (16 * size) : u;
+      assert.equal(decodeWords(type, words), expected);
+      assert.equal(decodeRegisters(type, [...new Array<number>(at).fill(7), ...words, 9], at, size), expected);
+      if (expected !== null && type !== 'pad') assert.deepEqual(encodeWords(type, size, expected, 'P'), words);
+    }),
+  );
+  assert.deepEqual(encodeWords('int32', 2, -(2 ** 31) + 1, 'P'), [0x8000, 1]);
+  assert.throws(() => encodeWords('int32', 2, 2 ** 31, 'P'), /does not fit in int32/);
+  assert.throws(() => encodeWords('uint32', 2, 0xffff_ffff, 'P'), /not implemented/);
+  assert.ok(Object.is(encodeWords('int16', 1, -0, 'P')[0], 0), 'no −0 in a register');
+});
+
+test('layouts of models read from a device are computed once per model and length; 803 (counted by a point) every time', () => {
+  const def123 = loadModelDefinition(123);
+  const a = layoutForRead(def123, 24, []);
+  assert.equal(layoutForRead(def123, 24, []), a);
+  assert.deepEqual([...a.points.keys()], [...layoutModel(def123, { lengthRegs: 24 }).points.keys()]);
+  assert.notEqual(layoutForRead(def123, 20, []), a, 'another L, another layout');
+  assert.equal(layoutForRead(def123, 20, []).points.has('WMaxLimPct_SF'), false);
+  const image = new ModelImage(803, { string: 2 });
+  image.set('NStr', 2);
+  const b = layoutForRead(loadModelDefinition(803), image.layout.lengthRegs, image.words);
+  assert.equal(b.repeats.get('string'), 2);
+  assert.notEqual(layoutForRead(loadModelDefinition(803), image.layout.lengthRegs, image.words), b);
 });
 
 test('scale factors apply on read and on write; a not-implemented value or sf reads null', () => {

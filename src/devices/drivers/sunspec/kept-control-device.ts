@@ -1,6 +1,7 @@
 import type { Clock } from '../../../core/clock.ts';
 import type { Logger } from '../../../core/logger.ts';
 import type { DeviceLifecycle } from '../../driver.ts';
+import { signalOf, type SignalSource } from './read-deadline.ts';
 import { RevertKeeper } from './revert-keeper.ts';
 import type { ModelBlock } from '../../sunspec/model-block.ts';
 import type { DiscoveredModel, SunSpecSession } from './sunspec-session.ts';
@@ -39,10 +40,10 @@ export abstract class KeptControlDevice<O extends KeptControlOptions> implements
    * cycle's own read took on this connection, else a fresh read. A write then costs no extra read
    * (docs/benchmarks.md §5); scale factors are re-read every cycle, and a reconnect drops the image.
    */
-  protected async controlBlock(model: DiscoveredModel, signal: AbortSignal): Promise<ModelBlock> {
+  protected async controlBlock(model: DiscoveredModel, signal: SignalSource): Promise<ModelBlock> {
     const c = this.control;
     if (c && c.generation === this.opts.session.link.generation && c.modelId === model.id) return c.block;
-    return this.rememberControl(model, await this.opts.session.readModel(model, signal));
+    return this.rememberControl(model, await this.opts.session.readModel(model, signalOf(signal)));
   }
 
   start(): Promise<void> {

@@ -20,6 +20,9 @@ export interface ModbusLinkOptions {
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 
+/** The signal of a request nobody aborts (one for all: a signal per request costs ~3 µs). */
+const NEVER_ABORTED = new AbortController().signal;
+
 // modbus-serial is CommonJS: its module.exports is the client class (the typings call it `default`).
 const ModbusRTU = modbusSerial as unknown as typeof modbusSerial.default;
 type Client = InstanceType<typeof ModbusRTU>;
@@ -42,7 +45,10 @@ export class ModbusLink {
   private backoffMs = BACKOFF_MIN_MS;
   private isClosed = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private dropListeners = new Set<(err: Error) => void>();
+  /** Requests queued or running whose settlement the queue has not yet counted. */
+  private unsettled = 0;
+  /** The request on the wire (at most one): failed at once when the connection drops. */
+  private readonly inFlight = new Set<InFlight<unknown>>();
   private lastError = 'not connected yet';
 
   constructor(private readonly opts: ModbusLinkOptions) {
@@ -73,59 +79,50 @@ export class ModbusLink {
 
   /** Reads `length` holding registers from `address` (FC 3). */
   readHoldingRegisters(address: number, length: number, signal: AbortSignal): Promise<number[]> {
-    return this.request(`read ${address}+${length}`, signal, async (c) => (await c.readHoldingRegisters(address, length)).data);
+    return this.request('read', address, length, signal, (c) => c.readHoldingRegisters(address, length).then((r) => r.data));
   }
 
-  /** Writes registers from `address` (FC 16). */
-  async writeRegisters(address: number, words: readonly number[], signal: AbortSignal = new AbortController().signal): Promise<void> {
-    await this.request(`write ${address}+${words.length}`, signal, async (c) => {
-      await c.writeRegisters(address, [...words]);
-    });
+  /** Writes registers from `address` (FC 16); without `signal`, bounded by `timeoutMs` alone. */
+  async writeRegisters(address: number, words: readonly number[], signal: AbortSignal = NEVER_ABORTED): Promise<void> {
+    await this.request('write', address, words.length, signal, (c) => c.writeRegisters(address, [...words]));
   }
 
-  private request<T>(what: string, signal: AbortSignal, run: (c: Client) => Promise<T>): Promise<T> {
-    const task = this.queue.then(() => this.runOne(what, signal, run));
-    this.queue = task.catch(() => undefined);
+  // Requests run one after the other: one starts at once when every earlier one has settled,
+  // else after the last. (No closures with names on this path: tsx's keepNames wraps each one.)
+  private request<T>(op: 'read' | 'write', address: number, length: number, signal: AbortSignal, run: (c: Client) => Promise<T>): Promise<T> {
+    const task = this.unsettled === 0 ? this.runOne(op, address, length, signal, run) : this.queue.then(() => this.runOne(op, address, length, signal, run));
+    this.unsettled++;
+    this.queue = task.then(
+      () => void this.unsettled--,
+      () => void this.unsettled--,
+    );
     return task;
   }
 
-  private async runOne<T>(what: string, signal: AbortSignal, run: (c: Client) => Promise<T>): Promise<T> {
-    if (this.isClosed) throw new Error(`${this.where}: ${what}: the connection is closed`);
+  private async runOne<T>(op: 'read' | 'write', address: number, length: number, signal: AbortSignal, run: (c: Client) => Promise<T>): Promise<T> {
+    if (this.isClosed) throw new Error(`${this.where}: ${op} ${address}+${length}: the connection is closed`);
     signal.throwIfAborted();
     if (!this.isConnected) {
       try {
         await this.connect();
       } catch (err) {
-        throw new Error(`${this.where}: ${what}: not connected (${errorText(err)})`, { cause: err });
+        throw new Error(`${this.where}: ${op} ${address}+${length}: not connected (${errorText(err)})`, { cause: err });
       }
+      // Aborted while connecting (a listener added after the abort would never fire).
+      signal.throwIfAborted();
     }
     const client = this.client;
-    if (!client) throw new Error(`${this.where}: ${what}: not connected (${this.lastError})`);
-    return await new Promise<T>((resolve, reject) => {
-      const fail = (err: unknown): void => {
-        cleanup();
-        reject(new Error(`${this.where}: ${what}: ${describeModbusError(err)}`, { cause: err }));
-      };
-      const onAbort = (): void => fail(signal.reason ?? new Error('aborted'));
-      const onDrop = (err: Error): void => fail(err);
-      const cleanup = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        this.dropListeners.delete(onDrop);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.dropListeners.add(onDrop);
-      run(client).then(
-        (v) => {
-          cleanup();
-          resolve(v);
-        },
-        (err: unknown) => {
-          fail(err);
-          // A timed-out response may still arrive and desynchronise the next one: start afresh.
-          if (isTimeout(err) && this.client === client) this.dropClient(client, new Error('response timed out'));
-        },
-      );
-    });
+    if (!client) throw new Error(`${this.where}: ${op} ${address}+${length}: not connected (${this.lastError})`);
+    const request = new InFlight<T>(`${this.where}: ${op} ${address}+${length}`, signal, this.inFlight);
+    run(client).then(
+      (v) => request.resolveWith(v),
+      (err: unknown) => {
+        request.fail(err);
+        // A timed-out response may still arrive and desynchronise the next one: start afresh.
+        if (isTimeout(err) && this.client === client) this.dropClient(client, new Error('response timed out'));
+      },
+    );
+    return request.promise;
   }
 
   /** Connects unless connected or connecting; the returned promise settles with that attempt. */
@@ -174,7 +171,7 @@ export class ModbusLink {
   private dropClient(client: Client, err: Error): void {
     if (this.client === client) this.client = null;
     this.lastError = err.message;
-    for (const l of [...this.dropListeners]) l(err);
+    for (const r of [...this.inFlight]) r.fail(err);
     client.destroy(() => undefined);
   }
 
@@ -187,6 +184,57 @@ export class ModbusLink {
       this.cancelRetry = null;
       if (!this.isClosed) void this.connect().catch(() => undefined);
     });
+  }
+}
+
+/**
+ * One request on the wire: settles once, with the response, or rejects (message `where: what:
+ * why`) on an error response, an abort of its signal or a drop of the connection. It is its own
+ * abort listener (an EventListener object: no closure per request).
+ */
+class InFlight<T> {
+  readonly promise: Promise<T>;
+  private resolve!: (v: T) => void;
+  private reject!: (err: Error) => void;
+  private isSettled = false;
+  // NEVER_ABORTED is shared by every link: no listener on it (they would pile up).
+  private readonly isAbortable: boolean;
+
+  constructor(
+    private readonly what: string,
+    private readonly signal: AbortSignal,
+    private readonly registry: Set<InFlight<unknown>>,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.isAbortable = signal !== NEVER_ABORTED;
+    if (this.isAbortable) signal.addEventListener('abort', this, { once: true });
+    registry.add(this as InFlight<unknown>);
+  }
+
+  /** The abort listener. */
+  handleEvent(): void {
+    this.fail(this.signal.reason ?? new Error('aborted'));
+  }
+
+  resolveWith(value: T): void {
+    if (this.finish()) this.resolve(value);
+  }
+
+  /** Rejects with `err` described; does nothing once settled. */
+  fail(err: unknown): void {
+    if (this.finish()) this.reject(new Error(`${this.what}: ${describeModbusError(err)}`, { cause: err }));
+  }
+
+  /** Whether this call settles the request (the first one does). */
+  private finish(): boolean {
+    if (this.isSettled) return false;
+    this.isSettled = true;
+    if (this.isAbortable) this.signal.removeEventListener('abort', this);
+    this.registry.delete(this as InFlight<unknown>);
+    return true;
   }
 }
 

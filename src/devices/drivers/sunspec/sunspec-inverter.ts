@@ -1,10 +1,14 @@
 import type { SolarInverter, SolarReading } from '../../capabilities.ts';
 import type { ModelBlock } from '../../sunspec/model-block.ts';
 import { KeptControlDevice, type KeptControlOptions } from './kept-control-device.ts';
+import { ReadDeadline, signalOf, type SignalSource } from './read-deadline.ts';
 import type { SunSpecSession } from './sunspec-session.ts';
 
 /** Inverter measurement models, preferred first. */
 export const INVERTER_MEASUREMENT_MODELS = [103, 102, 101, 701] as const;
+
+/** Longest wait for the reads a write may need (discovery, ratings, the control image), ms. */
+const WRITE_READS_TIMEOUT_MS = 10_000;
 
 /** Below this share of the cap, production is taken as what the panels give (not curtailed). */
 export const UNCURTAILED_SHARE = 0.9;
@@ -53,7 +57,7 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
   async setLimitW(limitW: number | null): Promise<void> {
     if (limitW !== null && !(Number.isFinite(limitW) && limitW >= 0)) throw new RangeError(`solar limit must be a finite number ≥ 0 W or null, got ${limitW}`);
     const { session } = this.opts;
-    const signal = AbortSignal.timeout(10_000);
+    const signal = new ReadDeadline(WRITE_READS_TIMEOUT_MS);
     const controls = await this.controls(signal);
     const generation = session.link.generation;
     if (limitW === null) {
@@ -71,7 +75,7 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     const key = `${generation}:${Math.round(pct / step)}`;
     const revertS = this.opts.revertTimeoutS;
     await this.keeper.keep(key, async (isRefresh) => {
-      const fresh = await this.controlBlock(controls.model, AbortSignal.timeout(10_000));
+      const fresh = await this.controlBlock(controls.model, new ReadDeadline(WRITE_READS_TIMEOUT_MS));
       if (controls.id === 123) {
         // [SunSpec 123] the value, its timer, then the enable: in address order, so they go as one
         // request where the points between are implemented read-write points. A change leaves the
@@ -88,13 +92,13 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
   }
 
   /** WMax, W: 121 WMax, else 120 WRtg, else 702 WMax / WMaxRtg, else the configured rating. */
-  async wMax(signal: AbortSignal): Promise<number> {
+  async wMax(signal: SignalSource): Promise<number> {
     const { session } = this.opts;
     if (this.ratings && this.ratings.generation === session.link.generation) return this.ratings.wMax;
     const pick = async (id: number, points: readonly string[]): Promise<number | null> => {
       const m = await session.find([id], signal);
       if (!m) return null;
-      const b = await session.readModel(m, signal);
+      const b = await session.readModel(m, signalOf(signal));
       for (const p of points) {
         const v = b.value(p);
         if (v !== null && v > 0) return v;
@@ -106,7 +110,7 @@ export class SunSpecInverter extends KeptControlDevice<SunSpecInverterOptions> i
     return wMax;
   }
 
-  private async controls(signal: AbortSignal): Promise<{ id: 123 | 704; model: NonNullable<Awaited<ReturnType<SunSpecSession['find']>>> }> {
+  private async controls(signal: SignalSource): Promise<{ id: 123 | 704; model: NonNullable<Awaited<ReturnType<SunSpecSession['find']>>> }> {
     const model = await this.opts.session.find([123, 704], signal);
     if (!model) throw new Error(`${this.opts.session.where}: no curtailment control (SunSpec model 123 or 704)`);
     return { id: model.id === 123 ? 123 : 704, model };

@@ -1,9 +1,10 @@
 import type { Logger } from '../../../core/logger.ts';
 import { encodeWrites, ModelBlock } from '../../sunspec/model-block.ts';
 import { hasModelDefinition, loadModelDefinition } from '../../sunspec/model-definition.ts';
-import { layoutModel } from '../../sunspec/model-layout.ts';
+import { layoutForRead } from '../../sunspec/model-layout.ts';
 import type { DeviceLifecycle } from '../../driver.ts';
 import { ModbusLink, type ModbusLinkOptions } from './modbus-link.ts';
+import { signalOf, type SignalSource } from './read-deadline.ts';
 
 /** Where SunSpec devices put the `SunS` marker, in the order tried [SunSpec Device Information Model §4.1]. */
 export const SUNSPEC_BASE_ADDRESSES = [40000, 50000, 0] as const;
@@ -56,15 +57,15 @@ export class SunSpecSession implements DeviceLifecycle {
     return this.link.close();
   }
 
-  /** The model chain, discovered anew after every reconnect. */
-  async models(signal: AbortSignal): Promise<DiscoveredModel[]> {
+  /** The model chain, discovered anew after every reconnect (only then is `signal` used). */
+  async models(signal: SignalSource): Promise<DiscoveredModel[]> {
     if (this.discovered && this.discovered.generation === this.link.generation && this.link.isConnected) return this.discovered.models;
-    this.discovering ??= this.discover(signal).finally(() => (this.discovering = null));
+    this.discovering ??= this.discover(signalOf(signal)).finally(() => (this.discovering = null));
     return this.discovering;
   }
 
   /** The first of `ids` the device has (in the order given), or undefined. */
-  async find(ids: readonly number[], signal: AbortSignal): Promise<DiscoveredModel | undefined> {
+  async find(ids: readonly number[], signal: SignalSource): Promise<DiscoveredModel | undefined> {
     const models = await this.models(signal);
     for (const id of ids) {
       const m = models.find((x) => x.id === id);
@@ -98,7 +99,7 @@ export class SunSpecSession implements DeviceLifecycle {
       if (!model) return null;
       const w = words.get(model.address) ?? [];
       if (w[0] !== model.id) throw new Error(`${this.where}: model ${model.id} at ${model.address} now reads ID ${w[0]}: the map changed`);
-      const layout = layoutModel(loadModelDefinition(model.id), { lengthRegs: model.lengthRegs, words: w });
+      const layout = layoutForRead(loadModelDefinition(model.id), model.lengthRegs, w);
       return new ModelBlock(layout, w, model.address);
     });
   }

@@ -1,4 +1,4 @@
-/* global document, navigator, Node, setTimeout */
+/* global document, navigator, Node, setTimeout, window */
 // Tiny DOM helpers: elements are built with text nodes only (no innerHTML), so data cannot inject markup.
 
 /**
@@ -88,4 +88,28 @@ export function svg(tag, attrs = {}, ...children) {
   }
   append(el, children);
   return el;
+}
+
+/**
+ * A panel's refresh while it is shown: `setVisible(true)` loads at once and then every
+ * `intervalMs` while the tab is not hidden; `setVisible(false)` stops it.
+ * @param {Document} doc
+ * @param {() => Promise<void>} load
+ * @param {number} intervalMs
+ * @returns {(visible: boolean) => void}
+ */
+export function refreshWhileVisible(doc, load, intervalMs) {
+  /** @type {number | undefined} */
+  let timer;
+  let isVisible = false;
+  return (visible) => {
+    if (visible === isVisible) return;
+    isVisible = visible;
+    window.clearInterval(timer);
+    if (!visible) return;
+    void load();
+    timer = window.setInterval(() => {
+      if (!doc.hidden) void load();
+    }, intervalMs);
+  };
 }

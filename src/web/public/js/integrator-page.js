@@ -30,6 +30,7 @@ function renderFacts(doc, p) {
     doc.getElementById('protocol-facts'),
     fact('Broker', [h('code', { text: p.brokerUrl }), p.isEmbeddedBroker ? ` (${p.brokerDescription})` : ' (external)'], 'broker'),
     fact('MQTT over WebSocket', p.wsUrl ? h('code', { text: p.wsUrl }) : 'off', 'ws'),
+    fact('MQTT over TLS', p.tlsUrl ? [h('code', { text: p.tlsUrl }), ...(p.wssUrl ? [', secure WebSocket ', h('code', { text: p.wssUrl })] : [])] : 'off', 'tls'),
     fact('Command topic', h('code', { text: p.topics.command }), 'topic-command'),
     fact('Feedback topic', h('code', { text: p.topics.feedback }), 'topic-feedback'),
     fact('Schedule topic', h('code', { text: p.topics.schedule }), 'topic-schedule'),

@@ -1,8 +1,7 @@
-/* global window */
 // The Overview's "Today" counters: energy since local midnight (the site's time zone) from the
 // store's telemetry (GET /api/energy/today), refreshed every minute while the Overview is shown.
 import { api } from './api.js';
-import { h, replace } from './dom.js';
+import { h, refreshWhileVisible, replace } from './dom.js';
 import { fmtDay, fmtTime, fmtWh, NO_STORE } from './format.js';
 
 /** @typedef {import('../../energy-today.ts').EnergyToday} EnergyToday */
@@ -52,9 +51,6 @@ function hoursCovered(e) {
 export function createEnergyPanel(doc) {
   const list = /** @type {HTMLElement} */ (doc.getElementById('energy-today'));
   const note = /** @type {HTMLElement} */ (doc.getElementById('energy-note'));
-  /** @type {number | undefined} */
-  let timer;
-  let isVisible = false;
   let isAvailable = true;
 
   async function load() {
@@ -78,15 +74,6 @@ export function createEnergyPanel(doc) {
       isAvailable = hasHistory;
     },
     /** @param {boolean} visible */
-    setVisible(visible) {
-      if (visible === isVisible) return;
-      isVisible = visible;
-      window.clearInterval(timer);
-      if (!visible) return;
-      void load();
-      timer = window.setInterval(() => {
-        if (!doc.hidden) void load();
-      }, REFRESH_MS);
-    },
+    setVisible: refreshWhileVisible(doc, load, REFRESH_MS),
   };
 }

@@ -1,8 +1,7 @@
-/* global window */
 // The Schedule page (#schedule): the stored schedule's slots (GET /api/schedule) on a timeline of
 // today and tomorrow in site time, the active slot marked, and the slots as a list.
 import { api } from './api.js';
-import { h, replace, svg } from './dom.js';
+import { h, refreshWhileVisible, replace, svg } from './dom.js';
 import { addDays, fmtDay, fmtDayTime, fmtSpan, localParts, siteMidnightMs, zoneSentence } from './format.js';
 
 /** @typedef {import('../../history-routes.ts').ScheduleAnswer} ScheduleAnswer */
@@ -71,9 +70,6 @@ function timeline(s, isNarrow) {
 /** @param {Document} doc */
 export function createSchedulePage(doc) {
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (doc.getElementById(id));
-  /** @type {number | undefined} */
-  let timer;
-  let isVisible = false;
 
   async function load() {
     try {
@@ -107,15 +103,6 @@ export function createSchedulePage(doc) {
 
   return {
     /** @param {boolean} visible */
-    setVisible(visible) {
-      if (visible === isVisible) return;
-      isVisible = visible;
-      window.clearInterval(timer);
-      if (!visible) return;
-      void load();
-      timer = window.setInterval(() => {
-        if (!doc.hidden) void load();
-      }, REFRESH_MS);
-    },
+    setVisible: refreshWhileVisible(doc, load, REFRESH_MS),
   };
 }
