@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assertMosquittoInstalled } from '../test/helpers/mosquitto.ts';
-import { startTarget, TARGET_NAMES, type Target, type TargetKind } from './lib/broker-targets.ts';
+import { startTarget, TARGET_NAMES, type TargetKind } from './lib/broker-targets.ts';
 import { connectPeer, type BenchPeer } from './lib/mqtt-peer.ts';
 import { fmt, printHeader, printTable, ratio, summarize, type Summary } from './lib/report.ts';
 
@@ -64,7 +64,7 @@ function floodChild(port: number, username: string, hasAccounts: boolean): Promi
 
 async function measure(kind: TargetKind): Promise<Row> {
   const hasAccounts = kind === 'mosquitto';
-  const t = (await startTarget(kind, hasAccounts ? { integrators: ACCOUNTS } : {})) as Target;
+  const t = await startTarget(kind, hasAccounts ? { integrators: ACCOUNTS } : {});
   let peer: BenchPeer | null = null;
   try {
     const port = Number(new URL(t.url).port);

@@ -7,15 +7,14 @@
 //   loopback listener;
 // - 'mosquitto': plain Debian mosquitto 2 (test/helpers/mosquitto.ts: the same generated config,
 //   `set_tcp_nodelay true`, nothing in front), the app connected to it as to any external broker.
-// TLS: aedes' `tls` option, and a TLS listener added to plain mosquitto's config; the default
-// broker has no TLS listener in this branch (mqtt.embedded.tls comes with `gridpilot start`'s TLS work).
+// TLS: `mqtt.embedded.tls` for the default broker and aedes (TLS ends at gridpilot's guarded
+// listener), a TLS listener in plain mosquitto's own config (mosquitto ends TLS itself).
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import type { BrokerAuth } from '../../src/broker/auth.ts';
 import type { BrokerLimits, ConnectionGuard } from '../../src/broker/connection-guard.ts';
-import { startEmbeddedBroker } from '../../src/broker/embedded-broker.ts';
 import { runAddIntegrator, runAddSite, runGrant } from '../../src/cli/commands/broker.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
@@ -65,7 +64,7 @@ function readableByMosquitto(pki: TestPki): void {
   for (const f of readdirSync(pki.dir)) chmodSync(join(pki.dir, f), 0o644);
 }
 
-export async function startTarget(kind: TargetKind, o: TargetOptions = {}): Promise<Target | null> {
+export async function startTarget(kind: TargetKind, o: TargetOptions = {}): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'gp-bench-broker-'));
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   const serial = (demoSiteConfig() as { serial: string }).serial;
@@ -102,23 +101,6 @@ export async function startTarget(kind: TargetKind, o: TargetOptions = {}): Prom
       },
     };
   }
-  if (o.tls) {
-    if (kind === 'default') return null;
-    const b = await startEmbeddedBroker({ port: 0, wsPort: null, tls: { port: 0, keyFile: o.tls.serverKeyFile, certFile: o.tls.serverCertFile }, limits: o.limits });
-    const app = await startApp({ ...appOptions, configPath: siteConfigFile(dir, { brokerUrl: b.controllerUrl }) });
-    return {
-      kind,
-      url: b.tlsUrl ?? '',
-      caFile: o.tls.caFile,
-      app,
-      guard: b.guard,
-      async stop() {
-        await app.stop();
-        await b.close();
-        remove();
-      },
-    };
-  }
   const dataDir = join(dir, 'data');
   if (o.integrators) {
     const io = memoryIo();
@@ -131,11 +113,22 @@ export async function startTarget(kind: TargetKind, o: TargetOptions = {}): Prom
   const app = await startApp({
     ...appOptions,
     ...(o.integrators ? { dataDir } : {}),
-    configPath: siteConfigFile(dir, { embedded: { engine: kind === 'default' ? 'mosquitto' : 'aedes', port: 0, wsPort: null, ...(o.limits ? { limits: o.limits } : {}) } }),
+    configPath: siteConfigFile(dir, {
+      embedded: {
+        engine: kind === 'default' ? 'mosquitto' : 'aedes',
+        port: 0,
+        wsPort: null,
+        ...(o.limits ? { limits: o.limits } : {}),
+        ...(o.tls ? { tls: { port: 0, certFile: o.tls.serverCertFile, keyFile: o.tls.serverKeyFile } } : {}),
+      },
+    }),
   });
+  const tlsUrl = app.broker?.tlsUrl ?? null;
+  if (o.tls && tlsUrl === null) throw new Error(`${kind}: mqtt.embedded.tls gave no TLS listener`);
   return {
     kind,
-    url: app.info.brokerUrl,
+    url: o.tls ? (tlsUrl ?? '') : app.info.brokerUrl,
+    caFile: o.tls?.caFile,
     app,
     guard: (app.broker as unknown as { guard?: ConnectionGuard } | null)?.guard ?? null,
     async stop() {
