@@ -166,32 +166,32 @@ export class BrokerAccountsDb {
 
   /** Gives an integrator a site. Controllers keep their own one site. Returns false when it had it already (nothing changed). */
   grant(name: string, serial: string, nowMs = Date.now()): boolean {
-    checkSerial(serial);
-    return this.write(() => {
-      const account = this.require(name);
-      if (account.role !== 'integrator') throw new GridpilotError(`${name} is a ${account.role} account: only integrators are granted sites`, name);
-      if (account.serials.includes(serial)) return false;
-      const site = this.db.prepare(`SELECT a.name FROM broker_accounts a JOIN broker_account_sites s ON s.name = a.name WHERE a.role = 'controller' AND s.serial = ?`).get(serial);
-      if (!site) throw new GridpilotError(`no site ${serial} on this broker (add it first: gridpilot broker add-site ${serial})`, serial);
-      this.db.prepare('INSERT INTO broker_account_sites (name, serial) VALUES (?, ?)').run(name, serial);
-      this.db.prepare('UPDATE broker_accounts SET updated_at_ms = ? WHERE name = ?').run(nowMs, name);
-      return true;
-    });
+    return this.grantSites(name, [serial], nowMs) > 0;
   }
 
   /** Gives an integrator many sites in one transaction (a fleet); sites it has already are skipped. */
   grantAll(name: string, serials: readonly string[], nowMs = Date.now()): void {
+    this.grantSites(name, serials, nowMs);
+  }
+
+  /** Grants `serials` (each a controller's site) to integrator `name` in one transaction; returns how many were new. */
+  private grantSites(name: string, serials: readonly string[], nowMs: number): number {
     for (const s of serials) checkSerial(s);
-    this.write(() => {
-      const account = this.require(name);
-      if (account.role !== 'integrator') throw new GridpilotError(`${name} is a ${account.role} account: only integrators are granted sites`, name);
+    return this.write(() => {
+      const account = this.requireIntegrator(name);
+      const held = new Set(account.serials);
       const site = this.db.prepare(`SELECT 1 FROM broker_accounts a JOIN broker_account_sites s ON s.name = a.name WHERE a.role = 'controller' AND s.serial = ?`);
-      const insert = this.db.prepare('INSERT OR IGNORE INTO broker_account_sites (name, serial) VALUES (?, ?)');
+      const insert = this.db.prepare('INSERT INTO broker_account_sites (name, serial) VALUES (?, ?)');
+      let added = 0;
       for (const serial of serials) {
+        if (held.has(serial)) continue;
         if (!site.get(serial)) throw new GridpilotError(`no site ${serial} on this broker (add it first: gridpilot broker add-site ${serial})`, serial);
         insert.run(name, serial);
+        held.add(serial);
+        added++;
       }
-      this.db.prepare('UPDATE broker_accounts SET updated_at_ms = ? WHERE name = ?').run(nowMs, name);
+      if (added > 0) this.db.prepare('UPDATE broker_accounts SET updated_at_ms = ? WHERE name = ?').run(nowMs, name);
+      return added;
     });
   }
 
@@ -199,12 +199,17 @@ export class BrokerAccountsDb {
   revoke(name: string, serial: string, nowMs = Date.now()): void {
     checkSerial(serial);
     this.write(() => {
-      const account = this.require(name);
-      if (account.role !== 'integrator') throw new GridpilotError(`${name} is a ${account.role} account: only integrators are granted sites`, name);
+      const account = this.requireIntegrator(name);
       if (!account.serials.includes(serial)) throw new GridpilotError(`${name} has no access to site ${serial} (it has: ${account.serials.join(', ') || 'none'})`, name);
       this.db.prepare('DELETE FROM broker_account_sites WHERE name = ? AND serial = ?').run(name, serial);
       this.db.prepare('UPDATE broker_accounts SET updated_at_ms = ? WHERE name = ?').run(nowMs, name);
     });
+  }
+
+  private requireIntegrator(name: string): StoredAccount {
+    const account = this.require(name);
+    if (account.role !== 'integrator') throw new GridpilotError(`${name} is a ${account.role} account: only integrators are granted sites`, name);
+    return account;
   }
 
   private require(name: string): StoredAccount {
