@@ -16,7 +16,7 @@
 // The guard's limits are the shipped defaults (back-off after 5 failures: 1 s doubling to 60 s).
 //
 // Run: npx tsx bench/broker-abuse-flood.ts
-// Env: BENCH_ABUSE_BROKERS (default 'default,aedes,mosquitto'), BENCH_ABUSE_CONNECTS, BENCH_ABUSE_RATE, BENCH_ABUSE_PARALLEL, BENCH_ABUSE_ADDRESSES, BENCH_ABUSE_OVERSIZED, BENCH_ABUSE_IDLE (default 300 idle commands).
+// Env: BENCH_ABUSE_BROKERS (default 'default,aedes,mosquitto'), BENCH_ABUSE_CONNECTS, BENCH_ABUSE_RATE, BENCH_ABUSE_PARALLEL, BENCH_ABUSE_ADDRESSES, BENCH_ABUSE_OVERSIZED, BENCH_ABUSE_IDLE (default 1000 idle commands).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assertMosquittoInstalled } from '../test/helpers/mosquitto.ts';
@@ -29,7 +29,7 @@ const RATE = Number(process.env['BENCH_ABUSE_RATE'] ?? 1000);
 const PARALLEL = Number(process.env['BENCH_ABUSE_PARALLEL'] ?? 50);
 const ADDRESSES = Number(process.env['BENCH_ABUSE_ADDRESSES'] ?? 20);
 const OVERSIZED = Number(process.env['BENCH_ABUSE_OVERSIZED'] ?? 100);
-const IDLE = Number(process.env['BENCH_ABUSE_IDLE'] ?? 300);
+const IDLE = Number(process.env['BENCH_ABUSE_IDLE'] ?? 1000);
 /** Plain mosquitto has accounts (anonymous off); the guarded targets run open (loopback, no data directory) — bad passwords are refused the same way. */
 const ACCOUNTS = { acme: 'acme-bench-password', mallory: 'mallory-bench-password' };
 const ANNOUNCED_BYTES = 20 * 1024 * 1024;
