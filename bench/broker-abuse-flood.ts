@@ -11,7 +11,7 @@
 //   password arrive (each costs the broker a password hash: scrypt on aedes, PBKDF2 on
 //   mosquitto, unless the guard refuses the socket first), BENCH_ABUSE_PARALLEL
 //   (default 50) at a time, from BENCH_ABUSE_ADDRESSES (default 20) source addresses 127.0.0.10…;
-// - an authenticated misbehaving client (127.0.0.9) sends BENCH_ABUSE_OVERSIZED (default 100)
+// - a logged-in misbehaving client (127.0.0.9) sends BENCH_ABUSE_OVERSIZED (default 100)
 //   publishes announcing 20 MiB (over the 16 MiB cap), writing 1 MiB of each before it is cut off.
 // The guard's limits are the shipped defaults (back-off after 5 failures: 1 s doubling to 60 s).
 //
@@ -118,7 +118,7 @@ async function measure(kind: TargetKind): Promise<Row> {
 assertMosquittoInstalled();
 printHeader(
   'Command → feedback under a CONNECT flood and oversized publishes',
-  `${CONNECTS} CONNECTs with a wrong password (${RATE > 0 ? `${RATE}/s at most, ` : ''}${PARALLEL} at a time, from ${ADDRESSES} addresses), from another process, and ${OVERSIZED} authenticated publishes announcing ${ANNOUNCED_BYTES / 2 ** 20} MiB ` +
+  `${CONNECTS} CONNECTs with a wrong password (${RATE > 0 ? `${RATE}/s at most, ` : ''}${PARALLEL} at a time, from ${ADDRESSES} addresses), from another process, and ${OVERSIZED} publishes from a logged-in client announcing ${ANNOUNCED_BYTES / 2 ** 20} MiB ` +
     `(${WRITTEN_BYTES / 2 ** 20} MiB written of each), while one integrator sends commands one at a time to the real app. Idle baseline: ${IDLE} commands on the same app just before. Shipped limits.`,
 );
 const rows: Row[] = [];

@@ -183,7 +183,7 @@ export class BrokerAccessControl {
    * Checks a CONNECT. `certCommonName` is the CN of a client certificate the TLS layer has already
    * verified against the broker's CA; it logs its account in without a password. No takeover: a
    * client id that is a controller account's name is only for that account. Password checks (scrypt,
-   * ~50 ms of CPU each) run one at a time, so a flood of bad CONNECTs keeps one core at most and
+   * ~44 ms of CPU each) run one at a time, so a flood of bad CONNECTs keeps one core at most and
    * leaves the rest to the control cycle; `isPriority` (the controller's own listener) skips that queue.
    */
   async authenticate(username: string | undefined, password: Buffer | undefined, clientId?: string, certCommonName?: string, options: { isPriority?: boolean } = {}): Promise<AuthResult> {
