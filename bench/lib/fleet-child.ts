@@ -5,6 +5,7 @@
 import pino from 'pino';
 import { systemClock } from '../../src/core/clock.ts';
 import { startFleet } from '../../src/fleet/fleet.ts';
+import { answerSamples } from './child-ipc.ts';
 
 const [brokerUrl, sitesText, intervalText, firstText] = process.argv.slice(2);
 if (!brokerUrl || !sitesText) throw new Error('usage: fleet-child.ts <brokerUrl> <sites> [feedbackIntervalS]');
@@ -24,18 +25,7 @@ const fleet = await startFleet({
   logger: pino({ level: 'silent' }),
 });
 const startS = (performance.now() - t0) / 1000;
-process.on('message', (msg) => {
-  if (msg === 'sample') {
-    const cpu = process.cpuUsage();
-    process.send?.({ userUs: cpu.user, systemUs: cpu.system, rssBytes: process.memoryUsage.rss() });
-  } else if (msg === 'stop') {
-    void (async () => {
-      await fleet.close();
-      process.disconnect?.();
-      process.exit(0);
-    })();
-  }
-});
+answerSamples(async () => fleet.close());
 process.send?.({
   ready: true,
   started: fleet.sites.length,

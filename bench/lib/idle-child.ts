@@ -3,6 +3,7 @@
 //   node --import tsx bench/lib/idle-child.ts app <config>   → startApp on that site config, then idle
 // Answers 'sample' over IPC with its own CPU time (process.cpuUsage, µs, all threads) and RSS.
 import type { RunningApp } from '../../src/app.ts';
+import { answerSamples } from './child-ipc.ts';
 
 const [mode, configPath] = process.argv.slice(2);
 let app: RunningApp | null = null;
@@ -15,16 +16,5 @@ if (mode === 'app') {
   throw new Error(`unknown mode ${mode ?? ''}`);
 }
 
-process.on('message', (msg) => {
-  if (msg === 'sample') {
-    const cpu = process.cpuUsage();
-    process.send?.({ userUs: cpu.user, systemUs: cpu.system, rssBytes: process.memoryUsage.rss() });
-  } else if (msg === 'stop') {
-    void (async () => {
-      await app?.stop();
-      process.disconnect?.();
-      process.exit(0);
-    })();
-  }
-});
+answerSamples(async () => app?.stop());
 process.send?.({ ready: true, devices: app?.site.devices.length ?? 0 });

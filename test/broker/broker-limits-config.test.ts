@@ -6,19 +6,13 @@ import { DEFAULT_BROKER_LIMITS } from '../../src/broker/connection-guard.ts';
 import { isOriginAllowed, normalizeOrigin } from '../../src/broker/listeners.ts';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
 import { resolveSiteConfig } from '../../src/site/site-config.ts';
+import { configProblems } from '../helpers/config-problems.ts';
 
 // The pure parts of the abuse limits, the Origin allow-list and the retained-message rule; the
 // real-socket tests are abuse-limits.test.ts, ws-origin.test.ts and retained-rule.test.ts.
 
 const withEmbedded = (embedded: Record<string, unknown>): unknown => ({ ...demoSiteConfig(), mqtt: { embedded } });
-const problems = (input: unknown): string => {
-  try {
-    resolveSiteConfig(input, 'site.yaml');
-  } catch (err) {
-    return (err as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-};
+const problems = configProblems;
 
 describe('mqtt.embedded.limits and wsAllowedOrigins in the site config', () => {
   it('defaults to the broker library\'s defaults and no allowed origin', () => {

@@ -5,15 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { demoSiteConfig } from '../../src/site/demo-site.ts';
 import { hardExportLimitW, hardImportLimitW, loadSiteConfigFile, resolveSiteConfig } from '../../src/site/site-config.ts';
+import { configProblems } from '../helpers/config-problems.ts';
 
-const problems = (input: unknown): string => {
-  try {
-    resolveSiteConfig(input, 'site.yaml');
-  } catch (err) {
-    return (err as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-};
+const problems = configProblems;
 
 describe('site configuration', () => {
   it('fills defaults and device nodeIds', () => {
