@@ -182,10 +182,12 @@ export class BrokerAccessControl {
   /**
    * Checks a CONNECT. `certCommonName` is the CN of a client certificate the TLS layer has already
    * verified against the broker's CA; it logs its account in without a password. No takeover: a
-   * client id that is a controller account's name is only for that account.
+   * client id that is a controller account's name is only for that account. Password checks (scrypt,
+   * ~44 ms of CPU each) run one at a time, so a flood of bad CONNECTs keeps one core at most and
+   * leaves the rest to the control cycle; `isPriority` (the controller's own listener) skips that queue.
    */
-  async authenticate(username: string | undefined, password: Buffer | undefined, clientId?: string, certCommonName?: string): Promise<AuthResult> {
-    const result = await this.checkCredentials(username, password, certCommonName);
+  async authenticate(username: string | undefined, password: Buffer | undefined, clientId?: string, certCommonName?: string, options: { isPriority?: boolean } = {}): Promise<AuthResult> {
+    const result = await this.checkCredentials(username, password, certCommonName, options.isPriority ?? false);
     if (!result.ok || clientId === undefined) return result;
     const owner = this.accounts.get(clientId)?.account;
     if (owner?.role === 'controller' && (result.principal.kind !== 'user' || result.principal.username !== owner.name)) {
@@ -194,7 +196,17 @@ export class BrokerAccessControl {
     return result;
   }
 
-  private async checkCredentials(username: string | undefined, password: Buffer | undefined, certCommonName?: string): Promise<AuthResult> {
+  /** The tail of the one-at-a-time queue of password checks. */
+  private hashing: Promise<unknown> = Promise.resolve();
+
+  private verifyInTurn(password: Buffer, stored: string | null, isPriority: boolean): Promise<boolean> {
+    if (isPriority) return verifyPasswordScrypt(password, stored);
+    const turn = this.hashing.then(() => verifyPasswordScrypt(password, stored));
+    this.hashing = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async checkCredentials(username: string | undefined, password: Buffer | undefined, certCommonName: string | undefined, isPriority: boolean): Promise<AuthResult> {
     if (certCommonName !== undefined) {
       const byCert = this.byCertCn.get(certCommonName);
       if (byCert && (username === undefined || username === '' || username === byCert.account.name)) return { ok: true, principal: principalOf(byCert.account) };
@@ -205,7 +217,7 @@ export class BrokerAccessControl {
     }
     const account = this.accounts.get(username)?.account;
     // Unknown names cost a scrypt too, so timing does not reveal which names exist.
-    const matches = await verifyPasswordScrypt(password ?? Buffer.alloc(0), account?.passwordScrypt ?? null);
+    const matches = await this.verifyInTurn(password ?? Buffer.alloc(0), account?.passwordScrypt ?? null, isPriority);
     if (!account || password === undefined || !matches) return { ok: false, returnCode: 4, reason: 'bad username or password' };
     return { ok: true, principal: principalOf(account) };
   }

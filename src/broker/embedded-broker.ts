@@ -142,7 +142,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
   const hooks: AedesOptions = {
     authenticate(client, username, password, done) {
       const cn = verifiedCertCommonName(client.conn, client.req);
-      access.authenticate(username, password, client.id, cn).then(
+      // The controller's own listener (not guarded) skips the queue of password checks.
+      access.authenticate(username, password, client.id, cn, { isPriority: !(client.conn instanceof GuardedStream) }).then(
         (result) => {
           if (result.ok) {
             principals.set(client, result.principal);
